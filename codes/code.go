@@ -1,0 +1,175 @@
+package codes
+
+import "net/http"
+
+// Code is one error code of one family. Codes are comparable values: two
+// Codes are equal exactly when they have the same family and wire name, so
+// InvalidRequest (authorization) and IdentityInvalidRequest (authentication)
+// differ although both are sent as "invalid_request".
+//
+// A Code is itself an error, so a handler can return one directly. Converting
+// a Code to an error does not allocate. The zero Code is not a valid code.
+type Code struct{ id uint8 }
+
+// The authorization codes, sent to the error page as oauth_exception.
+var (
+	InvalidRequest          = Code{1}
+	UnauthorizedClient      = Code{2}
+	AccessDenied            = Code{3}
+	UnsupportedResponseType = Code{4}
+	InvalidScope            = Code{5}
+	ServerError             = Code{6}
+	TemporarilyUnavailable  = Code{7}
+	UnsupportedGrantType    = Code{8}
+	InvalidGrant            = Code{9}
+	InvalidClient           = Code{10}
+	MissingGrant            = Code{11}
+)
+
+// The authentication codes, sent to the login page as identity_exception.
+// Three of them share a wire name with an authorization code and carry the
+// Identity prefix in Go.
+var (
+	IdentityInvalidRequest   = Code{12}
+	Unauthorized             = Code{13}
+	IdentityServerError      = Code{14}
+	IdentityAccessDenied     = Code{15}
+	IdentityLost             = Code{16}
+	CredentialsLoginDisabled = Code{17}
+)
+
+type codeInfo struct {
+	kind        Kind
+	name        string
+	status      int
+	description string
+	reasons     []string
+}
+
+// codeTable is indexed by Code.id; entry 0 is the invalid zero Code.
+var codeTable = [...]codeInfo{
+	{},
+	{Authorization, "invalid_request", http.StatusBadRequest,
+		"The request is malformed: a required parameter is missing, a value is invalid, a parameter is repeated, or the body cannot be read.",
+		[]string{"wrong HTTP method", "invalid HTTP body encoding"}},
+	{Authorization, "unauthorized_client", http.StatusBadRequest,
+		"This client may not obtain a token this way.",
+		[]string{"missing client id", "client id not found", "refresh token not found", "invalid client secret", "invalid redirect uri"}},
+	{Authorization, "access_denied", http.StatusForbidden,
+		"The resource owner or the authorization server refused the request.",
+		[]string{"the requested scope includes a scope the resource owner never granted"}},
+	{Authorization, "unsupported_response_type", http.StatusBadRequest,
+		"The authorization server does not issue tokens with the requested response type.",
+		[]string{"response type is neither code nor token"}},
+	{Authorization, "invalid_scope", http.StatusBadRequest,
+		"The requested scope is unknown, malformed or not enough for this request.",
+		[]string{"scope not found", "scope name not found"}},
+	{Authorization, "server_error", http.StatusInternalServerError,
+		"The authorization server failed unexpectedly and could not complete the request.",
+		[]string{"server down", "server storage down"}},
+	{Authorization, "temporarily_unavailable", http.StatusServiceUnavailable,
+		"The authorization server is overloaded or under maintenance; try again later.",
+		[]string{"not used by the service today"}},
+	{Authorization, "unsupported_grant_type", http.StatusBadRequest,
+		"The authorization server does not accept this grant type.",
+		[]string{"a disabled grant type was used, such as client credentials (RFC 6749 section 4.4)"}},
+	{Authorization, "invalid_grant", http.StatusBadRequest,
+		"The authorization code or refresh token is invalid, expired, revoked, bound to another redirect URI or issued to another client.",
+		[]string{"refresh token expired", "access token expired"}},
+	{Authorization, "invalid_client", http.StatusUnauthorized,
+		"The client could not be authenticated.",
+		[]string{"refresh token used with the wrong client id"}},
+	{Authorization, "missing_grant", http.StatusForbidden,
+		"The client lacks rights that the user has to grant first.",
+		[]string{"grants were rejected", "grants were never given", "the client changed the grants it requires"}},
+	{Authentication, "invalid_request", http.StatusBadRequest,
+		"The sign-in request is malformed: a required parameter is missing, a value is invalid, a parameter is repeated, or the body cannot be read.",
+		nil},
+	{Authentication, "unauthorized", http.StatusUnauthorized,
+		"The identity does not exist or the credentials are wrong. When the identity is known its id is sent as entity_id.",
+		nil},
+	{Authentication, "server_error", http.StatusInternalServerError,
+		"The server failed unexpectedly while establishing the identity.",
+		nil},
+	{Authentication, "access_denied", http.StatusForbidden,
+		"The identity is known but may not sign in for business reasons, for example because it is banned or on a wrong account version.",
+		nil},
+	{Authentication, "identity_lost", http.StatusUnauthorized,
+		"The identity's session ended: it logged out, reset its password or was logged out remotely.",
+		nil},
+	{Authentication, "credentials_login_disabled", http.StatusForbidden,
+		"This identity cannot sign in with a password; it must use another method such as Google OAuth or SAML.",
+		nil},
+}
+
+func (c Code) info() *codeInfo {
+	if int(c.id) >= len(codeTable) {
+		return &codeTable[0]
+	}
+	return &codeTable[c.id]
+}
+
+// Valid reports whether c is one of the seventeen codes of the contract.
+func (c Code) Valid() bool { return c.id != 0 && int(c.id) < len(codeTable) }
+
+// Kind is the family of c.
+func (c Code) Kind() Kind { return c.info().kind }
+
+// Name is the wire name of c, such as "invalid_scope".
+func (c Code) Name() string { return c.info().name }
+
+// Error makes a Code an error. The text names the family and the code, for
+// example "authorization error invalid_scope"; it is also what fmt prints.
+// [Code.Name] is the bare wire name.
+func (c Code) Error() string {
+	if !c.Valid() {
+		return "invalid error code"
+	}
+	return c.info().kind.String() + " error " + c.info().name
+}
+
+// Description explains c in a sentence, fit to show a user or a developer.
+func (c Code) Description() string { return c.info().description }
+
+// Reasons lists the contract's possible reasons for c; it may be empty.
+// The slice is a copy.
+func (c Code) Reasons() []string { return append([]string(nil), c.info().reasons...) }
+
+// HTTPStatus is the status used when c is answered as JSON rather than as a
+// redirect: [http.StatusBadRequest] unless the code says otherwise
+// (401, 403, 500 or 503).
+func (c Code) HTTPStatus() int {
+	if !c.Valid() {
+		return http.StatusInternalServerError
+	}
+	return c.info().status
+}
+
+// In returns the code of family k that has the same wire name as c, and
+// whether there is one. ServerError.In(Authentication) is IdentityServerError.
+func (c Code) In(k Kind) (Code, bool) {
+	if c.Kind() == k && c.Valid() {
+		return c, true
+	}
+	return Lookup(k, c.Name())
+}
+
+// All returns every valid code, authorization codes first, in the order of
+// the contract. The slice is new on every call.
+func All() []Code {
+	all := make([]Code, 0, len(codeTable)-1)
+	for id := 1; id < len(codeTable); id++ {
+		all = append(all, Code{uint8(id)})
+	}
+	return all
+}
+
+// Lookup returns the code of family k with the given wire name.
+func Lookup(k Kind, name string) (Code, bool) {
+	for id := 1; id < len(codeTable); id++ {
+		if codeTable[id].kind == k && codeTable[id].name == name {
+			return Code{uint8(id)}, true
+		}
+	}
+	return Code{}, false
+}

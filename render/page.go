@@ -1,0 +1,95 @@
+package render
+
+import (
+	"html/template"
+	"net/http"
+
+	"github.com/authredirect/authredirect/codes"
+)
+
+// PageData is what a terminal page shows of an error: the wire names and
+// their descriptions, never the cause. Build it with [NewPageData] to feed
+// your own html/template, as the example accounts server does for its
+// login form.
+type PageData struct {
+	// Kind is "authorization" or "authentication"; "" when there is no error.
+	Kind string
+	// Param is the query parameter of the family, such as "oauth_exception".
+	Param string
+	// Code and CodeDescription name and explain the code.
+	Code, CodeDescription string
+	// Detail and DetailDescription name and explain the detail, if any.
+	Detail, DetailDescription string
+	// EntityID is the validated entity id of an authentication error, if any.
+	EntityID string
+}
+
+// NewPageData describes e for a page; a nil e gives the zero PageData.
+func NewPageData(e *codes.Error) PageData {
+	if e == nil || !e.Code().Valid() {
+		return PageData{}
+	}
+	d := PageData{
+		Kind:            e.Kind().String(),
+		Param:           e.Kind().Param(),
+		Code:            e.Code().Name(),
+		CodeDescription: e.Code().Description(),
+	}
+	if e.Detail().Valid() {
+		d.Detail = e.Detail().Name()
+		d.DetailDescription = e.Detail().Description()
+	}
+	if sendsEntityID(e) {
+		d.EntityID = e.EntityID()
+	}
+	return d
+}
+
+var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>{{if .Code}}Error: {{.Code}}{{else}}No error{{end}}</title>
+<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;line-height:1.5}code{background:#eee;padding:0 .3em}</style>
+</head>
+<body>
+<main>
+{{- if .Code}}
+<h1>Something went wrong</h1>
+<p id="code">{{.Kind}} error <code>{{.Code}}</code>: {{.CodeDescription}}</p>
+{{- if .Detail}}
+<p id="detail">Detail <code>{{.Detail}}</code>: {{.DetailDescription}}</p>
+{{- end}}
+{{- if .EntityID}}
+<p id="entity">Identity <code>{{.EntityID}}</code></p>
+{{- end}}
+{{- else}}
+<h1>No error to show</h1>
+<p>Nothing has gone wrong.</p>
+{{- end}}
+</main>
+</body>
+</html>
+`))
+
+// Page answers with a terminal HTML page describing e (see [PageData]) and
+// the given status. It never redirects, so it is the answer when a redirect
+// would loop: when the error page or the login page itself fails. Every
+// value is escaped by html/template; the cause never appears. HEAD gets no
+// body. A nil e renders a page saying there is no error.
+func (r *Renderer) Page(w http.ResponseWriter, req *http.Request, status int, e *codes.Error) {
+	h := w.Header()
+	dropBodyHeaders(h)
+	h["Content-Type"] = htmlContentType
+	h["Cache-Control"] = noStore
+	h["Pragma"] = noCache
+	h["X-Content-Type-Options"] = nosniff
+	h["Content-Security-Policy"] = pageCSP
+	h["Referrer-Policy"] = noReferrer
+	w.WriteHeader(status)
+	if req.Method != http.MethodHead {
+		_ = pageTemplate.Execute(w, NewPageData(e))
+	}
+}

@@ -1,0 +1,227 @@
+package render
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/authredirect/authredirect/codes"
+)
+
+// Renderer writes contract answers. It is immutable and safe for concurrent
+// use; everything that does not depend on the request (every Location and
+// JSON body for each code × detail) is built once, in [New].
+type Renderer struct {
+	cfg     Config
+	targets [3]target // indexed by codes.Kind
+	answers map[answerKey]*answer
+	// 401 and 503 extras, built once.
+	basicChallenge, bearerChallenge, retryAfter []string
+}
+
+type answerKey struct {
+	code   codes.Code
+	detail codes.Detail
+}
+
+// answer is what the renderer writes for one code × detail without an
+// entity id. The slices are shared by all responses; they are full (cap ==
+// len) so that Header.Add copies instead of writing into them.
+type answer struct {
+	location []string
+	json     []byte
+}
+
+// New validates cfg and builds a Renderer. Every problem is an error
+// wrapping [ErrConfig]; New never panics.
+func New(cfg Config) (*Renderer, error) {
+	cfg = cfg.withDefaults()
+	r := &Renderer{cfg: cfg, answers: make(map[answerKey]*answer)}
+	var err error
+	if r.targets[codes.Authorization], err = parseTarget(cfg.ErrorPage); err != nil {
+		return nil, fmt.Errorf("error page: %w", err)
+	}
+	if r.targets[codes.Authentication], err = parseTarget(cfg.LoginPage); err != nil {
+		return nil, fmt.Errorf("login page: %w", err)
+	}
+	if !validRealm(cfg.Realm) {
+		return nil, fmt.Errorf("%w: realm %q has a quote, backslash or control character", ErrConfig, cfg.Realm)
+	}
+	if cfg.RetryAfter < time.Second {
+		return nil, fmt.Errorf("%w: RetryAfter %v is less than a second", ErrConfig, cfg.RetryAfter)
+	}
+	r.basicChallenge = []string{`Basic realm="` + cfg.Realm + `"`}
+	r.bearerChallenge = []string{`Bearer realm="` + cfg.Realm + `"`}
+	r.retryAfter = []string{strconv.Itoa(int(cfg.RetryAfter / time.Second))}
+
+	details := append([]codes.Detail{{}}, codes.Details()...)
+	for _, c := range codes.All() {
+		for _, d := range details {
+			body, err := json.Marshal(r.jsonBody(c.With(d)))
+			if err != nil {
+				return nil, err // cannot happen: strings only
+			}
+			r.answers[answerKey{c, d}] = &answer{
+				location: []string{r.location(c, d)},
+				json:     append(body, '\n'),
+			}
+		}
+	}
+	return r, nil
+}
+
+// Config returns the configuration r was built from, defaults filled in.
+func (r *Renderer) Config() Config { return r.cfg }
+
+// Target is the page that errors of family k are sent to, as configured.
+func (r *Renderer) Target(k codes.Kind) string {
+	if !k.Valid() {
+		return ""
+	}
+	return r.targets[k].raw
+}
+
+// IsTarget reports whether req asks for the page that errors of family k
+// are sent to, so that a failure there must not redirect (it would loop).
+// It compares paths only: a request that merely shares the path gets a
+// terminal page instead of a redirect, which is safe, while a proxy that
+// rewrites the Host could otherwise hide a real loop.
+func (r *Renderer) IsTarget(req *http.Request, k codes.Kind) bool {
+	return k.Valid() && req.URL != nil && req.URL.Path == r.targets[k].path
+}
+
+// location builds the Location of a code × detail; New calls it once for
+// each, and Location appends an entity id to the result.
+func (r *Renderer) location(c codes.Code, d codes.Detail) string {
+	k := c.Kind()
+	s := r.targets[k].prefix + k.Param() + "=" + c.Name()
+	if d.Valid() {
+		s += "&exception_details=" + r.cfg.detailName(d)
+	}
+	return s
+}
+
+// sendsEntityID reports whether e's entity id goes on the wire: only with
+// authentication errors, and only when it is a valid identifier (which
+// needs no escaping anywhere).
+func sendsEntityID(e *codes.Error) bool {
+	return e.Kind() == codes.Authentication && codes.ValidEntityID(e.EntityID())
+}
+
+// Location is where a redirect for e points: the family's target, its own
+// query kept, then code, exception_details and entity_id in that order.
+// It is "" when e is nil or has no valid code.
+func (r *Renderer) Location(e *codes.Error) string {
+	if e == nil || !e.Code().Valid() {
+		return ""
+	}
+	loc := r.answers[answerKey{e.Code(), e.Detail()}].location[0]
+	if sendsEntityID(e) {
+		return loc + "&entity_id=" + e.EntityID()
+	}
+	return loc
+}
+
+// Shared header values; full slices, see answer.
+var (
+	noStore         = []string{"no-store"}
+	noCache         = []string{"no-cache"}
+	noReferrer      = []string{"no-referrer"}
+	nosniff         = []string{"nosniff"}
+	jsonContentType = []string{"application/json; charset=utf-8"}
+	htmlContentType = []string{"text/html; charset=utf-8"}
+	pageCSP         = []string{"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"}
+)
+
+// Redirect answers with 303 See Other to [Renderer.Location] of e, with
+// Cache-Control: no-store, Pragma: no-cache and Referrer-Policy:
+// no-referrer, and no body (for every method, HEAD included). Headers the
+// handler set before failing are kept, such as Set-Cookie, except those
+// that describe a body. A nil or invalid e is answered as the
+// authorization server_error.
+func (r *Renderer) Redirect(w http.ResponseWriter, req *http.Request, e *codes.Error) {
+	if e == nil || !e.Code().Valid() {
+		e = codes.ServerError.With(codes.Detail{})
+	}
+	h := w.Header()
+	dropBodyHeaders(h)
+	if sendsEntityID(e) {
+		h["Location"] = []string{r.Location(e)}
+	} else {
+		h["Location"] = r.answers[answerKey{e.Code(), e.Detail()}].location
+	}
+	h["Cache-Control"] = noStore
+	h["Pragma"] = noCache
+	h["Referrer-Policy"] = noReferrer
+	w.WriteHeader(http.StatusSeeOther)
+}
+
+func dropBodyHeaders(h http.Header) {
+	delete(h, "Content-Length")
+	delete(h, "Content-Encoding")
+	delete(h, "Content-Type")
+	delete(h, "Etag")
+	delete(h, "Last-Modified")
+}
+
+// jsonBody is the JSON answer, fields in this order.
+type jsonBody struct {
+	Error            string `json:"error"`
+	ErrorDescription string `json:"error_description"`
+	ExceptionDetails string `json:"exception_details,omitempty"`
+	EntityID         string `json:"entity_id,omitempty"`
+}
+
+func (r *Renderer) jsonBody(e *codes.Error) jsonBody {
+	b := jsonBody{Error: e.Code().Name(), ErrorDescription: e.Code().Description()}
+	if e.Detail().Valid() {
+		b.ExceptionDetails = r.cfg.detailName(e.Detail())
+	}
+	if sendsEntityID(e) {
+		b.EntityID = e.EntityID()
+	}
+	return b
+}
+
+// JSON answers with e as {"error", "error_description", "exception_details",
+// "entity_id"} (the last two only when present) and the code's status
+// ([codes.Code.HTTPStatus]); Content-Type application/json,
+// Cache-Control: no-store and Pragma: no-cache. A 401 carries
+// WWW-Authenticate (Basic for invalid_client, as client authentication is
+// Basic; Bearer for authentication errors, so that browsers show no
+// password prompt); a 503 carries Retry-After. HEAD gets no body.
+func (r *Renderer) JSON(w http.ResponseWriter, req *http.Request, e *codes.Error) {
+	if e == nil || !e.Code().Valid() {
+		e = codes.ServerError.With(codes.Detail{})
+	}
+	var body []byte
+	if sendsEntityID(e) {
+		body, _ = json.Marshal(r.jsonBody(e))
+		body = append(body, '\n')
+	} else {
+		body = r.answers[answerKey{e.Code(), e.Detail()}].json
+	}
+	h := w.Header()
+	dropBodyHeaders(h)
+	h["Content-Type"] = jsonContentType
+	h["Cache-Control"] = noStore
+	h["Pragma"] = noCache
+	h["X-Content-Type-Options"] = nosniff
+	status := e.Code().HTTPStatus()
+	switch status {
+	case http.StatusUnauthorized:
+		if e.Kind() == codes.Authorization {
+			h["Www-Authenticate"] = r.basicChallenge
+		} else {
+			h["Www-Authenticate"] = r.bearerChallenge
+		}
+	case http.StatusServiceUnavailable:
+		h["Retry-After"] = r.retryAfter
+	}
+	w.WriteHeader(status)
+	if req.Method != http.MethodHead {
+		_, _ = w.Write(body)
+	}
+}
