@@ -1,0 +1,98 @@
+package middleware_test
+
+import (
+	"net/http"
+	"sync"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/authredirect/authredirect/middleware"
+	"github.com/authredirect/authredirect/render"
+)
+
+// events collects what an observer hears.
+type events struct {
+	mu  sync.Mutex
+	all []middleware.Event
+}
+
+func (e *events) observe(ev middleware.Event) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	e.all = append(e.all, ev)
+}
+
+func (e *events) list() []middleware.Event {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return append([]middleware.Event(nil), e.all...)
+}
+
+// testRenderer sends errors to local pages, as a real service would.
+func testRenderer(t testing.TB) *render.Renderer {
+	t.Helper()
+	r, err := render.New(render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"})
+	require.NoError(t, err)
+	return r
+}
+
+func newRecover(t testing.TB, cfg middleware.Config) (func(http.Handler) http.Handler, *events) {
+	t.Helper()
+	ev := &events{}
+	if cfg.Renderer == nil {
+		cfg.Renderer = testRenderer(t)
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = ev.observe
+	}
+	rec, err := middleware.Recover(cfg)
+	require.NoError(t, err)
+	return rec, ev
+}
+
+// countingWriter is a minimal ResponseWriter that counts WriteHeader calls
+// and reuses its header map.
+type countingWriter struct {
+	h            http.Header
+	code         int
+	writeHeaders int
+	body         []byte
+}
+
+func newCountingWriter() *countingWriter { return &countingWriter{h: http.Header{}} }
+
+func (w *countingWriter) Header() http.Header { return w.h }
+func (w *countingWriter) Write(p []byte) (int, error) {
+	if w.code == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+	w.body = append(w.body, p...)
+	return len(p), nil
+}
+func (w *countingWriter) WriteHeader(code int) {
+	w.writeHeaders++
+	if w.code == 0 {
+		w.code = code
+	}
+}
+
+// opaqueWrapper stands for a foreign middleware whose writer has no Unwrap.
+type opaqueWrapper struct{ http.ResponseWriter }
+
+func opaque(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(opaqueWrapper{w}, r)
+	})
+}
+
+// unwrappingWrapper stands for a well-behaved foreign middleware.
+type unwrappingWrapper struct{ http.ResponseWriter }
+
+func (u unwrappingWrapper) Unwrap() http.ResponseWriter { return u.ResponseWriter }
+
+func unwrapping(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		next.ServeHTTP(unwrappingWrapper{w}, r)
+	})
+}

@@ -1,0 +1,124 @@
+package middleware
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"net/http"
+
+	"github.com/authredirect/authredirect/codes"
+)
+
+// Outcome is what Recover did with a failed request.
+type Outcome uint8
+
+const (
+	// Redirected: a 303 to the error or login page was written.
+	Redirected Outcome = iota + 1
+	// WroteJSON: a JSON error answer was written.
+	WroteJSON
+	// LoopStopped: the failing request was the error or login page itself,
+	// so a redirect would loop; the terminal HTML page was written in place.
+	LoopStopped
+	// Suppressed: the response had already started (or the connection was
+	// hijacked); nothing more was written.
+	Suppressed
+	// ClientGone: the request's context was done and the handler failed with
+	// context.Canceled or context.DeadlineExceeded; nothing was written.
+	ClientGone
+)
+
+// String is the outcome's name in logs, such as "redirected".
+func (o Outcome) String() string {
+	switch o {
+	case Redirected:
+		return "redirected"
+	case WroteJSON:
+		return "json"
+	case LoopStopped:
+		return "loop_stopped"
+	case Suppressed:
+		return "suppressed"
+	case ClientGone:
+		return "client_gone"
+	}
+	return "invalid"
+}
+
+// Event describes one failed request to an [Observer].
+type Event struct {
+	// Request is the failed request. Warning: its query may hold secrets;
+	// the default observer logs only its method and path.
+	Request *http.Request
+	// Outcome is what was written.
+	Outcome Outcome
+	// Err is the error as classified: the contract error found in the
+	// handler's error, or server_error of the route's family wrapping it.
+	Err *codes.Error
+	// Cause is what the handler returned, or a [*PanicError] for a panic.
+	Cause error
+	// Panicked is true when the handler panicked.
+	Panicked bool
+}
+
+// Observer hears of every failed request Recover handles, after the answer
+// is written. It runs on the request's goroutine and must be safe for
+// concurrent use.
+type Observer func(Event)
+
+// PanicError is the cause recorded when a handler panics.
+type PanicError struct {
+	// Value is what the handler passed to panic.
+	Value any
+	// Stack is the goroutine's stack at the panic.
+	Stack []byte
+}
+
+// Error is "panic: " and the value.
+func (p *PanicError) Error() string { return fmt.Sprintf("panic: %v", p.Value) }
+
+// Unwrap returns the panic value when it is an error.
+func (p *PanicError) Unwrap() error {
+	err, _ := p.Value.(error)
+	return err
+}
+
+// LogObserver logs each event through logger, or through slog.Default() at
+// the time of the event when logger is nil. Levels: Error for panics and
+// server-side codes (status 5xx), Warn for a failure after the response
+// started, Debug for a client that went away and for ordinary client errors
+// (4xx), which are normal traffic. It logs the method and path but never the
+// query, which may hold codes, tokens or secrets.
+func LogObserver(logger *slog.Logger) Observer {
+	return func(ev Event) {
+		l := logger
+		if l == nil {
+			l = slog.Default()
+		}
+		level := slog.LevelDebug
+		switch {
+		case ev.Panicked || ev.Err.Code().HTTPStatus() >= 500:
+			level = slog.LevelError
+		case ev.Outcome == Suppressed:
+			level = slog.LevelWarn
+		}
+		ctx := context.Background()
+		if ev.Request != nil {
+			ctx = ev.Request.Context()
+		}
+		if !l.Enabled(ctx, level) {
+			return
+		}
+		attrs := []slog.Attr{
+			slog.String("outcome", ev.Outcome.String()),
+			slog.Any("error", ev.Err),
+		}
+		if ev.Request != nil {
+			attrs = append(attrs, slog.String("method", ev.Request.Method), slog.String("path", ev.Request.URL.Path))
+		}
+		if p, ok := ev.Cause.(*PanicError); ok {
+			attrs = append(attrs, slog.String("stack", string(p.Stack)))
+		}
+		l.LogAttrs(ctx, level, "authredirect: request failed", attrs...)
+	}
+}

@@ -1,0 +1,396 @@
+package middleware_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/justinas/alice"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/middleware"
+)
+
+func failing(err error) http.Handler {
+	return middleware.Wrap(func(http.ResponseWriter, *http.Request) error { return err })
+}
+
+func serve(h http.Handler, method, target string) *httptest.ResponseRecorder {
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest(method, target, nil))
+	return rec
+}
+
+func TestRecover_RefusesBadConfig(t *testing.T) {
+	_, err := middleware.Recover(middleware.Config{Kind: codes.Kind(7)})
+	assert.ErrorIs(t, err, middleware.ErrConfig)
+	_, err = middleware.Recover(middleware.Config{Mode: middleware.Mode(9)})
+	assert.ErrorIs(t, err, middleware.ErrConfig)
+	rec, err := middleware.Recover(middleware.Config{})
+	require.NoError(t, err)
+	res := serve(rec(failing(codes.InvalidScope)), http.MethodGet, "/oauth/authorize")
+	assert.Equal(t, "https://accounts.livechatinc.com/ooops?oauth_exception=invalid_scope", res.Header().Get("Location"), "the zero Config uses the contract's pages")
+}
+
+func TestRecover_TypedErrorsKeepEverything(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		err  error
+		want string
+	}{
+		{"code", codes.InvalidScope, "https://accounts.example.com/ooops?oauth_exception=invalid_scope"},
+		{"detail", codes.UnauthorizedClient.With(codes.RedirectURINotSet), "https://accounts.example.com/ooops?oauth_exception=unauthorized_client&exception_details=redirect_uri_not_set"},
+		{"wrapped", fmt.Errorf("lookup: %w", codes.MissingGrant.Wrap(errors.New("db"))), "https://accounts.example.com/ooops?oauth_exception=missing_grant"},
+		{"joined", errors.Join(errors.New("a"), codes.InvalidGrant), "https://accounts.example.com/ooops?oauth_exception=invalid_grant"},
+		{"entity id", codes.Unauthorized.WithEntityID("u-jane"), "https://accounts.example.com/?identity_exception=unauthorized&entity_id=u-jane"},
+		{"family decides", codes.IdentityAccessDenied, "https://accounts.example.com/?identity_exception=access_denied"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			rec, ev := newRecover(t, middleware.Config{})
+			res := serve(rec(failing(tc.err)), http.MethodPost, "/x")
+			assert.Equal(t, http.StatusSeeOther, res.Code)
+			assert.Equal(t, tc.want, res.Header().Get("Location"))
+			require.Len(t, ev.list(), 1)
+			assert.Equal(t, middleware.Redirected, ev.list()[0].Outcome)
+			assert.Equal(t, tc.err, ev.list()[0].Cause)
+			assert.False(t, ev.list()[0].Panicked)
+		})
+	}
+}
+
+func TestRecover_UntypedErrorIsServerErrorOfRouteFamily(t *testing.T) {
+	cause := errors.New("pq: password authentication failed for user \"svc\"")
+	for kind, want := range map[codes.Kind]string{
+		codes.Authorization:  "https://accounts.example.com/ooops?oauth_exception=server_error",
+		codes.Authentication: "https://accounts.example.com/?identity_exception=server_error",
+	} {
+		rec, ev := newRecover(t, middleware.Config{Kind: kind})
+		res := serve(rec(failing(cause)), http.MethodGet, "/x")
+		assert.Equal(t, want, res.Header().Get("Location"))
+		assert.NotContains(t, res.Body.String(), "pq:")
+		require.Len(t, ev.list(), 1)
+		got := ev.list()[0]
+		assert.Same(t, cause, got.Cause)
+		assert.ErrorIs(t, got.Err, cause, "the observer sees the cause")
+		assert.Equal(t, kind, got.Err.Kind())
+	}
+}
+
+func TestRecover_Panic(t *testing.T) {
+	rec, ev := newRecover(t, middleware.Config{Kind: codes.Authentication})
+	h := rec(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("secret token abc123") }))
+	res := serve(h, http.MethodGet, "/login")
+	assert.Equal(t, http.StatusSeeOther, res.Code)
+	assert.Equal(t, "https://accounts.example.com/?identity_exception=server_error", res.Header().Get("Location"))
+	assert.NotContains(t, res.Body.String()+fmt.Sprint(res.Header()), "abc123")
+	require.Len(t, ev.list(), 1)
+	got := ev.list()[0]
+	assert.True(t, got.Panicked)
+	var p *middleware.PanicError
+	require.ErrorAs(t, got.Cause, &p)
+	assert.Equal(t, "secret token abc123", p.Value)
+	assert.Contains(t, string(p.Stack), "TestRecover_Panic")
+}
+
+func TestRecover_AbortHandlerIsRepanicked(t *testing.T) {
+	rec, ev := newRecover(t, middleware.Config{})
+	panicking := rec(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
+	assert.PanicsWithValue(t, http.ErrAbortHandler, func() { serve(panicking, http.MethodGet, "/") })
+	returning := rec(failing(fmt.Errorf("stream: %w", http.ErrAbortHandler)))
+	assert.PanicsWithValue(t, http.ErrAbortHandler, func() { serve(returning, http.MethodGet, "/") })
+	assert.Empty(t, ev.list(), "an abort is not a failure to report")
+}
+
+func TestRecover_ResponseStarted(t *testing.T) {
+	for name, h := range map[string]middleware.HandlerFunc{
+		"header": func(w http.ResponseWriter, _ *http.Request) error {
+			w.WriteHeader(http.StatusAccepted)
+			return codes.InvalidScope
+		},
+		"body": func(w http.ResponseWriter, _ *http.Request) error {
+			_, _ = io.WriteString(w, "partial")
+			return codes.InvalidScope
+		},
+		"flush": func(w http.ResponseWriter, _ *http.Request) error {
+			w.(http.Flusher).Flush()
+			return codes.InvalidScope
+		},
+	} {
+		t.Run(name, func(t *testing.T) {
+			rec, ev := newRecover(t, middleware.Config{})
+			w := &flushingCountingWriter{newCountingWriter()}
+			rec(h).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+			assert.LessOrEqual(t, w.writeHeaders, 1, "no superfluous WriteHeader")
+			assert.Empty(t, w.h.Get("Location"))
+			require.Len(t, ev.list(), 1, "observed once")
+			assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome)
+		})
+	}
+}
+
+type flushingCountingWriter struct{ *countingWriter }
+
+func (w *flushingCountingWriter) Flush() {
+	if w.code == 0 {
+		w.WriteHeader(http.StatusOK)
+	}
+}
+
+func TestRecover_InformationalHeaderDoesNotStart(t *testing.T) {
+	rec, _ := newRecover(t, middleware.Config{})
+	w := newCountingWriter()
+	rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+		w.WriteHeader(http.StatusEarlyHints)
+		return codes.InvalidScope
+	})).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	assert.Equal(t, "https://accounts.example.com/ooops?oauth_exception=invalid_scope", w.h.Get("Location"))
+}
+
+func TestRecover_PanicAfterWriteCutsTheConnection(t *testing.T) {
+	rec, ev := newRecover(t, middleware.Config{})
+	h := rec(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "half a page")
+		panic("boom")
+	}))
+	assert.PanicsWithValue(t, http.ErrAbortHandler, func() { serve(h, http.MethodGet, "/") })
+	require.Len(t, ev.list(), 1)
+	assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome)
+	assert.True(t, ev.list()[0].Panicked)
+}
+
+func TestRecover_ClientGone(t *testing.T) {
+	rec, ev := newRecover(t, middleware.Config{})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	w := newCountingWriter()
+	h := rec(middleware.Wrap(func(_ http.ResponseWriter, r *http.Request) error {
+		return fmt.Errorf("query: %w", r.Context().Err())
+	}))
+	h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil).WithContext(ctx))
+	assert.Zero(t, w.writeHeaders, "nothing written")
+	assert.Empty(t, w.h)
+	require.Len(t, ev.list(), 1)
+	assert.Equal(t, middleware.ClientGone, ev.list()[0].Outcome)
+
+	// A context error while the request is still live is a server error.
+	res := serve(rec(failing(context.DeadlineExceeded)), http.MethodGet, "/")
+	assert.Equal(t, "https://accounts.example.com/ooops?oauth_exception=server_error", res.Header().Get("Location"))
+}
+
+func TestRecover_LoopStoppedOnTheTargetPage(t *testing.T) {
+	rec, ev := newRecover(t, middleware.Config{})
+	res := serve(rec(failing(codes.ServerError.Wrap(errors.New("template <missing>")))), http.MethodGet, "/ooops?oauth_exception=invalid_scope")
+	assert.Equal(t, http.StatusInternalServerError, res.Code)
+	assert.Empty(t, res.Header().Get("Location"))
+	assert.Equal(t, "text/html; charset=utf-8", res.Header().Get("Content-Type"))
+	assert.Contains(t, res.Body.String(), "<code>server_error</code>")
+	assert.NotContains(t, res.Body.String(), "missing")
+	require.Len(t, ev.list(), 1)
+	assert.Equal(t, middleware.LoopStopped, ev.list()[0].Outcome)
+
+	// The login page failing with an authentication error: the same.
+	res = serve(rec(failing(codes.Unauthorized)), http.MethodGet, "/")
+	assert.Equal(t, http.StatusUnauthorized, res.Code)
+	assert.Empty(t, res.Header().Get("Location"))
+	// The login page failing with an authorization error still redirects.
+	res = serve(rec(failing(codes.InvalidScope)), http.MethodGet, "/")
+	assert.Equal(t, http.StatusSeeOther, res.Code)
+}
+
+func TestRecover_Modes(t *testing.T) {
+	jsonRec, ev := newRecover(t, middleware.Config{Mode: middleware.ModeJSON})
+	res := serve(jsonRec(failing(codes.InvalidClient.Wrap(errors.New("secret mismatch")))), http.MethodPost, "/oauth/token")
+	assert.Equal(t, http.StatusUnauthorized, res.Code)
+	assert.Equal(t, `{"error":"invalid_client","error_description":"`+codes.InvalidClient.Description()+`"}`+"\n", res.Body.String())
+	assert.Equal(t, middleware.WroteJSON, ev.list()[0].Outcome)
+
+	neg, _ := newRecover(t, middleware.Config{Mode: middleware.ModeNegotiate})
+	for accept, wantJSON := range map[string]bool{
+		"application/json":                  true,
+		"application/json, text/plain, */*": true,
+		"text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8": false,
+		"":                                    false,
+		"*/*":                                 false,
+		"text/html;q=0.5, application/json":   true,
+		"application/json;q=0.1, text/html":   false,
+		"application/*":                       true,
+		"application/json;q=0, */*":           false,
+		"APPLICATION/JSON":                    true,
+		"text/*;q=0.9, application/json;q=1 ": true,
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/x", nil)
+		req.Header.Set("Accept", accept)
+		rec := httptest.NewRecorder()
+		neg(failing(codes.InvalidScope)).ServeHTTP(rec, req)
+		if wantJSON {
+			assert.Equal(t, http.StatusBadRequest, rec.Code, accept)
+			assert.Equal(t, "application/json; charset=utf-8", rec.Header().Get("Content-Type"), accept)
+		} else {
+			assert.Equal(t, http.StatusSeeOther, rec.Code, accept)
+		}
+	}
+}
+
+func TestRecover_PassesSuccessThrough(t *testing.T) {
+	rec, ev := newRecover(t, middleware.Config{})
+	plain := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.Header().Set("X-Handler", "yes")
+		w.WriteHeader(http.StatusTeapot)
+		_, _ = io.WriteString(w, "short and stout")
+	})
+	res := serve(rec(plain), http.MethodGet, "/")
+	assert.Equal(t, http.StatusTeapot, res.Code)
+	assert.Equal(t, "yes", res.Header().Get("X-Handler"))
+	assert.Equal(t, "short and stout", res.Body.String())
+
+	res = serve(rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+		_, err := io.WriteString(w, "fine")
+		return err
+	})), http.MethodGet, "/")
+	assert.Equal(t, http.StatusOK, res.Code)
+	assert.Equal(t, "fine", res.Body.String())
+	assert.Empty(t, ev.list())
+}
+
+// Writers with every combination of the optional interfaces.
+type (
+	baseW struct{ *countingWriter }
+	fW    struct{ baseW }
+	hW    struct{ baseW }
+	rW    struct{ baseW }
+)
+
+func (fW) Flush()                                       {}
+func (hW) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, errors.New("no") }
+func (rW) ReadFrom(io.Reader) (int64, error)            { return 0, nil }
+
+type fhW struct{ fW }
+
+func (fhW) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, errors.New("no") }
+
+type frW struct{ fW }
+
+func (frW) ReadFrom(io.Reader) (int64, error) { return 0, nil }
+
+type hrW struct{ hW }
+
+func (hrW) ReadFrom(io.Reader) (int64, error) { return 0, nil }
+
+type fhrW struct{ fhW }
+
+func (fhrW) ReadFrom(io.Reader) (int64, error) { return 0, nil }
+
+func TestRecover_WriterKeepsExactlyTheOptionalInterfaces(t *testing.T) {
+	b := baseW{newCountingWriter()}
+	for _, w := range []http.ResponseWriter{b, fW{b}, hW{b}, rW{b}, fhW{fW{b}}, frW{fW{b}}, hrW{hW{b}}, fhrW{fhW{fW{b}}}} {
+		_, wantF := w.(http.Flusher)
+		_, wantH := w.(http.Hijacker)
+		_, wantR := w.(io.ReaderFrom)
+		rec, _ := newRecover(t, middleware.Config{})
+		rec(http.HandlerFunc(func(got http.ResponseWriter, _ *http.Request) {
+			_, f := got.(http.Flusher)
+			_, h := got.(http.Hijacker)
+			_, r := got.(io.ReaderFrom)
+			assert.Equal(t, [3]bool{wantF, wantH, wantR}, [3]bool{f, h, r}, "%T", w)
+			u, ok := got.(interface{ Unwrap() http.ResponseWriter })
+			require.True(t, ok)
+			assert.Equal(t, w, u.Unwrap())
+		})).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+	}
+}
+
+func TestWrap_FindsRecoverThroughWrappers(t *testing.T) {
+	for name, between := range map[string]alice.Constructor{"unwrapping": unwrapping, "opaque fallback": opaque} {
+		t.Run(name, func(t *testing.T) {
+			rec, ev := newRecover(t, middleware.Config{})
+			h := alice.New(rec, between, unwrapping).Then(failing(codes.UnauthorizedClient.With(codes.ClientIDNotFound)))
+			res := serve(h, http.MethodGet, "/oauth/authorize")
+			assert.Equal(t, http.StatusSeeOther, res.Code)
+			assert.Equal(t, "https://accounts.example.com/ooops?oauth_exception=unauthorized_client&exception_details=client_id_not_found", res.Header().Get("Location"))
+			require.Len(t, ev.list(), 1)
+			assert.False(t, ev.list()[0].Panicked, "the fallback transport is not a panic")
+		})
+	}
+}
+
+func TestWrap_WithoutRecoverDropsTheConnection(t *testing.T) {
+	logs := &syncBuffer{}
+	srv := httptest.NewUnstartedServer(failing(codes.InvalidScope))
+	srv.Config.ErrorLog = newLogger(logs)
+	srv.Start()
+	defer srv.Close()
+	_, err := srv.Client().Get(srv.URL)
+	require.Error(t, err, "no answer: the connection is dropped")
+	assert.Eventually(t, func() bool { return strings.Contains(logs.String(), "reached no Recover") }, time.Second, 10*time.Millisecond)
+}
+
+func TestRecover_ServeMuxPatterns(t *testing.T) {
+	rec, _ := newRecover(t, middleware.Config{})
+	mux := http.NewServeMux()
+	mux.Handle("GET /clients/{id}", middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
+		if r.PathValue("id") != "demo" {
+			return codes.UnauthorizedClient.With(codes.ClientIDNotFound)
+		}
+		_, err := io.WriteString(w, "demo")
+		return err
+	}))
+	h := rec(mux)
+	assert.Equal(t, "demo", serve(h, http.MethodGet, "/clients/demo").Body.String())
+	res := serve(h, http.MethodGet, "/clients/other")
+	assert.Equal(t, "https://accounts.example.com/ooops?oauth_exception=unauthorized_client&exception_details=client_id_not_found", res.Header().Get("Location"))
+	assert.Equal(t, http.StatusMethodNotAllowed, serve(h, http.MethodPost, "/clients/demo").Code, "the mux's own answers pass through")
+}
+
+func TestLogObserver(t *testing.T) {
+	var buf bytes.Buffer
+	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+	rec, err := middleware.Recover(middleware.Config{Renderer: testRenderer(t), Observer: middleware.LogObserver(logger)})
+	require.NoError(t, err)
+
+	serve(rec(failing(codes.InvalidScope)), http.MethodGet, "/oauth/authorize?client_secret=hunter2&code=c0de")
+	serve(rec(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("kaboom") })), http.MethodGet, "/boom?token=t0ken")
+	out := buf.String()
+	assert.Contains(t, out, `"level":"DEBUG"`)
+	assert.Contains(t, out, `"code":"invalid_scope"`)
+	assert.Contains(t, out, `"path":"/oauth/authorize"`)
+	assert.Contains(t, out, `"level":"ERROR"`)
+	assert.Contains(t, out, `"cause":"panic: kaboom"`)
+	assert.Contains(t, out, `"stack":"goroutine`)
+	for _, secret := range []string{"hunter2", "c0de", "t0ken"} {
+		assert.NotContains(t, out, secret, "query values are never logged")
+	}
+}
+
+func newLogger(w io.Writer) *log.Logger { return log.New(w, "", 0) }
+
+// syncBuffer is a bytes.Buffer safe for a server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
+}

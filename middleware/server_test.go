@@ -1,0 +1,112 @@
+package middleware_test
+
+import (
+	"bufio"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/middleware"
+)
+
+// Streaming through Recover: each flushed chunk reaches the client before
+// the handler goes on.
+func TestRecover_FlushStreamsOnARealServer(t *testing.T) {
+	rec, ev := newRecover(t, middleware.Config{})
+	next := make(chan struct{})
+	srv := httptest.NewServer(rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+		for _, chunk := range []string{"one\n", "two\n"} {
+			if _, err := io.WriteString(w, chunk); err != nil {
+				return err
+			}
+			http.NewResponseController(w).Flush()
+			<-next
+		}
+		return codes.ServerError // too late to redirect: suppressed
+	})))
+	defer srv.Close()
+
+	res, err := srv.Client().Get(srv.URL)
+	require.NoError(t, err)
+	defer res.Body.Close()
+	r := bufio.NewReader(res.Body)
+	for _, want := range []string{"one\n", "two\n"} {
+		line, err := r.ReadString('\n')
+		require.NoError(t, err)
+		assert.Equal(t, want, line, "arrived before the handler went on")
+		next <- struct{}{}
+	}
+	rest, _ := io.ReadAll(r)
+	assert.Empty(t, rest, "nothing written after the response started")
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	require.Eventually(t, func() bool { return len(ev.list()) == 1 }, 2e9, 1e7)
+	assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome)
+}
+
+func TestRecover_HijackOnARealServer(t *testing.T) {
+	rec, ev := newRecover(t, middleware.Config{})
+	srv := httptest.NewServer(rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+		conn, buf, err := http.NewResponseController(w).Hijack()
+		if err != nil {
+			return err
+		}
+		defer conn.Close()
+		_, _ = buf.WriteString("HTTP/1.1 200 OK\r\nContent-Length: 8\r\nConnection: close\r\n\r\nhijacked")
+		_ = buf.Flush()
+		return codes.ServerError // after a hijack nothing may be written
+	})))
+	defer srv.Close()
+	res, err := srv.Client().Get(srv.URL)
+	require.NoError(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, "hijacked", string(body))
+	require.Eventually(t, func() bool { return len(ev.list()) == 1 }, 2e9, 1e7)
+	assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome)
+}
+
+func TestRecover_PanicAfterWriteOnARealServer(t *testing.T) {
+	rec, _ := newRecover(t, middleware.Config{})
+	srv := httptest.NewUnstartedServer(rec(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_, _ = io.WriteString(w, "half")
+		http.NewResponseController(w).Flush()
+		panic("boom")
+	})))
+	srv.Config.ErrorLog = newLogger(io.Discard)
+	srv.Start()
+	defer srv.Close()
+	res, err := srv.Client().Get(srv.URL)
+	require.NoError(t, err)
+	_, err = io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the client sees the response is cut, not complete")
+}
+
+// The happy path through Recover and Wrap allocates nothing (DESIGN §3).
+func TestRecover_HappyPathAllocatesNothing(t *testing.T) {
+	rec, _ := newRecover(t, middleware.Config{})
+	h := rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}))
+	w := &flushingCountingWriter{newCountingWriter()}
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	h.ServeHTTP(w, req) // warm the pool
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { h.ServeHTTP(w, req) }))
+}
+
+// The error path (authorization redirect with a detail) allocates nothing in
+// the library; DESIGN §8 allows one.
+func TestRecover_ErrorPathAllocations(t *testing.T) {
+	rec, _ := newRecover(t, middleware.Config{Observer: func(middleware.Event) {}})
+	h := rec(failing(codes.UnauthorizedClient.With(codes.ClientIDNotFound)))
+	w := newCountingWriter()
+	req := httptest.NewRequest(http.MethodGet, "/oauth/authorize", nil)
+	h.ServeHTTP(w, req)
+	assert.LessOrEqual(t, testing.AllocsPerRun(1000, func() { clear(w.h); h.ServeHTTP(w, req) }), 1.0)
+}
