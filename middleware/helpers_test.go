@@ -1,6 +1,8 @@
 package middleware_test
 
 import (
+	"io"
+	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
@@ -96,3 +98,5 @@ func unwrapping(next http.Handler) http.Handler {
 		next.ServeHTTP(unwrappingWrapper{w}, r)
 	})
 }
+
+func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }

@@ -1,0 +1,390 @@
+package middleware_test
+
+import (
+	"encoding/base64"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/justinas/alice"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/middleware"
+	"github.com/authredirect/authredirect/render"
+)
+
+var testKey = []byte("0123456789abcdef0123456789abcdef")
+
+// clock is an injectable clock.
+type clock struct {
+	mu  sync.Mutex
+	now time.Time
+}
+
+func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
+func (c *clock) Advance(d time.Duration) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.now = c.now.Add(d)
+}
+
+func newClock() *clock { return &clock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)} }
+
+func newGuard(t testing.TB, cfg middleware.LoopGuardConfig) *middleware.LoopGuard {
+	t.Helper()
+	g, err := middleware.NewLoopGuard(cfg)
+	require.NoError(t, err)
+	return g
+}
+
+// browser replays the guard's cookie like a browser would.
+type browser struct{ cookies []*http.Cookie }
+
+func (b *browser) arrive(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder {
+	t.Helper()
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	for _, c := range b.cookies {
+		req.AddCookie(c)
+	}
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, req)
+	if set := rec.Result().Cookies(); len(set) > 0 {
+		b.cookies = set
+	}
+	return rec
+}
+
+func guarded(t testing.TB, g *middleware.LoopGuard) http.Handler {
+	rec, _ := newRecover(t, middleware.Config{})
+	return alice.New(rec, g.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
+}
+
+const tripped = "https://accounts.example.com/ooops?oauth_exception=invalid_request&exception_details=to_many_redirects"
+
+func TestLoopGuard_TripsAtTheFourthArrivalWithinTheWindow(t *testing.T) {
+	clk := newClock()
+	h := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey, Now: clk.Now}))
+	b := &browser{}
+	for i := 1; i <= 3; i++ {
+		res := b.arrive(t, h, "/oauth/authorize?client_id=loopy")
+		assert.Equal(t, http.StatusNoContent, res.Code, "arrival %d", i)
+		clk.Advance(9 * time.Second)
+	}
+	res := b.arrive(t, h, "/oauth/authorize?client_id=loopy")
+	assert.Equal(t, http.StatusSeeOther, res.Code, "the 4th arrival within 30s trips")
+	assert.Equal(t, tripped, res.Header().Get("Location"))
+	assert.NotEmpty(t, res.Header().Get("Set-Cookie"), "the cookie goes out with the redirect")
+
+	clk.Advance(30 * time.Second)
+	res = b.arrive(t, h, "/oauth/authorize?client_id=loopy")
+	assert.Equal(t, http.StatusNoContent, res.Code, "a new window starts once it has passed")
+}
+
+func TestLoopGuard_WindowPassedBeforeTheFourth(t *testing.T) {
+	clk := newClock()
+	h := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey, Now: clk.Now}))
+	b := &browser{}
+	for i := 0; i < 3; i++ {
+		require.Equal(t, http.StatusNoContent, b.arrive(t, h, "/a?client_id=c").Code)
+	}
+	clk.Advance(30 * time.Second)
+	assert.Equal(t, http.StatusNoContent, b.arrive(t, h, "/a?client_id=c").Code)
+}
+
+func TestLoopGuard_ClientsAreCountedApart(t *testing.T) {
+	h := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey}))
+	b := &browser{}
+	for i := 0; i < 3; i++ {
+		require.Equal(t, http.StatusNoContent, b.arrive(t, h, "/a?client_id=one").Code)
+		require.Equal(t, http.StatusNoContent, b.arrive(t, h, "/a?client_id=two").Code)
+	}
+	assert.Equal(t, http.StatusSeeOther, b.arrive(t, h, "/a?client_id=one").Code)
+	assert.Equal(t, http.StatusSeeOther, b.arrive(t, h, "/a?client_id=two").Code)
+	assert.Equal(t, http.StatusNoContent, b.arrive(t, h, "/a?client_id=three").Code)
+	assert.Equal(t, http.StatusNoContent, b.arrive(t, h, "/a").Code, "no client, not counted")
+}
+
+func TestLoopGuard_ConfigurableLimitAndCode(t *testing.T) {
+	rec, _ := newRecover(t, middleware.Config{Kind: codes.Authentication})
+	g := newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey, Limit: 1, Code: codes.IdentityInvalidRequest,
+		Key: func(r *http.Request) string { return r.URL.Path }})
+	h := alice.New(rec, g.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	b := &browser{}
+	assert.Equal(t, http.StatusNoContent, b.arrive(t, h, "/sso").Code)
+	res := b.arrive(t, h, "/sso")
+	assert.Equal(t, "https://accounts.example.com/?identity_exception=invalid_request&exception_details=to_many_redirects", res.Header().Get("Location"))
+}
+
+func TestLoopGuard_RefusesBadConfig(t *testing.T) {
+	for _, cfg := range []middleware.LoopGuardConfig{
+		{Limit: -1}, {Limit: 251}, {Window: time.Millisecond}, {CookieKey: []byte("short")},
+		{Code: codes.Code{}, CookieKey: testKey, Counter: &middleware.MemoryCounter{}},
+	} {
+		_, err := middleware.NewLoopGuard(cfg)
+		assert.ErrorIs(t, err, middleware.ErrConfig, "%+v", cfg)
+	}
+	_, err := middleware.NewCookieCounter(middleware.CookieCounterConfig{Key: testKey, MaxClients: 65})
+	assert.ErrorIs(t, err, middleware.ErrConfig)
+	_, err = middleware.NewMemoryCounter(-1)
+	assert.ErrorIs(t, err, middleware.ErrConfig)
+}
+
+func TestLoopGuard_RandomKeyWarnsOnce(t *testing.T) {
+	logs := &syncBuffer{}
+	_, err := middleware.NewLoopGuard(middleware.LoopGuardConfig{Logger: slogTo(logs)})
+	require.NoError(t, err)
+	assert.Equal(t, 1, strings.Count(logs.String(), "random per-process key"))
+}
+
+// loopCookie counts three arrivals for client "c" and returns the cookie.
+func loopCookie(t *testing.T, h http.Handler) *http.Cookie {
+	b := &browser{}
+	for i := 0; i < 3; i++ {
+		require.Equal(t, http.StatusNoContent, b.arrive(t, h, "/a?client_id=c").Code)
+	}
+	require.Len(t, b.cookies, 1)
+	return b.cookies[0]
+}
+
+func TestLoopGuard_BadCookiesCountAsNothing(t *testing.T) {
+	clk := newClock()
+	h := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey, Now: clk.Now}))
+	good := loopCookie(t, h)
+	// The good cookie trips the next arrival: the baseline for the rest.
+	require.Equal(t, http.StatusSeeOther, (&browser{[]*http.Cookie{good}}).arrive(t, h, "/a?client_id=c").Code)
+
+	raw, err := base64.RawURLEncoding.DecodeString(good.Value)
+	require.NoError(t, err)
+	flip := func(i int) string {
+		b := append([]byte(nil), raw...)
+		b[i] ^= 1
+		return base64.RawURLEncoding.EncodeToString(b)
+	}
+	otherKey := newGuard(t, middleware.LoopGuardConfig{CookieKey: []byte("another key of thirty-two bytes!"), Now: clk.Now})
+	forged := loopCookie(t, guarded(t, otherKey)).Value
+
+	for name, value := range map[string]string{
+		"tampered count": flip(17),
+		"tampered mac":   flip(len(raw) - 1),
+		"forged":         forged,
+		"garbled":        "%%%not base64%%%",
+		"truncated":      good.Value[:20],
+		"empty":          "",
+		"oversized":      strings.Repeat("A", 5000),
+	} {
+		b := &browser{[]*http.Cookie{{Name: good.Name, Value: value}}}
+		assert.Equal(t, http.StatusNoContent, b.arrive(t, h, "/a?client_id=c").Code, name)
+	}
+
+	clk.Advance(31 * time.Second)
+	assert.Equal(t, http.StatusNoContent, (&browser{[]*http.Cookie{good}}).arrive(t, h, "/a?client_id=c").Code, "expired")
+}
+
+func TestLoopGuard_FleetSharesOneKey(t *testing.T) {
+	one := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey}))
+	two := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey}))
+	other := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: []byte("another key of thirty-two bytes!")}))
+	b := &browser{}
+	require.Equal(t, http.StatusNoContent, b.arrive(t, one, "/a?client_id=c").Code)
+	require.Equal(t, http.StatusNoContent, b.arrive(t, two, "/a?client_id=c").Code)
+	require.Equal(t, http.StatusNoContent, b.arrive(t, one, "/a?client_id=c").Code)
+	saved := b.cookies
+	assert.Equal(t, http.StatusSeeOther, b.arrive(t, two, "/a?client_id=c").Code, "instance two counts instance one's arrivals")
+	b.cookies = saved
+	assert.Equal(t, http.StatusNoContent, b.arrive(t, other, "/a?client_id=c").Code, "another key ignores the cookie")
+}
+
+func TestLoopGuard_CookieAttributes(t *testing.T) {
+	g := newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey})
+	h := guarded(t, g)
+
+	plain := httptest.NewServer(h)
+	defer plain.Close()
+	res, err := plain.Client().Get(plain.URL + "/a?client_id=c")
+	require.NoError(t, err)
+	res.Body.Close()
+	set := res.Header.Get("Set-Cookie")
+	assert.True(t, strings.HasPrefix(set, "authredirect_loop="), set)
+	assert.Contains(t, set, "; Path=/; Max-Age=30; HttpOnly; SameSite=Lax")
+	assert.NotContains(t, set, "Secure")
+
+	secure := httptest.NewTLSServer(h)
+	defer secure.Close()
+	res, err = secure.Client().Get(secure.URL + "/a?client_id=c")
+	require.NoError(t, err)
+	res.Body.Close()
+	set = res.Header.Get("Set-Cookie")
+	assert.True(t, strings.HasPrefix(set, "__Host-authredirect_loop="), set)
+	assert.Contains(t, set, "; Path=/; Max-Age=30; HttpOnly; Secure; SameSite=Lax")
+
+	proxied := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey, BehindTLSProxy: true}))
+	rec := httptest.NewRecorder()
+	proxied.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/a?client_id=c", nil))
+	assert.True(t, strings.HasPrefix(rec.Header().Get("Set-Cookie"), "__Host-authredirect_loop="))
+}
+
+func TestLoopGuard_CookieHoldsBoundedClients(t *testing.T) {
+	h := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey}))
+	b := &browser{}
+	for i := 0; i < 100; i++ {
+		require.Equal(t, http.StatusNoContent, b.arrive(t, h, "/a?client_id=client-"+strings.Repeat("x", i)).Code)
+	}
+	assert.Less(t, len(b.cookies[0].Value), 300, "8 clients at most")
+}
+
+// A real browser-like client with a cookie jar follows a misbehaving
+// client's redirect loop; the guard ends it on the error page.
+func TestLoopGuard_BreaksARealRedirectLoop(t *testing.T) {
+	for name, tlsOn := range map[string]bool{"http": false, "https": true} {
+		t.Run(name, func(t *testing.T) {
+			r, err := render.New(render.Config{ErrorPage: "/ooops", LoginPage: "/"})
+			require.NoError(t, err)
+			rec, err := middleware.Recover(middleware.Config{Renderer: r, Observer: func(middleware.Event) {}})
+			require.NoError(t, err)
+			g := newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey})
+			mux := http.NewServeMux()
+			mux.Handle("GET /oauth/authorize", alice.New(rec, g.Middleware).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, "/client/callback?code=abc", http.StatusFound)
+			}))
+			mux.HandleFunc("GET /client/callback", func(w http.ResponseWriter, r *http.Request) {
+				http.Redirect(w, r, "/oauth/authorize?client_id=loopy", http.StatusFound) // the loop
+			})
+			mux.Handle("GET /ooops", alice.New(rec).Then(middleware.Wrap(func(w http.ResponseWriter, req *http.Request) error {
+				e, err := render.ParseQuery(req.URL.RawQuery)
+				if err != nil {
+					return err
+				}
+				r.Page(w, req, http.StatusOK, e)
+				return nil
+			})))
+			srv := httptest.NewUnstartedServer(mux)
+			if tlsOn {
+				srv.StartTLS()
+			} else {
+				srv.Start()
+			}
+			defer srv.Close()
+
+			jar, _ := cookiejar.New(nil)
+			var hops int
+			client := &http.Client{Jar: jar, Transport: srv.Client().Transport, CheckRedirect: func(_ *http.Request, via []*http.Request) error {
+				hops = len(via)
+				return nil // the default limit is 10
+			}}
+			res, err := client.Get(srv.URL + "/oauth/authorize?client_id=loopy")
+			require.NoError(t, err, "the loop ends within the client's 10 redirects")
+			body, _ := io.ReadAll(res.Body)
+			res.Body.Close()
+			assert.Equal(t, http.StatusOK, res.StatusCode)
+			assert.Equal(t, "/ooops", res.Request.URL.Path)
+			assert.Equal(t, "oauth_exception=invalid_request&exception_details=to_many_redirects", res.Request.URL.RawQuery)
+			assert.Contains(t, string(body), "<code>to_many_redirects</code>")
+			assert.LessOrEqual(t, hops, 10)
+			u, _ := url.Parse(srv.URL)
+			if tlsOn {
+				assert.Equal(t, "__Host-authredirect_loop", jar.Cookies(u)[0].Name)
+			}
+		})
+	}
+}
+
+func TestLoopGuard_Count(t *testing.T) {
+	g := newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey, Limit: 1})
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	assert.NoError(t, g.Count(rec, req, "demo"))
+	cookie := rec.Result().Cookies()[0]
+	req.AddCookie(cookie)
+	err := g.Count(httptest.NewRecorder(), req, "demo")
+	assert.ErrorIs(t, err, codes.InvalidRequest.With(codes.TooManyRedirects))
+	assert.NoError(t, g.Count(rec, req, ""), "no key, not counted")
+}
+
+func TestMemoryCounter(t *testing.T) {
+	clk := newClock()
+	m, err := middleware.NewMemoryCounter(3)
+	require.NoError(t, err)
+	g := newGuard(t, middleware.LoopGuardConfig{Counter: m, Now: clk.Now})
+	h := guarded(t, g)
+	from := func(ip, target string) int {
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		req.RemoteAddr = ip + ":1234"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		assert.Empty(t, rec.Header().Get("Set-Cookie"), "no cookie")
+		return rec.Code
+	}
+	for i := 0; i < 3; i++ {
+		require.Equal(t, http.StatusNoContent, from("10.0.0.1", "/a?client_id=c"))
+	}
+	assert.Equal(t, http.StatusSeeOther, from("10.0.0.1", "/a?client_id=c"))
+	assert.Equal(t, http.StatusNoContent, from("10.0.0.2", "/a?client_id=c"), "another browser")
+	clk.Advance(30 * time.Second)
+	assert.Equal(t, http.StatusNoContent, from("10.0.0.1", "/a?client_id=c"), "expired")
+
+	for i := 0; i < 10; i++ {
+		from("10.0.1.1", "/a?client_id=c"+strings.Repeat("x", i))
+		clk.Advance(time.Millisecond)
+	}
+	assert.LessOrEqual(t, m.Len(), 3, "bounded")
+}
+
+func TestLoopGuard_UncountedRequestsAllocateNothing(t *testing.T) {
+	g := newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey})
+	rec, _ := newRecover(t, middleware.Config{})
+	h := alice.New(rec, g.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?response_type=code&scope=profile", nil)
+	w := fhrW{fhW{fW{baseW{newCountingWriter()}}}}
+	h.ServeHTTP(w, req)
+	assert.Zero(t, testing.AllocsPerRun(1000, func() { h.ServeHTTP(w, req) }))
+}
+
+func BenchmarkLoopGuard(b *testing.B) {
+	g := newGuard(b, middleware.LoopGuardConfig{CookieKey: testKey, Limit: 250})
+	rec, _ := newRecover(b, middleware.Config{})
+	h := alice.New(rec, g.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	// A cookie that already counts 7 other clients.
+	full := &http.Cookie{}
+	for i := 0; i < 7; i++ {
+		rr := httptest.NewRecorder()
+		req := httptest.NewRequest(http.MethodGet, "/a?client_id=other"+strings.Repeat("x", i), nil)
+		if full.Name != "" {
+			req.AddCookie(full)
+		}
+		h.ServeHTTP(rr, req)
+		full = rr.Result().Cookies()[0]
+	}
+	for _, c := range []struct {
+		name   string
+		target string
+		cookie *http.Cookie
+	}{
+		{"uncounted", "/oauth/authorize?scope=x", nil},
+		{"counted-fresh-cookie", "/oauth/authorize?client_id=demo", nil},
+		{"counted-cookie-with-7-clients", "/oauth/authorize?client_id=demo", full},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			req := httptest.NewRequest(http.MethodGet, c.target, nil)
+			if c.cookie != nil {
+				req.AddCookie(c.cookie)
+			}
+			w := newCountingWriter()
+			b.ReportAllocs()
+			for b.Loop() {
+				clear(w.h)
+				w.code = 0
+				h.ServeHTTP(w, req)
+			}
+		})
+	}
+}
