@@ -60,7 +60,9 @@ func TestGuards_EachReasonInBothFamilies(t *testing.T) {
 			request{http.MethodGet, "/x", ""}, request{http.MethodGet, "/x?response_type=code", ""},
 			authz + "invalid_request", authz + "invalid_request"},
 		{"disabled grant type",
-			func(g middleware.Guards) alice.Constructor { return g.GrantTypes("authorization_code", "refresh_token") },
+			func(g middleware.Guards) alice.Constructor {
+				return g.GrantTypes("authorization_code", "refresh_token")
+			},
 			request{http.MethodPost, "/x", "grant_type=client_credentials"}, request{http.MethodPost, "/x", "grant_type=refresh_token"},
 			authz + "unsupported_grant_type", authz + "unsupported_grant_type"},
 	} {
