@@ -1,0 +1,174 @@
+// Package app is the example accounts server: an OAuth 2.0 authorization
+// server with a login page, built with authredirect's pieces (Recover, Wrap,
+// the loop guard, the request guards and the renderer's pages) chained with
+// alice. Everything is in memory. cmd: go run ./examples/accounts.
+package app
+
+import (
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/justinas/alice"
+
+	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/middleware"
+	"github.com/authredirect/authredirect/render"
+)
+
+// Config configures the server.
+type Config struct {
+	// Base is the absolute URL the server is reached at, such as
+	// "http://127.0.0.1:8080"; the error and login pages are Base+"/ooops"
+	// and Base+"/".
+	Base string
+	// CookieKey signs the loop guard's cookie; nil makes a random one.
+	CookieKey []byte
+	// Logger logs failures; nil means slog.Default().
+	Logger *slog.Logger
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// server holds the demo's state.
+type server struct {
+	base     string
+	renderer *render.Renderer
+	now      func() time.Time
+	clients  map[string]client
+	users    map[string]*user // by e-mail
+
+	mu        sync.Mutex
+	usersByID map[string]*user
+	sessions  map[string]session
+	authCodes map[string]authCode
+	refresh   map[string]refreshToken
+}
+
+type session struct {
+	userID    string
+	loggedOut bool
+}
+
+type authCode struct {
+	clientID, userID, scope, redirectURI string
+	expires                              time.Time
+	used                                 bool
+}
+
+// New builds the server's handler.
+func New(cfg Config) (http.Handler, error) {
+	u, err := url.Parse(cfg.Base)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return nil, fmt.Errorf("app: base %q must be an http(s) URL with a host and no path", cfg.Base)
+	}
+	base := strings.TrimSuffix(cfg.Base, "/")
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	r, err := render.New(render.Config{ErrorPage: base + "/ooops", LoginPage: base + "/"})
+	if err != nil {
+		return nil, err
+	}
+	s := &server{
+		base: base, renderer: r, now: cfg.Now,
+		clients: demoClients(base), users: demoUsers(),
+		usersByID: map[string]*user{}, sessions: map[string]session{},
+		authCodes: map[string]authCode{}, refresh: demoRefreshTokens(cfg.Now()),
+	}
+	for _, u := range s.users {
+		s.usersByID[u.id] = u
+	}
+
+	observer := middleware.LogObserver(cfg.Logger)
+	recoverWith := func(kind codes.Kind, mode middleware.Mode) (alice.Constructor, error) {
+		return middleware.Recover(middleware.Config{Renderer: r, Kind: kind, Mode: mode, Observer: observer})
+	}
+	authz, err := recoverWith(codes.Authorization, middleware.ModeRedirect)
+	if err != nil {
+		return nil, err
+	}
+	authn, err := recoverWith(codes.Authentication, middleware.ModeRedirect)
+	if err != nil {
+		return nil, err
+	}
+	token, err := recoverWith(codes.Authorization, middleware.ModeJSON)
+	if err != nil {
+		return nil, err
+	}
+	loop, err := middleware.NewLoopGuard(middleware.LoopGuardConfig{CookieKey: cfg.CookieKey, Now: cfg.Now, Logger: cfg.Logger})
+	if err != nil {
+		return nil, err
+	}
+	oauth, login := middleware.Guards{Kind: codes.Authorization}, middleware.Guards{Kind: codes.Authentication}
+
+	// Form posts accept only same-origin browser requests; a refused one
+	// is the authentication invalid_request, like any malformed request.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(authn(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
+		return codes.IdentityInvalidRequest.Wrap(fmt.Errorf("cross-origin form post refused"))
+	})))
+
+	mux := http.NewServeMux()
+	mux.Handle("/oauth/authorize", alice.New(authz, oauth.Methods(http.MethodGet, http.MethodHead), oauth.Single(), loop.Middleware).
+		Then(middleware.Wrap(s.authorize)))
+	mux.Handle("/oauth/token", alice.New(token, oauth.Methods(http.MethodPost), oauth.Form(0), oauth.Single(),
+		oauth.GrantTypes("authorization_code", "refresh_token")).Then(middleware.Wrap(s.token)))
+	mux.Handle("POST /login", alice.New(authn, csrf.Handler, login.Form(0), login.Single()).Then(middleware.Wrap(s.login)))
+	mux.Handle("POST /logout", alice.New(authn, csrf.Handler).Then(middleware.Wrap(s.logout)))
+	mux.Handle("GET /account", alice.New(authn).Then(middleware.Wrap(s.account)))
+	mux.Handle("GET /{$}", alice.New(authn).Then(middleware.Wrap(s.loginPage)))
+	mux.Handle("GET /ooops", alice.New(authz).Then(middleware.Wrap(s.errorPage)))
+	mux.Handle("GET /demo/callback", alice.New(authz).Then(middleware.Wrap(s.callback)))
+	mux.Handle("GET /demo/loop", alice.New(authz).Then(middleware.Wrap(s.loopingClient)))
+	mux.Handle("GET /demo/boom", alice.New(authz).Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
+		panic("demo: boom (this text must never reach the browser)")
+	})))
+	return mux, nil
+}
+
+func randomToken(prefix string) string {
+	b := make([]byte, 16)
+	_, _ = rand.Read(b)
+	return prefix + hex.EncodeToString(b)
+}
+
+const sessionCookie = "session"
+
+// currentSession returns the request's session, if its cookie names one.
+func (s *server) currentSession(r *http.Request) (session, bool) {
+	c, err := r.Cookie(sessionCookie)
+	if err != nil {
+		return session{}, false
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	sess, ok := s.sessions[c.Value]
+	return sess, ok
+}
+
+// localPath returns next if it is a path on this server, else "".
+// "//host" and "/\host" are other hosts to a browser.
+func localPath(next string) string {
+	if !strings.HasPrefix(next, "/") || strings.HasPrefix(next, "//") || strings.HasPrefix(next, "/\\") {
+		return ""
+	}
+	u, err := url.Parse(next)
+	if err != nil || u.Host != "" || u.Scheme != "" {
+		return ""
+	}
+	return next
+}
+
+// seeOther is a plain 303 redirect that is not an error.
+func seeOther(w http.ResponseWriter, location string) {
+	w.Header().Set("Location", location)
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(http.StatusSeeOther)
+}

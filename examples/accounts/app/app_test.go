@@ -1,0 +1,301 @@
+package app_test
+
+import (
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/examples/accounts/app"
+)
+
+// site is the example server on a real listener, with a browser-like client
+// that keeps cookies and does not follow redirects.
+type site struct {
+	t      *testing.T
+	base   string
+	client *http.Client
+}
+
+func newSite(t *testing.T) *site {
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	h, err := app.New(app.Config{Base: base, CookieKey: []byte("0123456789abcdef0123456789abcdef"), Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	jar, _ := cookiejar.New(nil)
+	return &site{t: t, base: base, client: &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}}
+}
+
+type reply struct {
+	status   int
+	location string
+	header   http.Header
+	body     string
+}
+
+func (s *site) do(method, path string, form url.Values, header http.Header) reply {
+	s.t.Helper()
+	var body io.Reader
+	if form != nil {
+		body = strings.NewReader(form.Encode())
+	}
+	req, err := http.NewRequest(method, s.base+path, body)
+	require.NoError(s.t, err)
+	if form != nil {
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	}
+	for k, v := range header {
+		req.Header[k] = v
+	}
+	res, err := s.client.Do(req)
+	require.NoError(s.t, err)
+	defer res.Body.Close()
+	b, _ := io.ReadAll(res.Body)
+	return reply{res.StatusCode, res.Header.Get("Location"), res.Header, string(b)}
+}
+
+func (s *site) get(path string) reply { return s.do(http.MethodGet, path, nil, nil) }
+
+// forgetLoopCount drops the loop guard's cookie: the tests arrive at the
+// authorization endpoint more often than the guard allows in 30 seconds.
+func (s *site) forgetLoopCount() {
+	u, _ := url.Parse(s.base)
+	s.client.Jar.SetCookies(u, []*http.Cookie{{Name: "authredirect_loop", Path: "/", MaxAge: -1}})
+}
+
+func (s *site) loginAsJane() {
+	s.t.Helper()
+	r := s.do(http.MethodPost, "/login", url.Values{"email": {"jane@example.com"}, "password": {"jane-password"}}, nil)
+	require.Equal(s.t, http.StatusSeeOther, r.status)
+	require.Equal(s.t, "/account", r.location)
+}
+
+func TestAuthorize(t *testing.T) {
+	s := newSite(t)
+	ooops := s.base + "/ooops?oauth_exception="
+	const ok = "/oauth/authorize?response_type=code&client_id=demo&scope=profile&state=xyz"
+	for _, tc := range []struct {
+		name, method, path, location string
+	}{
+		{"another method", http.MethodPost, ok, ooops + "invalid_request"},
+		{"a repeated parameter", http.MethodGet, ok + "&client_id=demo", ooops + "invalid_request"},
+		{"no client_id", http.MethodGet, "/oauth/authorize?response_type=code", ooops + "unauthorized_client"},
+		{"unknown client", http.MethodGet, "/oauth/authorize?response_type=code&client_id=nope", ooops + "unauthorized_client&exception_details=client_id_not_found"},
+		{"client without redirect URI", http.MethodGet, "/oauth/authorize?response_type=code&client_id=unconfigured", ooops + "unauthorized_client&exception_details=redirect_uri_not_set"},
+		{"unregistered redirect URI", http.MethodGet, ok + "&redirect_uri=" + url.QueryEscape("https://evil.example/cb"), ooops + "unauthorized_client&exception_details=invalid_redirect_uri"},
+		{"response type", http.MethodGet, "/oauth/authorize?response_type=id_token&client_id=demo", ooops + "unsupported_response_type"},
+		{"unknown scope", http.MethodGet, "/oauth/authorize?response_type=code&client_id=demo&scope=admin", ooops + "invalid_scope"},
+		{"no session: sign in first", http.MethodGet, ok, "/?next=" + url.QueryEscape(ok)},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s.forgetLoopCount()
+			r := s.do(tc.method, tc.path, nil, nil)
+			assert.Equal(t, http.StatusSeeOther, r.status)
+			assert.Equal(t, tc.location, r.location)
+		})
+	}
+
+	s.loginAsJane()
+	s.forgetLoopCount()
+	r := s.get("/oauth/authorize?response_type=code&client_id=demo&scope=profile+chats")
+	assert.Equal(t, http.StatusSeeOther, r.status)
+	assert.Equal(t, ooops+"missing_grant", r.location, "chats was never granted")
+
+	r = s.get(ok)
+	assert.Equal(t, http.StatusFound, r.status)
+	loc, err := url.Parse(r.location)
+	require.NoError(t, err)
+	assert.Equal(t, s.base+"/demo/callback", loc.Scheme+"://"+loc.Host+loc.Path)
+	assert.Equal(t, "xyz", loc.Query().Get("state"))
+	assert.True(t, strings.HasPrefix(loc.Query().Get("code"), "code-"))
+
+	page := s.get(loc.RequestURI())
+	assert.Equal(t, http.StatusOK, page.status)
+	assert.Contains(t, page.body, loc.Query().Get("code"))
+}
+
+func tokenError(t *testing.T, r reply, status int, code codes.Code) {
+	t.Helper()
+	assert.Equal(t, status, r.status)
+	assert.Equal(t, "application/json; charset=utf-8", r.header.Get("Content-Type"))
+	var got map[string]string
+	require.NoError(t, json.Unmarshal([]byte(r.body), &got), r.body)
+	assert.Equal(t, map[string]string{"error": code.Name(), "error_description": code.Description()}, got)
+}
+
+func TestToken(t *testing.T) {
+	s := newSite(t)
+	post := func(form url.Values) reply { return s.do(http.MethodPost, "/oauth/token", form, nil) }
+	demo := func(extra url.Values) url.Values {
+		f := url.Values{"client_id": {"demo"}, "client_secret": {"demo-secret"}}
+		for k, v := range extra {
+			f[k] = v
+		}
+		return f
+	}
+	tokenError(t, post(demo(url.Values{"grant_type": {"client_credentials"}})), 400, codes.UnsupportedGrantType)
+	tokenError(t, post(demo(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"rt-expired"}})), 400, codes.InvalidGrant)
+	tokenError(t, post(demo(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"rt-nope"}})), 400, codes.UnauthorizedClient)
+	tokenError(t, post(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"rt-demo"}, "client_id": {"demo"}, "client_secret": {"wrong"}}), 400, codes.UnauthorizedClient)
+	r := post(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"rt-demo"}, "client_id": {"loopy"}, "client_secret": {"loopy-secret"}})
+	tokenError(t, r, 401, codes.InvalidClient)
+	assert.Equal(t, `Basic realm="accounts"`, r.header.Get("WWW-Authenticate"))
+	tokenError(t, post(demo(url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"rt-demo"}, "scope": {"profile chats"}})), 403, codes.AccessDenied)
+	tokenError(t, s.get("/oauth/token"), 400, codes.InvalidRequest)
+
+	// Valid refresh, with HTTP Basic client authentication.
+	r = s.do(http.MethodPost, "/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"rt-demo"}},
+		http.Header{"Authorization": {"Basic " + basic("demo", "demo-secret")}})
+	assert.Equal(t, http.StatusOK, r.status)
+	var tok map[string]any
+	require.NoError(t, json.Unmarshal([]byte(r.body), &tok))
+	assert.Equal(t, "Bearer", tok["token_type"])
+	assert.Equal(t, "rt-demo", tok["refresh_token"], "not rotated, so the demo can be replayed")
+	assert.Equal(t, "profile", tok["scope"])
+	assert.NotEmpty(t, tok["access_token"])
+
+	// An authorization code is good once.
+	s.loginAsJane()
+	loc, _ := url.Parse(s.get("/oauth/authorize?response_type=code&client_id=demo").location)
+	code := loc.Query().Get("code")
+	exchange := demo(url.Values{"grant_type": {"authorization_code"}, "code": {code}, "redirect_uri": {s.base + "/demo/callback"}})
+	assert.Equal(t, http.StatusOK, post(exchange).status)
+	tokenError(t, post(exchange), 400, codes.InvalidGrant)
+}
+
+func basic(id, secret string) string {
+	req, _ := http.NewRequest(http.MethodGet, "/", nil)
+	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
+	return strings.TrimPrefix(req.Header.Get("Authorization"), "Basic ")
+}
+
+func TestLogin(t *testing.T) {
+	s := newSite(t)
+	login := s.base + "/?identity_exception="
+	for _, tc := range []struct {
+		name, email, password, location string
+	}{
+		{"unknown email", "nobody@example.com", "x", login + "unauthorized"},
+		{"wrong password", "jane@example.com", "nope", login + "unauthorized&entity_id=u-jane"},
+		{"credentials login disabled", "sso@example.com", "x", login + "credentials_login_disabled"},
+		{"banned", "banned@example.com", "banned-password", login + "access_denied"},
+		{"storage down", "storage-down@example.com", "x", login + "server_error"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := s.do(http.MethodPost, "/login", url.Values{"email": {tc.email}, "password": {tc.password}}, nil)
+			assert.Equal(t, http.StatusSeeOther, r.status)
+			assert.Equal(t, tc.location, r.location)
+			assert.NotContains(t, r.body+r.location, "10.0.0.5", "the storage error never leaks")
+		})
+	}
+	t.Run("body that does not parse", func(t *testing.T) {
+		req, _ := http.NewRequest(http.MethodPost, s.base+"/login", strings.NewReader("email=%zz"))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		res, err := s.client.Do(req)
+		require.NoError(t, err)
+		res.Body.Close()
+		assert.Equal(t, login+"invalid_request", res.Header.Get("Location"))
+	})
+	t.Run("cross-origin post", func(t *testing.T) {
+		r := s.do(http.MethodPost, "/login", url.Values{"email": {"jane@example.com"}, "password": {"jane-password"}},
+			http.Header{"Sec-Fetch-Site": {"cross-site"}})
+		assert.Equal(t, login+"invalid_request", r.location)
+	})
+	t.Run("success goes to next, local paths only", func(t *testing.T) {
+		r := s.do(http.MethodPost, "/login", url.Values{"email": {"jane@example.com"}, "password": {"jane-password"}, "next": {"/oauth/authorize?client_id=demo"}}, nil)
+		assert.Equal(t, "/oauth/authorize?client_id=demo", r.location)
+		assert.Contains(t, r.header.Get("Set-Cookie"), "HttpOnly")
+		for _, evil := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
+			r = s.do(http.MethodPost, "/login", url.Values{"email": {"jane@example.com"}, "password": {"jane-password"}, "next": {evil}}, nil)
+			assert.Equal(t, "/account", r.location, evil)
+		}
+	})
+}
+
+func TestAccountAndLogout(t *testing.T) {
+	s := newSite(t)
+	r := s.get("/account")
+	assert.Equal(t, http.StatusSeeOther, r.status)
+	assert.Equal(t, "/?next=%2Faccount", r.location)
+
+	s.loginAsJane()
+	r = s.get("/account")
+	assert.Equal(t, http.StatusOK, r.status)
+	assert.Contains(t, r.body, "jane@example.com")
+
+	assert.Equal(t, "/", s.do(http.MethodPost, "/logout", url.Values{}, nil).location)
+	r = s.get("/account")
+	assert.Equal(t, http.StatusSeeOther, r.status)
+	assert.Equal(t, s.base+"/?identity_exception=identity_lost", r.location)
+}
+
+func TestDemoRoutes(t *testing.T) {
+	s := newSite(t)
+	r := s.get("/demo/boom")
+	assert.Equal(t, http.StatusSeeOther, r.status)
+	assert.Equal(t, s.base+"/ooops?oauth_exception=server_error", r.location)
+	assert.NotContains(t, r.body, "boom")
+
+	r = s.get("/demo/loop")
+	assert.Equal(t, http.StatusFound, r.status)
+	assert.Equal(t, "/oauth/authorize?response_type=code&client_id=loopy&scope=profile&state=again", r.location)
+
+	// A logged-in browser that follows the loop ends on the error page.
+	s.loginAsJane()
+	s.client.CheckRedirect = nil
+	res, err := s.client.Get(s.base + "/demo/loop")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, http.StatusOK, res.StatusCode)
+	assert.Equal(t, "/ooops", res.Request.URL.Path)
+	assert.Equal(t, "oauth_exception=invalid_request&exception_details=to_many_redirects", res.Request.URL.RawQuery)
+	assert.Contains(t, string(body), "<code>to_many_redirects</code>")
+}
+
+func TestPages(t *testing.T) {
+	s := newSite(t)
+	for _, tc := range []struct {
+		path     string
+		contains []string
+	}{
+		{"/ooops?oauth_exception=unauthorized_client&exception_details=client_id_not_found",
+			[]string{"<code>unauthorized_client</code>", codes.UnauthorizedClient.Description(), "<code>client_id_not_found</code>"}},
+		{"/ooops?oauth_exception=%3Cscript%3Ealert(1)%3C/script%3E", []string{"No error to show"}},
+		{"/ooops", []string{"No error to show"}},
+		{"/?identity_exception=unauthorized&entity_id=u-jane", []string{"<code>unauthorized</code>", "<code>u-jane</code>", `<form method="post" action="/login">`}},
+		{"/?identity_exception=%3Cimg%20src=x%20onerror=alert(1)%3E", []string{"could not be read"}},
+		{"/?next=" + url.QueryEscape(`/x"><script>`), []string{`value="/x&#34;&gt;&lt;script&gt;"`}},
+		{"/", []string{"Sign in"}},
+	} {
+		r := s.get(tc.path)
+		assert.Equal(t, http.StatusOK, r.status, tc.path)
+		assert.Empty(t, r.location, tc.path)
+		for _, c := range tc.contains {
+			assert.Contains(t, r.body, c, tc.path)
+		}
+		assert.NotContains(t, r.body, "<script>", tc.path)
+		assert.NotContains(t, r.body, "<img", tc.path)
+	}
+}
+
+func TestNew_RefusesBadBase(t *testing.T) {
+	for _, base := range []string{"", "ftp://x", "http://", "http://x/path", "/relative"} {
+		_, err := app.New(app.Config{Base: base})
+		assert.Error(t, err, base)
+	}
+}

@@ -1,0 +1,194 @@
+package app
+
+import (
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/middleware"
+)
+
+// authorize is GET /oauth/authorize. The guards before it have refused
+// other methods and repeated parameters, and counted the arrival.
+func (s *server) authorize(w http.ResponseWriter, r *http.Request) error {
+	q := r.URL.Query()
+	clientID := q.Get("client_id")
+	if clientID == "" {
+		return codes.UnauthorizedClient.Wrap(errors.New("missing client id"))
+	}
+	c, ok := s.clients[clientID]
+	switch {
+	case !ok:
+		return codes.UnauthorizedClient.With(codes.ClientIDNotFound)
+	case c.redirectURI == "":
+		return codes.UnauthorizedClient.With(codes.RedirectURINotSet)
+	case q.Has("redirect_uri") && q.Get("redirect_uri") != c.redirectURI:
+		// Never redirect to an unregistered URI: the error page it is.
+		return codes.UnauthorizedClient.With(codes.InvalidRedirectURI)
+	}
+	if err := (middleware.Guards{}).CheckResponseType(r, "code", "token"); err != nil {
+		return err
+	}
+	scopes, err := parseScopes(q.Get("scope"), c.scopes)
+	if err != nil {
+		return err
+	}
+
+	sess, ok := s.currentSession(r)
+	if !ok || sess.loggedOut {
+		// Not an error: the user signs in and comes back here.
+		seeOther(w, "/?next="+url.QueryEscape(r.URL.RequestURI()))
+		return nil
+	}
+	s.mu.Lock()
+	u := s.usersByID[sess.userID]
+	s.mu.Unlock()
+	for _, scope := range scopes {
+		if !u.granted[c.id+" "+scope] {
+			return codes.MissingGrant
+		}
+	}
+
+	scope := strings.Join(scopes, " ")
+	target, _ := url.Parse(c.redirectURI)
+	params := url.Values{}
+	if st := q.Get("state"); st != "" {
+		params.Set("state", st)
+	}
+	if q.Get("response_type") == "token" {
+		params.Set("access_token", randomToken("at-"))
+		params.Set("token_type", "Bearer")
+		params.Set("expires_in", "3600")
+		params.Set("scope", scope)
+		target.Fragment = params.Encode()
+	} else {
+		code := randomToken("code-")
+		s.mu.Lock()
+		s.authCodes[code] = authCode{clientID: c.id, userID: u.id, scope: scope, redirectURI: c.redirectURI, expires: s.now().Add(time.Minute)}
+		s.mu.Unlock()
+		params.Set("code", code)
+		target.RawQuery = params.Encode()
+	}
+	http.Redirect(w, r, target.String(), http.StatusFound)
+	return nil
+}
+
+// parseScopes splits a scope parameter; every scope must exist and be one
+// the client may ask for. An empty parameter means "profile".
+func parseScopes(raw string, allowed []string) ([]string, error) {
+	scopes := strings.Fields(raw)
+	if len(scopes) == 0 {
+		scopes = []string{"profile"}
+	}
+	for _, sc := range scopes {
+		if !knownScopes[sc] || !slices.Contains(allowed, sc) {
+			return nil, codes.InvalidScope
+		}
+	}
+	return scopes, nil
+}
+
+// token is POST /oauth/token, answering JSON. The guards have parsed the
+// form and refused grant types other than authorization_code and
+// refresh_token.
+func (s *server) token(w http.ResponseWriter, r *http.Request) error {
+	c, err := s.authenticateClient(r)
+	if err != nil {
+		return err
+	}
+	form := r.PostForm
+	switch form.Get("grant_type") {
+	case "refresh_token":
+		s.mu.Lock()
+		rt, ok := s.refresh[form.Get("refresh_token")]
+		s.mu.Unlock()
+		switch {
+		case !ok:
+			return codes.UnauthorizedClient.Wrap(errors.New("refresh token not found"))
+		case rt.clientID != c.id:
+			return codes.InvalidClient.Wrap(errors.New("refresh token of another client"))
+		case !s.now().Before(rt.expires):
+			return codes.InvalidGrant.Wrap(errors.New("refresh token expired"))
+		}
+		scope := rt.scope
+		if requested := form.Get("scope"); requested != "" {
+			for _, sc := range strings.Fields(requested) {
+				if !slices.Contains(strings.Fields(rt.scope), sc) {
+					return codes.AccessDenied.Wrap(errors.New("scope beyond the grant: " + sc))
+				}
+			}
+			scope = requested
+		}
+		// The demo does not rotate refresh tokens, so it can be replayed.
+		return writeToken(w, scope, form.Get("refresh_token"))
+	default: // authorization_code
+		code := form.Get("code")
+		s.mu.Lock()
+		ac, ok := s.authCodes[code]
+		if ok {
+			s.authCodes[code] = authCode{used: true}
+		}
+		s.mu.Unlock()
+		switch {
+		case !ok || ac.used:
+			return codes.InvalidGrant.Wrap(errors.New("authorization code unknown or already used"))
+		case !s.now().Before(ac.expires):
+			return codes.InvalidGrant.Wrap(errors.New("authorization code expired"))
+		case ac.clientID != c.id:
+			return codes.InvalidGrant.Wrap(errors.New("authorization code of another client"))
+		case form.Has("redirect_uri") && form.Get("redirect_uri") != ac.redirectURI:
+			return codes.InvalidGrant.Wrap(errors.New("redirect_uri does not match the authorization request"))
+		}
+		refresh := randomToken("rt-")
+		s.mu.Lock()
+		s.refresh[refresh] = refreshToken{clientID: c.id, userID: ac.userID, scope: ac.scope, expires: s.now().Add(30 * 24 * time.Hour)}
+		s.mu.Unlock()
+		return writeToken(w, ac.scope, refresh)
+	}
+}
+
+// authenticateClient reads the client's credentials from HTTP Basic
+// (RFC 6749 §2.3.1, form-encoded inside) or from the form.
+func (s *server) authenticateClient(r *http.Request) (client, error) {
+	id, secret, basic := r.BasicAuth()
+	if basic {
+		var err1, err2 error
+		id, err1 = url.QueryUnescape(id)
+		secret, err2 = url.QueryUnescape(secret)
+		if err1 != nil || err2 != nil {
+			return client{}, codes.InvalidRequest.Wrap(errors.New("bad Basic credentials encoding"))
+		}
+	} else {
+		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	}
+	if id == "" {
+		return client{}, codes.UnauthorizedClient.Wrap(errors.New("missing client id"))
+	}
+	c, ok := s.clients[id]
+	if !ok {
+		return client{}, codes.UnauthorizedClient.With(codes.ClientIDNotFound)
+	}
+	if subtle.ConstantTimeCompare([]byte(secret), []byte(c.secret)) != 1 {
+		return client{}, codes.UnauthorizedClient.Wrap(errors.New("invalid client secret"))
+	}
+	return c, nil
+}
+
+func writeToken(w http.ResponseWriter, scope, refresh string) error {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	return json.NewEncoder(w).Encode(map[string]any{
+		"access_token":  randomToken("at-"),
+		"token_type":    "Bearer",
+		"expires_in":    3600,
+		"scope":         scope,
+		"refresh_token": refresh,
+	})
+}
