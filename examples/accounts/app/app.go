@@ -127,6 +127,9 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("GET /ooops", alice.New(authz).Then(middleware.Wrap(s.errorPage)))
 	mux.Handle("GET /demo/callback", alice.New(authz).Then(middleware.Wrap(s.callback)))
 	mux.Handle("GET /demo/loop", alice.New(authz).Then(middleware.Wrap(s.loopingClient)))
+	mux.Handle("GET /demo/maintenance", alice.New(authz).Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
+		return codes.TemporarilyUnavailable // the contract's only unused code, shown for completeness
+	})))
 	mux.Handle("GET /demo/boom", alice.New(authz).Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 		panic("demo: boom (this text must never reach the browser)")
 	})))

@@ -250,6 +250,9 @@ func TestDemoRoutes(t *testing.T) {
 	assert.Equal(t, s.base+"/ooops?oauth_exception=server_error", r.location)
 	assert.NotContains(t, r.body, "boom")
 
+	r = s.get("/demo/maintenance")
+	assert.Equal(t, s.base+"/ooops?oauth_exception=temporarily_unavailable", r.location)
+
 	r = s.get("/demo/loop")
 	assert.Equal(t, http.StatusFound, r.status)
 	assert.Equal(t, "/oauth/authorize?response_type=code&client_id=loopy&scope=profile&state=again", r.location)
