@@ -1,0 +1,33 @@
+package bench
+
+import (
+	"bufio"
+	"errors"
+	"io"
+	"net"
+	"net/http"
+)
+
+// writer is a ResponseWriter like net/http's (Flusher, Hijacker,
+// ReaderFrom) that reuses its header map, so that the benchmarks measure
+// the middleware and not a recorder.
+type writer struct {
+	h    http.Header
+	code int
+}
+
+func newWriter() *writer { return &writer{h: http.Header{}} }
+
+func (w *writer) Header() http.Header         { return w.h }
+func (w *writer) Write(p []byte) (int, error) { return len(p), nil }
+func (w *writer) WriteHeader(code int)        { w.code = code }
+func (w *writer) Flush()                      {}
+func (w *writer) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	return nil, nil, errors.New("not supported")
+}
+func (w *writer) ReadFrom(r io.Reader) (int64, error) { return io.Copy(io.Discard, r) }
+
+func (w *writer) reset() {
+	clear(w.h)
+	w.code = 0
+}
