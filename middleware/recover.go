@@ -102,13 +102,13 @@ type recoverer struct {
 }
 
 func (rc *recoverer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	t := getTracker(w)
-	defer rc.finish(t, r)
-	rc.next.ServeHTTP(t.writer(), r)
+	t, l := getTracker(w)
+	defer rc.finish(t, l, r)
+	rc.next.ServeHTTP(l.writer(w), r)
 }
 
 // finish runs deferred: it recovers a panic, and answers a failure.
-func (rc *recoverer) finish(t *tracker, r *http.Request) {
+func (rc *recoverer) finish(t *tracker, l *lease, r *http.Request) {
 	v := recover()
 	err, panicked := t.err, false
 	switch v := v.(type) {
@@ -117,21 +117,21 @@ func (rc *recoverer) finish(t *tracker, r *http.Request) {
 		err = v.err
 	default:
 		if v == any(http.ErrAbortHandler) {
-			t.release()
+			t.release(l)
 			panic(v)
 		}
 		err, panicked = &PanicError{Value: v, Stack: debug.Stack()}, true
 	}
 	if err == nil {
-		t.release()
+		t.release(l)
 		return
 	}
 	if errors.Is(err, http.ErrAbortHandler) {
-		t.release()
+		t.release(l)
 		panic(http.ErrAbortHandler)
 	}
 	outcome := rc.answer(t, r, err, panicked)
-	t.release()
+	t.release(l)
 	if panicked && outcome == Suppressed {
 		// The client holds part of a response that looks complete;
 		// make net/http cut the connection so it cannot mistake it.

@@ -38,7 +38,9 @@ func handUp(w http.ResponseWriter, err error) {
 	for {
 		switch v := w.(type) {
 		case interface{ self() *tracker }:
-			v.self().fail(err)
+			if t := v.self(); t != nil {
+				t.err = err
+			} // else the request is over: there is no one left to answer
 			return
 		case interface{ Unwrap() http.ResponseWriter }:
 			w = v.Unwrap()

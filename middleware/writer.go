@@ -2,57 +2,93 @@ package middleware
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"net/http"
 	"sync"
+	"sync/atomic"
 )
 
-// tracker is the ResponseWriter that Recover hands down. It records whether
-// the response has started, so that Recover never writes after it, and it
-// carries the error that Wrap hands up. Trackers are pooled: the happy path
-// allocates nothing.
+// ErrWriterReleased is what a handler's writer returns once the handler has
+// returned and Recover has finished the request: net/http forbids using a
+// ResponseWriter then, and such a late write must never reach another
+// request's response.
+var ErrWriterReleased = errors.New("authredirect/middleware: ResponseWriter used after its handler returned")
+
+// tracker is the state behind the ResponseWriter that Recover hands down.
+// It records whether the response has started, so that Recover never writes
+// after it, and it carries the error that Wrap hands up. Trackers are
+// pooled: the happy path allocates nothing.
 //
-// The writer a handler sees is one of eight single-pointer types below,
-// chosen so that it has exactly the optional interfaces (http.Flusher,
-// http.Hijacker, io.ReaderFrom) of the writer it wraps. A single-pointer
-// struct fits in an interface without allocating.
+// A handler's writer does not point at the tracker itself but at one of its
+// leases, one per request served. When the request ends the lease is cut,
+// so a writer a handler kept fails with ErrWriterReleased instead of
+// writing into whatever request the tracker serves next. A lease is never
+// handed out twice: a tracker that has used them all is left to the
+// garbage collector, which frees it once no handler holds one of its
+// writers. That costs one allocation per leasesPerTracker requests.
 type tracker struct {
 	w        http.ResponseWriter
 	started  bool // a final header, a body byte or a flush went out
 	hijacked bool
 	err      error // returned by the handler through Wrap
+	leases   [leasesPerTracker]lease
+	used     int // leases handed out
 }
+
+const leasesPerTracker = 64
+
+// lease ties one request's writer to the tracker; nil once released.
+type lease struct{ t atomic.Pointer[tracker] }
 
 var trackers = sync.Pool{New: func() any { return new(tracker) }}
 
-func getTracker(w http.ResponseWriter) *tracker {
+// getTracker leases a tracker for one request on w.
+func getTracker(w http.ResponseWriter) (*tracker, *lease) {
 	t := trackers.Get().(*tracker)
 	t.w = w
-	return t
+	l := &t.leases[t.used]
+	t.used++
+	l.t.Store(t)
+	return t, l
 }
 
-func (t *tracker) release() {
-	*t = tracker{}
-	trackers.Put(t)
+// release cuts the lease and returns the tracker to the pool, unless it has
+// no lease left.
+func (t *tracker) release(l *lease) {
+	l.t.Store(nil)
+	t.w, t.started, t.hijacked, t.err = nil, false, false, nil
+	if t.used < leasesPerTracker {
+		trackers.Put(t)
+	}
 }
 
-// fail records the error a handler returned; Recover reads it when the
-// handler returns.
-func (t *tracker) fail(err error) { t.err = err }
+func (l *lease) self() *tracker { return l.t.Load() }
 
-func (t *tracker) self() *tracker { return t }
+func (l *lease) Header() http.Header {
+	if t := l.t.Load(); t != nil {
+		return t.w.Header()
+	}
+	return http.Header{} // a late handler's changes go nowhere
+}
 
-func (t *tracker) Header() http.Header { return t.w.Header() }
-
-func (t *tracker) Write(p []byte) (int, error) {
+func (l *lease) Write(p []byte) (int, error) {
+	t := l.t.Load()
+	if t == nil {
+		return 0, ErrWriterReleased
+	}
 	t.started = true
 	return t.w.Write(p)
 }
 
 // WriteHeader marks the response started for a final status; informational
 // 1xx headers (other than 101) leave it open, as net/http does.
-func (t *tracker) WriteHeader(code int) {
+func (l *lease) WriteHeader(code int) {
+	t := l.t.Load()
+	if t == nil {
+		return
+	}
 	if code >= 200 || code == http.StatusSwitchingProtocols {
 		t.started = true
 	}
@@ -60,15 +96,26 @@ func (t *tracker) WriteHeader(code int) {
 }
 
 // Unwrap lets http.ResponseController and other wrappers reach the writer
-// beneath.
-func (t *tracker) Unwrap() http.ResponseWriter { return t.w }
-
-func (t *tracker) flush() {
-	t.started = true
-	t.w.(http.Flusher).Flush()
+// beneath; after release, a writer that refuses everything.
+func (l *lease) Unwrap() http.ResponseWriter {
+	if t := l.t.Load(); t != nil {
+		return t.w
+	}
+	return releasedWriter{}
 }
 
-func (t *tracker) hijack() (net.Conn, *bufio.ReadWriter, error) {
+func (l *lease) flush() {
+	if t := l.t.Load(); t != nil {
+		t.started = true
+		t.w.(http.Flusher).Flush()
+	}
+}
+
+func (l *lease) hijack() (net.Conn, *bufio.ReadWriter, error) {
+	t := l.t.Load()
+	if t == nil {
+		return nil, nil, ErrWriterReleased
+	}
 	c, rw, err := t.w.(http.Hijacker).Hijack()
 	if err == nil {
 		t.hijacked = true
@@ -76,36 +123,46 @@ func (t *tracker) hijack() (net.Conn, *bufio.ReadWriter, error) {
 	return c, rw, err
 }
 
-func (t *tracker) readFrom(r io.Reader) (int64, error) {
+func (l *lease) readFrom(r io.Reader) (int64, error) {
+	t := l.t.Load()
+	if t == nil {
+		return 0, ErrWriterReleased
+	}
 	t.started = true
 	return t.w.(io.ReaderFrom).ReadFrom(r)
 }
 
-// writer returns the variant of t that matches t.w's optional interfaces.
-func (t *tracker) writer() http.ResponseWriter {
-	if _, ok := t.w.(fullWriter); ok { // net/http's HTTP/1 writer: one check
-		return fhrWriter{t}
+// releasedWriter is what Unwrap gives after release; it has no optional
+// interfaces, so http.ResponseController answers ErrNotSupported.
+type releasedWriter struct{}
+
+func (releasedWriter) Header() http.Header       { return http.Header{} }
+func (releasedWriter) Write([]byte) (int, error) { return 0, ErrWriterReleased }
+func (releasedWriter) WriteHeader(int)           {}
+
+// writer returns the variant of l that matches w's optional interfaces.
+func (l *lease) writer(w http.ResponseWriter) http.ResponseWriter {
+	if _, ok := w.(fullWriter); ok { // net/http's HTTP/1 writer: one check
+		return fhrWriter{l}
 	}
-	_, f := t.w.(http.Flusher)
-	_, h := t.w.(http.Hijacker)
-	_, r := t.w.(io.ReaderFrom)
+	_, f := w.(http.Flusher)
+	_, h := w.(http.Hijacker)
+	_, r := w.(io.ReaderFrom)
 	switch {
-	case f && h && r:
-		return fhrWriter{t}
 	case f && h:
-		return fhWriter{t}
+		return fhWriter{l}
 	case f && r:
-		return frWriter{t}
+		return frWriter{l}
 	case h && r:
-		return hrWriter{t}
+		return hrWriter{l}
 	case f:
-		return fWriter{t}
+		return fWriter{l}
 	case h:
-		return hWriter{t}
+		return hWriter{l}
 	case r:
-		return rWriter{t}
+		return rWriter{l}
 	}
-	return plainWriter{t}
+	return plainWriter{l}
 }
 
 type fullWriter interface {
@@ -114,15 +171,17 @@ type fullWriter interface {
 	io.ReaderFrom
 }
 
+// The eight variants: single-pointer structs, which fit in an interface
+// without allocating.
 type (
-	plainWriter struct{ *tracker }
-	fWriter     struct{ *tracker }
-	hWriter     struct{ *tracker }
-	rWriter     struct{ *tracker }
-	fhWriter    struct{ *tracker }
-	frWriter    struct{ *tracker }
-	hrWriter    struct{ *tracker }
-	fhrWriter   struct{ *tracker }
+	plainWriter struct{ *lease }
+	fWriter     struct{ *lease }
+	hWriter     struct{ *lease }
+	rWriter     struct{ *lease }
+	fhWriter    struct{ *lease }
+	frWriter    struct{ *lease }
+	hrWriter    struct{ *lease }
+	fhrWriter   struct{ *lease }
 )
 
 func (w fWriter) Flush()   { w.flush() }
@@ -140,11 +199,9 @@ func (w frWriter) ReadFrom(r io.Reader) (int64, error)  { return w.readFrom(r) }
 func (w hrWriter) ReadFrom(r io.Reader) (int64, error)  { return w.readFrom(r) }
 func (w fhrWriter) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }
 
-// Compile-time checks that each variant keeps exactly its interfaces.
+// Compile-time checks that the variants keep their interfaces.
 var (
-	_ http.Flusher  = fhrWriter{}
-	_ http.Hijacker = fhrWriter{}
-	_ io.ReaderFrom = fhrWriter{}
+	_ fullWriter    = fhrWriter{}
 	_ http.Flusher  = fWriter{}
 	_ http.Hijacker = hWriter{}
 	_ io.ReaderFrom = rWriter{}
