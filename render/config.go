@@ -86,6 +86,11 @@ func parseTarget(raw string) (target, error) {
 	if strings.Contains(raw, "#") {
 		return fail("has a fragment")
 	}
+	if strings.Contains(raw, "\\") || strings.HasPrefix(raw, "//") {
+		// Browsers read "\\" as "/" and "///host" as a host: both could
+		// send the user elsewhere.
+		return fail("is scheme-relative or has a backslash")
+	}
 	u, err := url.Parse(raw)
 	if err != nil {
 		return fail("does not parse")

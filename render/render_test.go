@@ -95,6 +95,7 @@ func TestNew_RefusesBadTargets(t *testing.T) {
 		"https://example.com/ooops#frag", "/ooops#", "https:///ooops", "https://:443/x",
 		"https://example.com/ oops", "https://example.com/\nx", "https://exa mple.com/",
 		"https://example.com/ooops?oauth_exception=x", "/?entity_id=1", "/?a=%zz",
+		"///", "///evil.example/", "/\\evil.example", "https://example.com\\@evil.example/",
 	} {
 		_, err := render.New(render.Config{ErrorPage: bad})
 		assert.ErrorIs(t, err, render.ErrConfig, "error page %q", bad)
