@@ -109,32 +109,27 @@ func (rc *recoverer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // finish runs deferred: it recovers a panic, and answers a failure.
 func (rc *recoverer) finish(t *tracker, l *lease, r *http.Request) {
-	v := recover()
 	err, panicked := t.err, false
-	switch v := v.(type) {
-	case nil:
-	case *carried:
-		err = v.err
-	default:
-		if v == any(http.ErrAbortHandler) {
-			t.release(l)
-			panic(v)
+	if v := recover(); v != nil {
+		if c, ok := v.(*carried); ok {
+			err = c.err
+		} else {
+			err, panicked = &PanicError{Value: v, Stack: debug.Stack()}, true
 		}
-		err, panicked = &PanicError{Value: v, Stack: debug.Stack()}, true
 	}
 	if err == nil {
 		t.release(l)
 		return
 	}
-	if errors.Is(err, http.ErrAbortHandler) {
-		t.release(l)
-		panic(http.ErrAbortHandler)
+	// http.ErrAbortHandler, panicked or returned, is net/http's own way to
+	// cut the connection; so is a panic after the response started, so
+	// that the client cannot take the part it got for a whole response.
+	abort := errors.Is(err, http.ErrAbortHandler)
+	if !abort {
+		abort = rc.answer(t, r, err, panicked) == Suppressed && panicked
 	}
-	outcome := rc.answer(t, r, err, panicked)
 	t.release(l)
-	if panicked && outcome == Suppressed {
-		// The client holds part of a response that looks complete;
-		// make net/http cut the connection so it cannot mistake it.
+	if abort {
 		panic(http.ErrAbortHandler)
 	}
 }
