@@ -7,13 +7,14 @@ import (
 	"net"
 	"net/http"
 	"sync"
-	"sync/atomic"
 )
 
 // ErrWriterReleased is what a handler's writer returns once the handler has
 // returned and Recover has finished the request: net/http forbids using a
 // ResponseWriter then, and such a late write must never reach another
-// request's response.
+// request's response. (A write from another goroutine that races the
+// handler's return is a data race, as it is with net/http's own writer; the
+// race detector reports it.)
 var ErrWriterReleased = errors.New("authredirect/middleware: ResponseWriter used after its handler returned")
 
 // tracker is the state behind the ResponseWriter that Recover hands down.
@@ -39,8 +40,11 @@ type tracker struct {
 
 const leasesPerTracker = 64
 
-// lease ties one request's writer to the tracker; nil once released.
-type lease struct{ t atomic.Pointer[tracker] }
+// lease ties one request's writer to the tracker; nil once released. The
+// pointer is plain, not atomic: a handler may only use its writer until it
+// returns, and one that races its own return from another goroutine is
+// told so by the race detector.
+type lease struct{ t *tracker }
 
 var trackers = sync.Pool{New: func() any { return new(tracker) }}
 
@@ -50,31 +54,31 @@ func getTracker(w http.ResponseWriter) (*tracker, *lease) {
 	t.w = w
 	l := &t.leases[t.used]
 	t.used++
-	l.t.Store(t)
+	l.t = t
 	return t, l
 }
 
 // release cuts the lease and returns the tracker to the pool, unless it has
 // no lease left.
 func (t *tracker) release(l *lease) {
-	l.t.Store(nil)
+	l.t = nil
 	t.w, t.started, t.hijacked, t.err = nil, false, false, nil
 	if t.used < leasesPerTracker {
 		trackers.Put(t)
 	}
 }
 
-func (l *lease) self() *tracker { return l.t.Load() }
+func (l *lease) self() *tracker { return l.t }
 
 func (l *lease) Header() http.Header {
-	if t := l.t.Load(); t != nil {
+	if t := l.t; t != nil {
 		return t.w.Header()
 	}
 	return http.Header{} // a late handler's changes go nowhere
 }
 
 func (l *lease) Write(p []byte) (int, error) {
-	t := l.t.Load()
+	t := l.t
 	if t == nil {
 		return 0, ErrWriterReleased
 	}
@@ -85,7 +89,7 @@ func (l *lease) Write(p []byte) (int, error) {
 // WriteHeader marks the response started for a final status; informational
 // 1xx headers (other than 101) leave it open, as net/http does.
 func (l *lease) WriteHeader(code int) {
-	t := l.t.Load()
+	t := l.t
 	if t == nil {
 		return
 	}
@@ -98,21 +102,21 @@ func (l *lease) WriteHeader(code int) {
 // Unwrap lets http.ResponseController and other wrappers reach the writer
 // beneath; after release, a writer that refuses everything.
 func (l *lease) Unwrap() http.ResponseWriter {
-	if t := l.t.Load(); t != nil {
+	if t := l.t; t != nil {
 		return t.w
 	}
 	return releasedWriter{}
 }
 
 func (l *lease) flush() {
-	if t := l.t.Load(); t != nil {
+	if t := l.t; t != nil {
 		t.started = true
 		t.w.(http.Flusher).Flush()
 	}
 }
 
 func (l *lease) hijack() (net.Conn, *bufio.ReadWriter, error) {
-	t := l.t.Load()
+	t := l.t
 	if t == nil {
 		return nil, nil, ErrWriterReleased
 	}
@@ -124,7 +128,7 @@ func (l *lease) hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 func (l *lease) readFrom(r io.Reader) (int64, error) {
-	t := l.t.Load()
+	t := l.t
 	if t == nil {
 		return 0, ErrWriterReleased
 	}
