@@ -18,39 +18,39 @@ type Error struct {
 	cause    error
 }
 
-// shared holds one immutable *Error for every code × detail, so that
+// sharedErrors holds one immutable *Error for every code × detail, so that
 // Code.With and As hand them out without allocating.
-var shared [len(codeTable)][len(detailTable)]Error
+var sharedErrors [len(codeTable)][len(detailTable)]Error
 
 func init() {
-	for c := range shared {
-		for d := range shared[c] {
-			shared[c][d] = Error{code: Code{uint8(c)}, detail: Detail{uint8(d)}}
+	for c := range sharedErrors {
+		for d := range sharedErrors[c] {
+			sharedErrors[c][d] = Error{code: Code{uint8(c)}, detail: Detail{uint8(d)}}
 		}
 	}
 }
 
-func (c Code) error() *Error {
+func (c Code) shared() *Error {
 	if !c.Valid() {
-		return &shared[0][0]
+		return &sharedErrors[0][0]
 	}
-	return &shared[c.id][0]
+	return &sharedErrors[c.id][0]
 }
 
 // With returns the error c with detail d. It does not allocate.
-func (c Code) With(d Detail) *Error { return c.error().With(d) }
+func (c Code) With(d Detail) *Error { return c.shared().With(d) }
 
 // WithEntityID returns the error c carrying the identity's id; see
 // [Error.WithEntityID].
-func (c Code) WithEntityID(id string) *Error { return c.error().WithEntityID(id) }
+func (c Code) WithEntityID(id string) *Error { return c.shared().WithEntityID(id) }
 
 // Wrap returns the error c with cause as its cause; see [Error.Wrap].
-func (c Code) Wrap(cause error) *Error { return c.error().Wrap(cause) }
+func (c Code) Wrap(cause error) *Error { return c.shared().Wrap(cause) }
 
 // With returns a copy of e with detail d. The zero Detail removes the detail.
 func (e *Error) With(d Detail) *Error {
 	if e.entityID == "" && e.cause == nil && e.code.Valid() && int(d.id) < len(detailTable) {
-		return &shared[e.code.id][d.id]
+		return &sharedErrors[e.code.id][d.id]
 	}
 	c := *e
 	c.detail = d
@@ -151,7 +151,7 @@ func As(err error) (*Error, bool) {
 			}
 		case Code:
 			if e.Valid() {
-				return e.error(), true
+				return e.shared(), true
 			}
 		case interface{ Unwrap() []error }:
 			for _, inner := range e.Unwrap() {
