@@ -11,6 +11,10 @@ import "net/http"
 // a Code to an error does not allocate. The zero Code is not a valid code.
 type Code struct{ id uint8 }
 
+// NumCodes is how many codes the contract has: 11 authorization and 6
+// authentication codes. [Code.Index] is below it.
+const NumCodes = 17
+
 // The authorization codes, sent to the error page as oauth_exception.
 var (
 	InvalidRequest          = Code{1}
@@ -107,6 +111,15 @@ func (c Code) info() *codeInfo {
 		return &codeTable[0]
 	}
 	return &codeTable[c.id]
+}
+
+// Index is c's position in [All], from 0 to 16, for tables indexed by code;
+// -1 for an invalid Code.
+func (c Code) Index() int {
+	if !c.Valid() {
+		return -1
+	}
+	return int(c.id) - 1
 }
 
 // Valid reports whether c is one of the seventeen codes of the contract.

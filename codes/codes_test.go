@@ -41,11 +41,12 @@ var contract = []struct {
 }
 
 func TestCode_Contract(t *testing.T) {
-	require.Len(t, codes.All(), 17)
+	require.Len(t, codes.All(), codes.NumCodes)
 	assert.Equal(t, len(contract), len(codes.All()))
 	for i, tc := range contract {
 		t.Run(tc.kind.String()+"/"+tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.code, codes.All()[i], "All keeps the contract's order")
+			assert.Equal(t, i, tc.code.Index())
 			assert.True(t, tc.code.Valid())
 			assert.Equal(t, tc.kind, tc.code.Kind())
 			assert.Equal(t, tc.name, tc.code.Name())
@@ -92,6 +93,7 @@ func TestCode_Zero(t *testing.T) {
 	assert.False(t, zero.Valid())
 	assert.Equal(t, "", zero.Name())
 	assert.Equal(t, http.StatusInternalServerError, zero.HTTPStatus())
+	assert.Equal(t, -1, zero.Index())
 	assert.Equal(t, "invalid error code", zero.Error())
 	_, ok := codes.As(zero)
 	assert.False(t, ok, "the zero Code is not a contract error")
@@ -120,6 +122,7 @@ func TestDetail_Contract(t *testing.T) {
 	want := []string{"client_id_not_found", "redirect_uri_not_set", "invalid_redirect_uri", "to_many_redirects"}
 	all := codes.Details()
 	require.Len(t, all, len(want))
+	require.Len(t, all, codes.NumDetails)
 	for i, name := range want {
 		assert.Equal(t, name, all[i].Name())
 		assert.NotEmpty(t, all[i].Description())
@@ -132,7 +135,11 @@ func TestDetail_Contract(t *testing.T) {
 	assert.Equal(t, codes.TooManyRedirects, d, "the newer spelling parses too")
 	_, err = codes.ParseDetail("redirect_loop")
 	assert.ErrorIs(t, err, codes.ErrUnknown)
+	for i, d := range all {
+		assert.Equal(t, i+1, d.Index())
+	}
 	var zero codes.Detail
+	assert.Equal(t, 0, zero.Index())
 	assert.False(t, zero.Valid())
 	assert.Equal(t, "", zero.Name())
 	assert.Equal(t, "none", zero.String())

@@ -4,6 +4,10 @@ package codes
 // The zero Detail means "no detail".
 type Detail struct{ id uint8 }
 
+// NumDetails is how many exception details the contract has; [Detail.Index]
+// is at most NumDetails.
+const NumDetails = 4
+
 // The exception details of the contract.
 var (
 	// ClientIDNotFound: the client id is wrong or does not exist.
@@ -31,6 +35,16 @@ var detailTable = [...]struct {
 	{"redirect_uri_not_set", "The client is misconfigured: it has no redirect URI."},
 	{"invalid_redirect_uri", "The redirect URI is not one of the client's allowed redirect URIs."},
 	{"to_many_redirects", "A redirect loop was detected: the client sent the browser back here too many times in a short while."},
+}
+
+// Index is 0 for the zero Detail (no detail) and d's position in [Details]
+// plus one for the others, from 1 to 4: a table indexed by Index has room
+// for "no detail". It is -1 for an invalid Detail.
+func (d Detail) Index() int {
+	if int(d.id) >= len(detailTable) {
+		return -1
+	}
+	return int(d.id)
 }
 
 // Valid reports whether d is one of the four details (the zero Detail is not).

@@ -16,14 +16,9 @@ import (
 type Renderer struct {
 	cfg     Config
 	targets [3]target // indexed by codes.Kind
-	answers map[answerKey]*answer
+	answers [codes.NumCodes][codes.NumDetails + 1]answer // by Code.Index and Detail.Index
 	// 401 and 503 extras, built once.
 	basicChallenge, bearerChallenge, retryAfter []string
-}
-
-type answerKey struct {
-	code   codes.Code
-	detail codes.Detail
 }
 
 // answer is what the renderer writes for one code × detail without an
@@ -38,7 +33,7 @@ type answer struct {
 // wrapping [ErrConfig]; New never panics.
 func New(cfg Config) (*Renderer, error) {
 	cfg = cfg.withDefaults()
-	r := &Renderer{cfg: cfg, answers: make(map[answerKey]*answer)}
+	r := &Renderer{cfg: cfg}
 	var err error
 	if r.targets[codes.Authorization], err = parseTarget(cfg.ErrorPage); err != nil {
 		return nil, fmt.Errorf("error page: %w", err)
@@ -63,7 +58,7 @@ func New(cfg Config) (*Renderer, error) {
 			if err != nil {
 				return nil, err // cannot happen: strings only
 			}
-			r.answers[answerKey{c, d}] = &answer{
+			r.answers[c.Index()][d.Index()] = answer{
 				location: []string{r.location(c, d)},
 				json:     append(body, '\n'),
 			}
@@ -110,6 +105,11 @@ func sendsEntityID(e *codes.Error) bool {
 	return e.Kind() == codes.Authentication && codes.ValidEntityID(e.EntityID())
 }
 
+// answer is what is built for e's code and detail; e must be valid.
+func (r *Renderer) answer(e *codes.Error) *answer {
+	return &r.answers[e.Code().Index()][e.Detail().Index()]
+}
+
 // Location is where a redirect for e points: the family's target, its own
 // query kept, then code, exception_details and entity_id in that order.
 // It is "" when e is nil or has no valid code.
@@ -117,7 +117,7 @@ func (r *Renderer) Location(e *codes.Error) string {
 	if e == nil || !e.Code().Valid() {
 		return ""
 	}
-	loc := r.answers[answerKey{e.Code(), e.Detail()}].location[0]
+	loc := r.answer(e).location[0]
 	if sendsEntityID(e) {
 		return loc + "&entity_id=" + e.EntityID()
 	}
@@ -150,7 +150,7 @@ func (r *Renderer) Redirect(w http.ResponseWriter, req *http.Request, e *codes.E
 	if sendsEntityID(e) {
 		h["Location"] = []string{r.Location(e)}
 	} else {
-		h["Location"] = r.answers[answerKey{e.Code(), e.Detail()}].location
+		h["Location"] = r.answer(e).location
 	}
 	h["Cache-Control"] = noStore
 	h["Pragma"] = noCache
@@ -159,6 +159,9 @@ func (r *Renderer) Redirect(w http.ResponseWriter, req *http.Request, e *codes.E
 }
 
 func dropBodyHeaders(h http.Header) {
+	if len(h) == 0 {
+		return // the usual case: the handler set nothing
+	}
 	delete(h, "Content-Length")
 	delete(h, "Content-Encoding")
 	delete(h, "Content-Type")
@@ -201,7 +204,7 @@ func (r *Renderer) JSON(w http.ResponseWriter, req *http.Request, e *codes.Error
 		body, _ = json.Marshal(r.jsonBody(e))
 		body = append(body, '\n')
 	} else {
-		body = r.answers[answerKey{e.Code(), e.Detail()}].json
+		body = r.answer(e).json
 	}
 	h := w.Header()
 	dropBodyHeaders(h)
