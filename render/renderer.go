@@ -15,7 +15,7 @@ import (
 // JSON body for each code × detail) is built once, in [New].
 type Renderer struct {
 	cfg     Config
-	targets [3]target // indexed by codes.Kind
+	targets [3]target                                    // indexed by codes.Kind
 	answers [codes.NumCodes][codes.NumDetails + 1]answer // by Code.Index and Detail.Index
 	// 401 and 503 extras, built once.
 	basicChallenge, bearerChallenge, retryAfter []string
