@@ -5,9 +5,9 @@
 //
 // Both are shaped for github.com/justinas/alice:
 //
-//	recover, err := middleware.Recover(middleware.Config{Renderer: r})
+//	authz, err := middleware.Recover(middleware.Config{Renderer: r})
 //	if err != nil { ... } // invalid configuration is reported here, once
-//	http.Handle("GET /oauth/authorize", alice.New(recover).Then(middleware.Wrap(authorize)))
+//	http.Handle("GET /oauth/authorize", alice.New(authz).Then(middleware.Wrap(authorize)))
 //
 // where authorize is a func(http.ResponseWriter, *http.Request) error that
 // returns, for example, codes.UnauthorizedClient.With(codes.ClientIDNotFound).

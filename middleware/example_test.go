@@ -17,7 +17,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	recover, err := middleware.Recover(middleware.Config{Renderer: r})
+	authz, err := middleware.Recover(middleware.Config{Renderer: r})
 	if err != nil {
 		panic(err)
 	}
@@ -27,7 +27,7 @@ func Example() {
 		}
 		return nil
 	}
-	h := alice.New(recover).Then(middleware.Wrap(authorize))
+	h := alice.New(authz).Then(middleware.Wrap(authorize))
 
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=nope", nil))
@@ -37,24 +37,24 @@ func Example() {
 }
 
 func ExampleRecover_json() {
-	recover, _ := middleware.Recover(middleware.Config{Mode: middleware.ModeJSON})
+	jsonRoute, _ := middleware.Recover(middleware.Config{Mode: middleware.ModeJSON})
 	token := middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 		return codes.UnsupportedGrantType
 	})
 	rec := httptest.NewRecorder()
-	recover(token).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/oauth/token", nil))
+	jsonRoute(token).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/oauth/token", nil))
 	fmt.Print(rec.Code, " ", rec.Body.String())
 	// Output:
 	// 400 {"error":"unsupported_grant_type","error_description":"The authorization server does not accept this grant type."}
 }
 
 func ExampleWrap() {
-	recover, _ := middleware.Recover(middleware.Config{Kind: codes.Authentication})
+	loginRoute, _ := middleware.Recover(middleware.Config{Kind: codes.Authentication})
 	login := middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 		return codes.Unauthorized.WithEntityID("u-jane")
 	})
 	rec := httptest.NewRecorder()
-	recover(login).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/login", nil))
+	loginRoute(login).ServeHTTP(rec, httptest.NewRequest(http.MethodPost, "/login", nil))
 	fmt.Println(rec.Code, rec.Header().Get("Location"))
 	// Output:
 	// 303 https://accounts.livechatinc.com/?identity_exception=unauthorized&entity_id=u-jane
