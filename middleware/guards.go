@@ -30,8 +30,13 @@ func (g Guards) invalidRequest() codes.Code {
 // DefaultMaxFormBytes bounds a form body when Guards.Form is given 0.
 const DefaultMaxFormBytes = 64 << 10
 
-// guard makes a middleware of a check.
-func guard(check func(http.ResponseWriter, *http.Request) error) func(http.Handler) http.Handler {
+// Guard makes a middleware shaped like alice.Constructor of a check that
+// runs before a handler: Guard(check)(next) calls check and, when it
+// returns an error, hands that error to the Recover above exactly as [Wrap]
+// would (next is not served); when it returns nil, it serves next. Every
+// check-then-fail middleware of authredirect, the loop guard's included,
+// is built with it.
+func Guard(check func(http.ResponseWriter, *http.Request) error) func(http.Handler) http.Handler {
 	return func(next http.Handler) http.Handler {
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			if err := check(w, r); err != nil {
@@ -55,7 +60,7 @@ func (g Guards) CheckMethod(r *http.Request, methods ...string) error {
 // Methods is the middleware of [Guards.CheckMethod].
 func (g Guards) Methods(methods ...string) func(http.Handler) http.Handler {
 	methods = slices.Clone(methods)
-	return guard(func(_ http.ResponseWriter, r *http.Request) error { return g.CheckMethod(r, methods...) })
+	return Guard(func(_ http.ResponseWriter, r *http.Request) error { return g.CheckMethod(r, methods...) })
 }
 
 // CheckForm parses a form body of at most maxBytes (DefaultMaxFormBytes when
@@ -77,7 +82,7 @@ func (g Guards) CheckForm(w http.ResponseWriter, r *http.Request, maxBytes int64
 
 // Form is the middleware of [Guards.CheckForm].
 func (g Guards) Form(maxBytes int64) func(http.Handler) http.Handler {
-	return guard(func(w http.ResponseWriter, r *http.Request) error { return g.CheckForm(w, r, maxBytes) })
+	return Guard(func(w http.ResponseWriter, r *http.Request) error { return g.CheckForm(w, r, maxBytes) })
 }
 
 // CheckSingle fails with invalid_request when one of names (every parameter
@@ -116,7 +121,7 @@ func (g Guards) CheckSingle(r *http.Request, names ...string) error {
 // Single is the middleware of [Guards.CheckSingle].
 func (g Guards) Single(names ...string) func(http.Handler) http.Handler {
 	names = slices.Clone(names)
-	return guard(func(_ http.ResponseWriter, r *http.Request) error { return g.CheckSingle(r, names...) })
+	return Guard(func(_ http.ResponseWriter, r *http.Request) error { return g.CheckSingle(r, names...) })
 }
 
 // CheckResponseType fails with unsupported_response_type when the
@@ -140,7 +145,7 @@ func (g Guards) CheckResponseType(r *http.Request, allowed ...string) error {
 // ResponseTypes is the middleware of [Guards.CheckResponseType].
 func (g Guards) ResponseTypes(allowed ...string) func(http.Handler) http.Handler {
 	allowed = slices.Clone(allowed)
-	return guard(func(_ http.ResponseWriter, r *http.Request) error { return g.CheckResponseType(r, allowed...) })
+	return Guard(func(_ http.ResponseWriter, r *http.Request) error { return g.CheckResponseType(r, allowed...) })
 }
 
 // CheckGrantType fails with unsupported_grant_type when the grant_type form
@@ -165,5 +170,5 @@ func (g Guards) CheckGrantType(w http.ResponseWriter, r *http.Request, enabled .
 // GrantTypes is the middleware of [Guards.CheckGrantType].
 func (g Guards) GrantTypes(enabled ...string) func(http.Handler) http.Handler {
 	enabled = slices.Clone(enabled)
-	return guard(func(w http.ResponseWriter, r *http.Request) error { return g.CheckGrantType(w, r, enabled...) })
+	return Guard(func(w http.ResponseWriter, r *http.Request) error { return g.CheckGrantType(w, r, enabled...) })
 }
