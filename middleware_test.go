@@ -70,7 +70,7 @@ func contractRows() []row {
 				rows = append(rows, row{
 					name:     fmt.Sprintf("%s/%s/%s/%s", c.Kind(), c.Name(), d, method),
 					method:   method,
-					handler:  returns(fmt.Errorf("handler: %w", c.With(d).Wrap(errors.New(secret)))),
+					handler:  returns(fmt.Errorf("handler: %w", c.With(d).WithCause(errors.New(secret)))),
 					status:   http.StatusSeeOther,
 					location: want,
 					outcome:  middleware.Redirected,
@@ -81,12 +81,37 @@ func contractRows() []row {
 					name:     fmt.Sprintf("%s/%s/%s/entity_id", c.Kind(), c.Name(), d),
 					method:   http.MethodPost,
 					kind:     codes.Authentication,
-					handler:  returns(c.With(d).WithEntityID("u-jane").Wrap(errors.New(secret))),
+					handler:  returns(c.With(d).WithEntityID("u-jane").WithCause(errors.New(secret))),
 					status:   http.StatusSeeOther,
 					location: want + "&entity_id=u-jane",
 					outcome:  middleware.Redirected,
 				})
 			}
+		}
+	}
+	return rows
+}
+
+// loginRouteRows: on an authentication route the wire names both families
+// have follow the route, so a login handler's natural code lands on the
+// login page; the Identity names do so everywhere (issue 10).
+func loginRouteRows() []row {
+	var rows []row
+	for _, c := range []codes.Code{codes.InvalidRequest, codes.AccessDenied, codes.ServerError} {
+		for _, d := range []codes.Detail{{}, codes.ClientIDNotFound} {
+			want := loginPage + "&identity_exception=" + c.Name()
+			if d.Valid() {
+				want += "&exception_details=" + d.Name()
+			}
+			rows = append(rows, row{
+				name:     fmt.Sprintf("login route/%s/%s", c.Name(), d),
+				method:   http.MethodPost,
+				kind:     codes.Authentication,
+				handler:  returns(fmt.Errorf("login: %w", c.With(d).WithCause(errors.New(secret)))),
+				status:   http.StatusSeeOther,
+				location: want,
+				outcome:  middleware.Redirected,
+			})
 		}
 	}
 	return rows
@@ -120,7 +145,7 @@ func specialRows() []row {
 			handler: func(http.ResponseWriter, *http.Request) error { panic(errors.New(secret)) },
 			status:  http.StatusSeeOther, location: loginPage + "&identity_exception=server_error", outcome: middleware.Redirected},
 		{name: "JSON route", method: http.MethodPost, mode: middleware.ModeJSON,
-			handler: returns(codes.InvalidGrant.Wrap(errors.New(secret))),
+			handler: returns(codes.InvalidGrant.WithCause(errors.New(secret))),
 			status:  http.StatusBadRequest, json: jsonBody(codes.InvalidGrant, codes.Detail{}), outcome: middleware.WroteJSON},
 		{name: "JSON route, 401 with challenge", method: http.MethodPost, mode: middleware.ModeJSON,
 			handler: returns(codes.InvalidClient),
@@ -157,16 +182,27 @@ func specialRows() []row {
 		{name: "error after a partial write", method: http.MethodGet,
 			handler: func(w http.ResponseWriter, _ *http.Request) error {
 				w.WriteHeader(http.StatusAccepted)
-				return codes.ServerError.Wrap(errors.New(secret))
+				return codes.ServerError.WithCause(errors.New(secret))
 			},
 			status: http.StatusAccepted, outcome: middleware.Suppressed},
 		{name: "the error page fails itself", method: http.MethodGet, path: "/ooops",
-			handler: returns(codes.ServerError.Wrap(errors.New(secret))),
+			handler: returns(codes.ServerError.WithCause(errors.New(secret))),
 			status:  http.StatusInternalServerError, outcome: middleware.LoopStopped,
 			check: func(t *testing.T, res *http.Response, body string) {
 				assert.Equal(t, "text/html; charset=utf-8", res.Header.Get("Content-Type"))
 				assert.Contains(t, body, "<code>server_error</code>")
 			}},
+		// A redirect only loops when the page itself is fetched: the login
+		// form's POST to the login page's path is redirected (issue 10).
+		{name: "the login form posts to the login page's path", method: http.MethodPost, path: "/login", kind: codes.Authentication,
+			handler: returns(codes.Unauthorized.WithEntityID("u-jane")),
+			status:  http.StatusSeeOther, location: loginPage + "&identity_exception=unauthorized&entity_id=u-jane", outcome: middleware.Redirected},
+		{name: "a POST to the error page's path", method: http.MethodPost, path: "/ooops",
+			handler: returns(codes.InvalidScope),
+			status:  http.StatusSeeOther, location: errorPage + "?oauth_exception=invalid_scope", outcome: middleware.Redirected},
+		{name: "the login page fails itself, HEAD", method: http.MethodHead, path: "/login", kind: codes.Authentication,
+			handler: returns(codes.IdentityLost),
+			status:  http.StatusUnauthorized, outcome: middleware.LoopStopped},
 		{name: "the login page fails itself", method: http.MethodGet, path: "/login", kind: codes.Authentication,
 			handler: returns(errors.New(secret)),
 			status:  http.StatusInternalServerError, outcome: middleware.LoopStopped,
@@ -196,6 +232,7 @@ var foreign = map[string]alice.Constructor{
 	},
 }
 
+// observed collects events by method and path ("GET /ok").
 type observed struct {
 	mu     sync.Mutex
 	byPath map[string][]middleware.Event
@@ -204,7 +241,8 @@ type observed struct {
 func (o *observed) observe(ev middleware.Event) {
 	o.mu.Lock()
 	defer o.mu.Unlock()
-	o.byPath[ev.Request.URL.Path] = append(o.byPath[ev.Request.URL.Path], ev)
+	key := ev.Request.Method + " " + ev.Request.URL.Path
+	o.byPath[key] = append(o.byPath[key], ev)
 }
 
 func (o *observed) get(path string) []middleware.Event {
@@ -214,21 +252,25 @@ func (o *observed) get(path string) []middleware.Event {
 }
 
 func TestConformance(t *testing.T) {
-	r, err := render.New(render.Config{ErrorPage: errorPage, LoginPage: loginPage})
-	require.NoError(t, err)
-	rows := append(contractRows(), specialRows()...)
+	rows := append(append(contractRows(), loginRouteRows()...), specialRows()...)
 
 	for wrapperName, between := range foreign {
 		t.Run(wrapperName, func(t *testing.T) {
 			obs := &observed{byPath: map[string][]middleware.Event{}}
+			rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: errorPage, LoginPage: loginPage}, Observer: obs.observe})
+			require.NoError(t, err)
+			r := rc.Renderer()
 			mux := http.NewServeMux()
 			for i := range rows {
 				if rows[i].path == "" {
 					rows[i].path = fmt.Sprintf("/rows/%d", i)
 				}
-				rec, err := middleware.Recover(middleware.Config{Renderer: r, Kind: rows[i].kind, Mode: rows[i].mode, Observer: obs.observe})
+				if rows[i].kind == 0 {
+					rows[i].kind = codes.Authorization
+				}
+				rec, err := rc.Route(rows[i].kind, rows[i].mode)
 				require.NoError(t, err)
-				mux.Handle(rows[i].path, alice.New(rec, between).Then(rows[i].handler))
+				mux.Handle(rows[i].method+" "+rows[i].path, alice.New(rec, between).Then(rows[i].handler))
 			}
 			srv := httptest.NewUnstartedServer(mux)
 			srv.Config.ErrorLog = quietLog()
@@ -273,14 +315,14 @@ func TestConformance(t *testing.T) {
 					if tc.check != nil {
 						tc.check(t, res, body)
 					}
-					require.Eventually(t, func() bool { return len(obs.get(tc.path)) == 1 }, 2*time.Second, 5*time.Millisecond, "observed once")
-					assert.Equal(t, tc.outcome, obs.get(tc.path)[0].Outcome)
+					key := tc.method + " " + tc.path
+					require.Eventually(t, func() bool { return len(obs.get(key)) == 1 }, 2*time.Second, 5*time.Millisecond, "observed once")
+					assert.Equal(t, tc.outcome, obs.get(key)[0].Outcome)
 				})
 			}
 
 			t.Run("client went away", func(t *testing.T) {
-				rec, err := middleware.Recover(middleware.Config{Renderer: r, Observer: obs.observe})
-				require.NoError(t, err)
+				rec := rc.Authorization
 				started := make(chan struct{})
 				mux.Handle("/gone", alice.New(rec, between).Then(middleware.Wrap(func(_ http.ResponseWriter, req *http.Request) error {
 					close(started)
@@ -292,25 +334,23 @@ func TestConformance(t *testing.T) {
 				go func() { <-started; cancel() }()
 				_, err = client.Do(req)
 				assert.ErrorIs(t, err, context.Canceled)
-				require.Eventually(t, func() bool { return len(obs.get("/gone")) == 1 }, 2*time.Second, 5*time.Millisecond)
-				assert.Equal(t, middleware.ClientGone, obs.get("/gone")[0].Outcome)
+				require.Eventually(t, func() bool { return len(obs.get("GET /gone")) == 1 }, 2*time.Second, 5*time.Millisecond)
+				assert.Equal(t, middleware.ClientGone, obs.get("GET /gone")[0].Outcome)
 			})
 
 			t.Run("http.ErrAbortHandler", func(t *testing.T) {
-				rec, err := middleware.Recover(middleware.Config{Renderer: r, Observer: obs.observe})
-				require.NoError(t, err)
+				rec := rc.Authorization
 				mux.Handle("/abort", alice.New(rec, between).Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 					panic(http.ErrAbortHandler)
 				})))
 				_, err = client.Get(srv.URL + "/abort")
 				assert.Error(t, err, "the connection is aborted, no answer")
 				time.Sleep(20 * time.Millisecond)
-				assert.Empty(t, obs.get("/abort"), "not observed as a failure")
+				assert.Empty(t, obs.get("GET /abort"), "not observed as a failure")
 			})
 
 			t.Run("success passes through", func(t *testing.T) {
-				rec, err := middleware.Recover(middleware.Config{Renderer: r, Observer: obs.observe})
-				require.NoError(t, err)
+				rec := rc.Authorization
 				mux.Handle("/ok", alice.New(rec, between).Then(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
 					w.Header().Set("X-Handler", "ok")
 					_, err := io.WriteString(w, "fine")
@@ -323,7 +363,7 @@ func TestConformance(t *testing.T) {
 				assert.Equal(t, http.StatusOK, res.StatusCode)
 				assert.Equal(t, "ok", res.Header.Get("X-Handler"))
 				assert.Equal(t, "fine", string(body))
-				assert.Empty(t, obs.get("/ok"))
+				assert.Empty(t, obs.get("GET /ok"))
 			})
 		})
 	}

@@ -45,15 +45,19 @@ func (o *outcomes) get(k middleware.Outcome) int {
 	return o.n[k]
 }
 
+// newRecoverer sends errors to the suite's pages.
+func newRecoverer(t *testing.T, obs middleware.Observer) *middleware.Recoverer {
+	t.Helper()
+	rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: errorPage, LoginPage: loginPage}, Observer: obs})
+	require.NoError(t, err)
+	return rc
+}
+
 // loadServer serves every kind of request the load test mixes, each answer
 // naming its request so that crossed responses show.
 func loadServer(t *testing.T, obs *outcomes, slow *atomic.Int64) http.Handler {
-	r, err := render.New(render.Config{ErrorPage: errorPage, LoginPage: loginPage})
-	require.NoError(t, err)
-	authz, err := middleware.Recover(middleware.Config{Renderer: r, Observer: obs.observe})
-	require.NoError(t, err)
-	authn, err := middleware.Recover(middleware.Config{Renderer: r, Kind: codes.Authentication, Observer: obs.observe})
-	require.NoError(t, err)
+	rc := newRecoverer(t, obs.observe)
+	authz, authn := rc.Authorization, rc.Authentication
 	guard, err := middleware.NewLoopGuard(middleware.LoopGuardConfig{CookieKey: []byte("0123456789abcdef0123456789abcdef")})
 	require.NoError(t, err)
 
@@ -186,10 +190,7 @@ func fetch(t *testing.T, client *http.Client, target string) (*http.Response, st
 
 // HTTP/2: the redirect arrives whole, and Hijack is refused cleanly.
 func TestHTTP2(t *testing.T) {
-	r, err := render.New(render.Config{ErrorPage: errorPage, LoginPage: loginPage})
-	require.NoError(t, err)
-	rec, err := middleware.Recover(middleware.Config{Renderer: r, Observer: func(middleware.Event) {}})
-	require.NoError(t, err)
+	rec := newRecoverer(t, middleware.Quiet).Authorization
 	var hijackErr error
 	var isHijacker bool
 	mux := http.NewServeMux()
@@ -199,7 +200,7 @@ func TestHTTP2(t *testing.T) {
 	mux.Handle("/hijack", alice.New(rec).Then(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
 		_, isHijacker = w.(http.Hijacker)
 		_, _, hijackErr = http.NewResponseController(w).Hijack()
-		return codes.ServerError.Wrap(hijackErr)
+		return codes.ServerError.WithCause(hijackErr)
 	})))
 	srv := httptest.NewUnstartedServer(mux)
 	srv.EnableHTTP2 = true
@@ -229,16 +230,12 @@ func TestHTTP2(t *testing.T) {
 
 // Oversized input gets the contract's answer, and memory stays bounded.
 func TestOversizedInput(t *testing.T) {
-	r, err := render.New(render.Config{ErrorPage: errorPage, LoginPage: loginPage})
-	require.NoError(t, err)
-	authn, err := middleware.Recover(middleware.Config{Renderer: r, Kind: codes.Authentication, Observer: func(middleware.Event) {}})
-	require.NoError(t, err)
+	authn := newRecoverer(t, middleware.Quiet).Authentication
 	guard, err := middleware.NewLoopGuard(middleware.LoopGuardConfig{CookieKey: []byte("0123456789abcdef0123456789abcdef")})
 	require.NoError(t, err)
-	login := middleware.Guards{Kind: codes.Authentication}
 	ok := func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }
 	mux := http.NewServeMux()
-	mux.Handle("/signin", alice.New(authn, login.Form(1024), login.Single()).ThenFunc(ok)) // not the login page itself
+	mux.Handle("/signin", alice.New(authn, middleware.ParseForm(1024), middleware.UniqueParams()).ThenFunc(ok)) // not the login page itself
 	mux.Handle("/guard", alice.New(authn, guard.Middleware).ThenFunc(ok))
 	srv := httptest.NewServer(mux)
 	defer srv.Close()
@@ -296,10 +293,9 @@ func (zeros) Read(p []byte) (int, error) {
 // Security: whatever the request says, redirects go only to the configured
 // pages, and carry none of the request's own values.
 func TestSecurity_NoOpenRedirectNoReflection(t *testing.T) {
-	r, err := render.New(render.Config{ErrorPage: errorPage, LoginPage: loginPage})
-	require.NoError(t, err)
+	rc := newRecoverer(t, middleware.Quiet)
 	for _, mode := range []middleware.Mode{middleware.ModeRedirect, middleware.ModeNegotiate} {
-		rec, err := middleware.Recover(middleware.Config{Renderer: r, Mode: mode, Observer: func(middleware.Event) {}})
+		rec, err := rc.Route(codes.Authorization, mode)
 		require.NoError(t, err)
 		srv := httptest.NewServer(alice.New(rec).Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 			return codes.InvalidScope

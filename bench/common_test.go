@@ -6,6 +6,10 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"testing"
+
+	ar "github.com/authredirect/authredirect/middleware"
+	"github.com/authredirect/authredirect/render"
 )
 
 // writer is a ResponseWriter like net/http's (Flusher, Hijacker,
@@ -30,4 +34,17 @@ func (w *writer) ReadFrom(r io.Reader) (int64, error) { return io.Copy(io.Discar
 func (w *writer) reset() {
 	clear(w.h)
 	w.code = 0
+}
+
+// recoverer is authredirect's Recoverer on the contract's own pages, with
+// a quiet observer: the benchmarks measure the library, not a logger.
+func recoverer(b *testing.B) *ar.Recoverer {
+	rc, err := ar.New(ar.Config{
+		Pages:    render.Config{ErrorPage: render.ContractErrorPage, LoginPage: render.ContractLoginPage},
+		Observer: ar.Quiet,
+	})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rc
 }

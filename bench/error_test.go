@@ -18,10 +18,7 @@ import (
 // redirect. Budget (DESIGN §8): at most 1 allocation with the loop guard
 // off, and at least 5× faster than the naive handler.
 func BenchmarkErrorPath(b *testing.B) {
-	rec, err := ar.Recover(ar.Config{Observer: func(ar.Event) {}}) // measure the library, not a logger
-	if err != nil {
-		b.Fatal(err)
-	}
+	rec := recoverer(b).Authorization
 	req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=nope&response_type=code", nil)
 
 	b.Run("authredirect", func(b *testing.B) {

@@ -38,10 +38,7 @@ func happyCases(b *testing.B, handler func(w http.ResponseWriter, r *http.Reques
 	name string
 	h    http.Handler
 } {
-	rec, err := ar.Recover(ar.Config{})
-	if err != nil {
-		b.Fatal(err)
-	}
+	rec := recoverer(b).Authorization
 	plain := http.HandlerFunc(handler)
 	return []struct {
 		name string

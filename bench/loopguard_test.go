@@ -18,7 +18,7 @@ func BenchmarkLoopGuard(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	rec, _ := ar.Recover(ar.Config{Observer: func(ar.Event) {}})
+	rec := recoverer(b).Authorization
 	h := alice.New(rec, guard.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 
 	var full *http.Cookie // a cookie counting 7 other clients

@@ -11,10 +11,6 @@ import "net/http"
 // a Code to an error does not allocate. The zero Code is not a valid code.
 type Code struct{ id uint8 }
 
-// NumCodes is how many codes the contract has: 11 authorization and 6
-// authentication codes. [Code.Index] is below it.
-const NumCodes = 17
-
 // The authorization codes, sent to the error page as oauth_exception.
 var (
 	InvalidRequest          = Code{1}
@@ -32,7 +28,9 @@ var (
 
 // The authentication codes, sent to the login page as identity_exception.
 // Three of them share a wire name with an authorization code and carry the
-// Identity prefix in Go.
+// Identity prefix in Go: they are authentication errors on every route.
+// The plain names of those three (InvalidRequest, AccessDenied,
+// ServerError) follow the route's family instead: see [Error.OnRoute].
 var (
 	IdentityInvalidRequest   = Code{12}
 	Unauthorized             = Code{13}
@@ -113,17 +111,12 @@ func (c Code) info() *codeInfo {
 	return &codeTable[c.id]
 }
 
-// Index is c's position in [All], from 0 to 16, for tables indexed by code;
-// -1 for an invalid Code.
-func (c Code) Index() int {
-	if !c.Valid() {
-		return -1
-	}
-	return int(c.id) - 1
-}
+// Index is c's position in [All], from 0 to 16, for tables indexed by
+// code; -1 for an invalid Code. [Detail.Index] counts the same way.
+func (c Code) Index() int { return index(c.id, len(codeTable)) }
 
 // Valid reports whether c is one of the seventeen codes of the contract.
-func (c Code) Valid() bool { return c.id != 0 && int(c.id) < len(codeTable) }
+func (c Code) Valid() bool { return c.Index() >= 0 }
 
 // Kind is the family of c.
 func (c Code) Kind() Kind { return c.info().kind }
@@ -161,28 +154,45 @@ func (c Code) HTTPStatus() int {
 // In returns the code of family k that has the same wire name as c, and
 // whether there is one. ServerError.In(Authentication) is IdentityServerError.
 func (c Code) In(k Kind) (Code, bool) {
-	if c.Kind() == k && c.Valid() {
+	if c.Valid() && c.Kind() == k {
 		return c, true
 	}
-	return Lookup(k, c.Name())
+	id, ok := find(len(codeTable), func(id uint8) bool {
+		return codeTable[id].kind == k && codeTable[id].name == c.Name()
+	})
+	return Code{id}, ok && c.Valid()
 }
 
 // All returns every valid code, authorization codes first, in the order of
 // the contract. The slice is new on every call.
-func All() []Code {
-	all := make([]Code, 0, len(codeTable)-1)
-	for id := 1; id < len(codeTable); id++ {
-		all = append(all, Code{uint8(id)})
+func All() []Code { return list(len(codeTable), func(id uint8) Code { return Code{id} }) }
+
+// The tables of codes and details share one layout: entry 0 is the invalid
+// zero value, entries 1 to n-1 are the contract's, in its order.
+
+// index is id's 0-based position in a table of n entries, or -1.
+func index(id uint8, n int) int {
+	if id == 0 || int(id) >= n {
+		return -1
+	}
+	return int(id) - 1
+}
+
+// list makes the valid values of a table of n entries.
+func list[T any](n int, value func(id uint8) T) []T {
+	all := make([]T, 0, n-1)
+	for id := 1; id < n; id++ {
+		all = append(all, value(uint8(id)))
 	}
 	return all
 }
 
-// Lookup returns the code of family k with the given wire name.
-func Lookup(k Kind, name string) (Code, bool) {
-	for id := 1; id < len(codeTable); id++ {
-		if codeTable[id].kind == k && codeTable[id].name == name {
-			return Code{uint8(id)}, true
+// find returns the first valid id of a table of n entries that matches.
+func find(n int, match func(id uint8) bool) (uint8, bool) {
+	for id := 1; id < n; id++ {
+		if match(uint8(id)) {
+			return uint8(id), true
 		}
 	}
-	return Code{}, false
+	return 0, false
 }

@@ -41,7 +41,7 @@ var contract = []struct {
 }
 
 func TestCode_Contract(t *testing.T) {
-	require.Len(t, codes.All(), codes.NumCodes)
+	require.Len(t, codes.All(), 17)
 	assert.Equal(t, len(contract), len(codes.All()))
 	for i, tc := range contract {
 		t.Run(tc.kind.String()+"/"+tc.name, func(t *testing.T) {
@@ -122,7 +122,6 @@ func TestDetail_Contract(t *testing.T) {
 	want := []string{"client_id_not_found", "redirect_uri_not_set", "invalid_redirect_uri", "to_many_redirects"}
 	all := codes.Details()
 	require.Len(t, all, len(want))
-	require.Len(t, all, codes.NumDetails)
 	for i, name := range want {
 		assert.Equal(t, name, all[i].Name())
 		assert.NotEmpty(t, all[i].Description())
@@ -136,23 +135,23 @@ func TestDetail_Contract(t *testing.T) {
 	_, err = codes.ParseDetail("redirect_loop")
 	assert.ErrorIs(t, err, codes.ErrUnknown)
 	for i, d := range all {
-		assert.Equal(t, i+1, d.Index())
+		assert.Equal(t, i, d.Index(), "details count from 0, as codes do")
 	}
 	var zero codes.Detail
-	assert.Equal(t, 0, zero.Index())
+	assert.Equal(t, -1, zero.Index())
 	assert.False(t, zero.Valid())
 	assert.Equal(t, "", zero.Name())
 	assert.Equal(t, "none", zero.String())
 }
 
 func TestError_BuildersCopy(t *testing.T) {
-	base := codes.Unauthorized.With(codes.Detail{})
+	base := codes.Unauthorized.Err()
 	withID := base.WithEntityID("u-jane")
 	assert.Equal(t, "", base.EntityID(), "the receiver is unchanged")
 	assert.Equal(t, "u-jane", withID.EntityID())
 
 	cause := errors.New("storage: connection refused")
-	wrapped := withID.Wrap(cause)
+	wrapped := withID.WithCause(cause)
 	assert.Nil(t, withID.Unwrap())
 	assert.Same(t, cause, wrapped.Unwrap())
 	assert.Equal(t, "u-jane", wrapped.EntityID())
@@ -170,13 +169,13 @@ func TestError_Is(t *testing.T) {
 	wrapped := fmt.Errorf("authorize: %w", e)
 	assert.ErrorIs(t, wrapped, codes.UnauthorizedClient)
 	assert.ErrorIs(t, wrapped, codes.UnauthorizedClient.With(codes.ClientIDNotFound))
-	assert.ErrorIs(t, wrapped, codes.UnauthorizedClient.With(codes.Detail{}), "a target without detail matches any detail")
+	assert.ErrorIs(t, wrapped, codes.UnauthorizedClient.Err(), "a target without detail matches any detail")
 	assert.NotErrorIs(t, wrapped, codes.UnauthorizedClient.With(codes.InvalidRedirectURI))
 	assert.NotErrorIs(t, wrapped, codes.InvalidClient)
 	assert.ErrorIs(t, fmt.Errorf("x: %w", codes.InvalidScope), codes.InvalidScope)
 
 	cause := errors.New("db down")
-	assert.ErrorIs(t, codes.ServerError.Wrap(cause), cause, "the cause is reachable")
+	assert.ErrorIs(t, codes.ServerError.WithCause(cause), cause, "the cause is reachable")
 }
 
 func TestAs(t *testing.T) {
@@ -204,13 +203,13 @@ func TestAs(t *testing.T) {
 }
 
 func TestError_Text(t *testing.T) {
-	e := codes.Unauthorized.WithEntityID("u-jane").With(codes.ClientIDNotFound).Wrap(errors.New("bad password"))
+	e := codes.Unauthorized.WithEntityID("u-jane").With(codes.ClientIDNotFound).WithCause(errors.New("bad password"))
 	assert.Equal(t, "authentication error unauthorized (client_id_not_found) for entity u-jane: bad password", e.Error())
 	assert.Equal(t, "authorization error invalid_scope", codes.InvalidScope.Error())
 }
 
 func TestError_LogValue(t *testing.T) {
-	e := codes.ServerError.With(codes.TooManyRedirects).Wrap(errors.New("boom"))
+	e := codes.ServerError.With(codes.TooManyRedirects).WithCause(errors.New("boom"))
 	v := e.LogValue()
 	require.Equal(t, slog.KindGroup, v.Kind())
 	got := map[string]string{}
@@ -245,4 +244,46 @@ func TestZeroAllocations(t *testing.T) {
 	})
 	assert.Zero(t, allocs, "returning a Code or Code.With(detail) allocates nothing")
 	_ = sink
+}
+
+// A handler's typed nil (var e *codes.Error; return e) must be safe to
+// inspect, match and log: errors.Is calls its methods.
+func TestError_NilIsSafe(t *testing.T) {
+	var e *codes.Error
+	var err error = e
+	assert.NotPanics(t, func() {
+		assert.False(t, errors.Is(err, codes.InvalidScope))
+		assert.False(t, errors.Is(fmt.Errorf("w: %w", err), errors.New("x")))
+		assert.Nil(t, e.Unwrap())
+		assert.False(t, e.Code().Valid())
+		assert.Equal(t, "nil *codes.Error", e.Error())
+		assert.Equal(t, "nil *codes.Error", e.LogValue().String())
+		assert.Equal(t, codes.Detail{}, e.Detail())
+		assert.Equal(t, "", e.EntityID())
+		assert.False(t, e.With(codes.ClientIDNotFound).Code().Valid())
+		_, ok := codes.As(err)
+		assert.False(t, ok)
+	})
+}
+
+func TestError_OnRoute(t *testing.T) {
+	cause := errors.New("db")
+	for _, tc := range []struct {
+		in   *codes.Error
+		kind codes.Kind
+		want *codes.Error
+	}{
+		{codes.InvalidRequest.Err(), codes.Authentication, codes.IdentityInvalidRequest.Err()},
+		{codes.AccessDenied.With(codes.ClientIDNotFound), codes.Authentication, codes.IdentityAccessDenied.With(codes.ClientIDNotFound)},
+		{codes.ServerError.WithCause(cause), codes.Authentication, codes.IdentityServerError.WithCause(cause)},
+		{codes.ServerError.Err(), codes.Authorization, codes.ServerError.Err()},
+		{codes.IdentityServerError.Err(), codes.Authorization, codes.IdentityServerError.Err()},
+		{codes.InvalidScope.Err(), codes.Authentication, codes.InvalidScope.Err()},
+	} {
+		got := tc.in.OnRoute(tc.kind)
+		assert.Equal(t, tc.want.Code(), got.Code(), "%v on %s", tc.in, tc.kind)
+		assert.Equal(t, tc.want.Detail(), got.Detail())
+		assert.Equal(t, tc.want.Unwrap(), got.Unwrap())
+	}
+	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = codes.InvalidRequest.With(codes.TooManyRedirects).OnRoute(codes.Authentication) }))
 }

@@ -4,10 +4,6 @@ package codes
 // The zero Detail means "no detail".
 type Detail struct{ id uint8 }
 
-// NumDetails is how many exception details the contract has; [Detail.Index]
-// is at most NumDetails.
-const NumDetails = 4
-
 // The exception details of the contract.
 var (
 	// ClientIDNotFound: the client id is wrong or does not exist.
@@ -19,17 +15,17 @@ var (
 	// TooManyRedirects: a redirect loop was detected. Its wire name is the
 	// contract's own spelling, "to_many_redirects"; the newer spelling
 	// "too_many_redirects" is accepted by [ParseDetail] and can be emitted
-	// by the renderer on request.
+	// by the renderer on request (render.Config.TooManyRedirectsNewSpelling).
 	TooManyRedirects = Detail{4}
 )
 
-// TooManyRedirectsNewSpelling is the newer public spelling of the loop detail.
-const TooManyRedirectsNewSpelling = "too_many_redirects"
-
-var detailTable = [...]struct {
+type detailInfo struct {
 	name        string
 	description string
-}{
+}
+
+// detailTable is indexed by Detail.id; entry 0 is the zero Detail.
+var detailTable = [...]detailInfo{
 	{},
 	{"client_id_not_found", "The client id is wrong or no such client exists."},
 	{"redirect_uri_not_set", "The client is misconfigured: it has no redirect URI."},
@@ -37,26 +33,16 @@ var detailTable = [...]struct {
 	{"to_many_redirects", "A redirect loop was detected: the client sent the browser back here too many times in a short while."},
 }
 
-// Index is 0 for the zero Detail (no detail) and d's position in [Details]
-// plus one for the others, from 1 to 4: a table indexed by Index has room
-// for "no detail". It is -1 for an invalid Detail.
-func (d Detail) Index() int {
-	if int(d.id) >= len(detailTable) {
-		return -1
-	}
-	return int(d.id)
-}
+// Index is d's position in [Details], from 0 to 3, for tables indexed by
+// detail; -1 for the zero Detail and any invalid one. [Code.Index] counts
+// the same way.
+func (d Detail) Index() int { return index(d.id, len(detailTable)) }
 
 // Valid reports whether d is one of the four details (the zero Detail is not).
-func (d Detail) Valid() bool { return d.id != 0 && int(d.id) < len(detailTable) }
+func (d Detail) Valid() bool { return d.Index() >= 0 }
 
 // Name is the wire name of d, or "" for the zero Detail.
-func (d Detail) Name() string {
-	if int(d.id) >= len(detailTable) {
-		return ""
-	}
-	return detailTable[d.id].name
-}
+func (d Detail) Name() string { return d.info().name }
 
 // String is the wire name of d, or "none" for the zero Detail.
 func (d Detail) String() string {
@@ -67,33 +53,15 @@ func (d Detail) String() string {
 }
 
 // Description explains d in a sentence; "" for the zero Detail.
-func (d Detail) Description() string {
-	if int(d.id) >= len(detailTable) {
-		return ""
+func (d Detail) Description() string { return d.info().description }
+
+func (d Detail) info() *detailInfo {
+	if !d.Valid() {
+		return &detailTable[0]
 	}
-	return detailTable[d.id].description
+	return &detailTable[d.id]
 }
 
 // Details returns the four details in the contract's order. The slice is new
 // on every call.
-func Details() []Detail {
-	all := make([]Detail, 0, len(detailTable)-1)
-	for id := 1; id < len(detailTable); id++ {
-		all = append(all, Detail{uint8(id)})
-	}
-	return all
-}
-
-// LookupDetail returns the detail with the given wire name. Both spellings of
-// the loop detail are accepted.
-func LookupDetail(name string) (Detail, bool) {
-	if name == TooManyRedirectsNewSpelling {
-		return TooManyRedirects, true
-	}
-	for id := 1; id < len(detailTable); id++ {
-		if detailTable[id].name == name {
-			return Detail{uint8(id)}, true
-		}
-	}
-	return Detail{}, false
-}
+func Details() []Detail { return list(len(detailTable), func(id uint8) Detail { return Detail{id} }) }

@@ -37,6 +37,10 @@ func (c Code) shared() *Error {
 	return &sharedErrors[c.id][0]
 }
 
+// Err returns c as an [*Error] with no detail, entity id or cause. It does
+// not allocate.
+func (c Code) Err() *Error { return c.shared() }
+
 // With returns the error c with detail d. It does not allocate.
 func (c Code) With(d Detail) *Error { return c.shared().With(d) }
 
@@ -44,15 +48,18 @@ func (c Code) With(d Detail) *Error { return c.shared().With(d) }
 // [Error.WithEntityID].
 func (c Code) WithEntityID(id string) *Error { return c.shared().WithEntityID(id) }
 
-// Wrap returns the error c with cause as its cause; see [Error.Wrap].
-func (c Code) Wrap(cause error) *Error { return c.shared().Wrap(cause) }
+// WithCause returns the error c with cause as its cause; see [Error.WithCause].
+func (c Code) WithCause(cause error) *Error { return c.shared().WithCause(cause) }
+
+// The builders treat a nil *Error as the invalid zero error: a handler's
+// typed nil (var e *codes.Error; return e) must never crash a request.
 
 // With returns a copy of e with detail d. The zero Detail removes the detail.
 func (e *Error) With(d Detail) *Error {
-	if e.entityID == "" && e.cause == nil && e.code.Valid() && int(d.id) < len(detailTable) {
+	if e != nil && e.entityID == "" && e.cause == nil && e.code.Valid() && (d == Detail{} || d.Valid()) {
 		return &sharedErrors[e.code.id][d.id]
 	}
-	c := *e
+	c := e.value()
 	c.detail = d
 	return &c
 }
@@ -61,38 +68,74 @@ func (e *Error) With(d Detail) *Error {
 // is about, sent as entity_id with authentication errors. An id that is not
 // a valid identifier (see [ValidEntityID]) is kept here but never sent.
 func (e *Error) WithEntityID(id string) *Error {
-	c := *e
+	c := e.value()
 	c.entityID = id
 	return &c
 }
 
-// Wrap returns a copy of e whose cause is cause: what really went wrong,
-// for the logs. errors.Is and errors.As see the cause through [Error.Unwrap].
-func (e *Error) Wrap(cause error) *Error {
-	c := *e
+// WithCause returns a copy of e whose cause is cause: what really went
+// wrong, for the logs. errors.Is and errors.As see the cause through
+// [Error.Unwrap].
+func (e *Error) WithCause(cause error) *Error {
+	c := e.value()
 	c.cause = cause
 	return &c
 }
 
-// Code is the error's code.
-func (e *Error) Code() Code { return e.code }
+// OnRoute returns e as a route of family k answers it. The three wire names
+// that both families have (invalid_request, access_denied, server_error)
+// follow the route: on an authentication route the plain Go names
+// InvalidRequest, AccessDenied and ServerError become IdentityInvalidRequest,
+// IdentityAccessDenied and IdentityServerError, so that a login handler's
+// natural code lands on the login page. Every other error, and every
+// Identity name, is returned unchanged. Detail, entity id and cause are kept;
+// it allocates only when e has an entity id or a cause.
+func (e *Error) OnRoute(k Kind) *Error {
+	if k != Authentication || e.Kind() != Authorization {
+		return e
+	}
+	c, ok := e.Code().In(Authentication)
+	if !ok {
+		return e
+	}
+	if e.EntityID() == "" && e.Unwrap() == nil {
+		return c.With(e.Detail())
+	}
+	moved := e.value()
+	moved.code = c
+	return &moved
+}
+
+// value is a copy of *e; the zero Error for a nil e.
+func (e *Error) value() Error {
+	if e == nil {
+		return Error{}
+	}
+	return *e
+}
+
+// Code is the error's code; the invalid zero Code for a nil e.
+func (e *Error) Code() Code { return e.value().code }
 
 // Kind is the family of the error's code.
-func (e *Error) Kind() Kind { return e.code.Kind() }
+func (e *Error) Kind() Kind { return e.Code().Kind() }
 
 // Detail is the error's exception detail; the zero Detail when it has none.
-func (e *Error) Detail() Detail { return e.detail }
+func (e *Error) Detail() Detail { return e.value().detail }
 
 // EntityID is the id of the identity the error is about, or "".
-func (e *Error) EntityID() string { return e.entityID }
+func (e *Error) EntityID() string { return e.value().entityID }
 
 // Unwrap returns the cause, or nil.
-func (e *Error) Unwrap() error { return e.cause }
+func (e *Error) Unwrap() error { return e.value().cause }
 
 // Error describes e for logs and developers: family, code, detail, entity id
 // and cause. Warning: the text may hold the cause's message; never send it
 // to a client.
 func (e *Error) Error() string {
+	if e == nil {
+		return "nil *codes.Error"
+	}
 	s := e.code.Error()
 	if e.detail.Valid() {
 		s += " (" + e.detail.Name() + ")"
@@ -110,6 +153,9 @@ func (e *Error) Error() string {
 // codes.InvalidScope) holds for codes.InvalidScope.With(...) and anything
 // that wraps it. A target *Error also matches by detail when it names one.
 func (e *Error) Is(target error) bool {
+	if e == nil {
+		return false
+	}
 	switch t := target.(type) {
 	case Code:
 		return e.code == t
@@ -122,6 +168,9 @@ func (e *Error) Is(target error) bool {
 // LogValue implements [slog.LogValuer]: a group with the family, code,
 // detail, entity id and cause, each only when present.
 func (e *Error) LogValue() slog.Value {
+	if e == nil {
+		return slog.StringValue("nil *codes.Error")
+	}
 	attrs := make([]slog.Attr, 0, 5)
 	attrs = append(attrs, slog.String("kind", e.code.Kind().String()), slog.String("code", e.code.Name()))
 	if e.detail.Valid() {

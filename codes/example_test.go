@@ -22,8 +22,8 @@ func Example() {
 	// oauth_exception unauthorized_client client_id_not_found
 }
 
-func ExampleError_Wrap() {
-	err := codes.IdentityServerError.Wrap(errors.New("users table: connection refused"))
+func ExampleError_WithCause() {
+	err := codes.IdentityServerError.WithCause(errors.New("users table: connection refused"))
 	e, _ := codes.As(err)
 	// The cause is for logs: Error names it, the wire never does.
 	fmt.Println(e.Code().Kind().Param(), e.Code().Name())

@@ -1,6 +1,8 @@
 package middleware
 
 import (
+	"github.com/authredirect/authredirect/render"
+
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -55,9 +57,9 @@ func NewCookieCounter(cfg CookieCounterConfig) (*CookieCounter, error) {
 	}
 	switch {
 	case len(cfg.Key) < 32:
-		return nil, fmt.Errorf("%w: cookie key has %d bytes, at least 32 are needed", ErrConfig, len(cfg.Key))
+		return nil, fmt.Errorf("%w: cookie key has %d bytes, at least 32 are needed", render.ErrConfig, len(cfg.Key))
 	case cfg.MaxClients < 1 || cfg.MaxClients > 64:
-		return nil, fmt.Errorf("%w: MaxClients %d is not within 1..64", ErrConfig, cfg.MaxClients)
+		return nil, fmt.Errorf("%w: MaxClients %d is not within 1..64", render.ErrConfig, cfg.MaxClients)
 	}
 	return &CookieCounter{key: append([]byte(nil), cfg.Key...), tls: cfg.BehindTLSProxy, maxClients: cfg.MaxClients}, nil
 }

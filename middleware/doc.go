@@ -1,13 +1,20 @@
-// Package middleware is the net/http side of authredirect: [Wrap] lets
-// handlers return errors, [Recover] catches them (and panics), classifies
-// them as authorization or authentication errors and writes the answer the
-// accounts error contract prescribes.
+// Package middleware is the net/http side of authredirect: the error flow.
+// [Wrap] lets handlers return errors, [Guard] runs checks before them, and a
+// [Recoverer] catches what they hand up (and panics), classifies it as an
+// authorization or authentication error and writes the answer the accounts
+// error contract prescribes. The package also holds the header-tracking
+// writer, the observer and the request guards; the loop guard is package
+// loopguard.
 //
-// Both are shaped for github.com/justinas/alice:
+// Everything is shaped for github.com/justinas/alice:
 //
-//	authz, err := middleware.Recover(middleware.Config{Renderer: r})
+//	rc, err := middleware.New(middleware.Config{
+//		Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
+//	})
 //	if err != nil { ... } // invalid configuration is reported here, once
-//	http.Handle("GET /oauth/authorize", alice.New(authz).Then(middleware.Wrap(authorize)))
+//	mux.Handle("/oauth/authorize", alice.New(rc.Authorization).Then(middleware.Wrap(authorize)))
+//	mux.Handle("/login", alice.New(rc.Authentication).Then(middleware.Wrap(login)))
+//	mux.Handle("/oauth/token", alice.New(rc.JSON).Then(middleware.Wrap(token)))
 //
 // where authorize is a func(http.ResponseWriter, *http.Request) error that
 // returns, for example, codes.UnauthorizedClient.With(codes.ClientIDNotFound).

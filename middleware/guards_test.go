@@ -23,53 +23,49 @@ func TestGuards_EachReasonInBothFamilies(t *testing.T) {
 	}
 	for _, tc := range []struct {
 		name  string
-		guard func(middleware.Guards) alice.Constructor
+		guard alice.Constructor
 		bad   request
 		good  request
 		authz string // Location on an authorization route
 		authn string // Location on an authentication route
 	}{
 		{"wrong HTTP method",
-			func(g middleware.Guards) alice.Constructor { return g.Methods(http.MethodPost) },
+			middleware.AllowMethods(http.MethodPost),
 			request{http.MethodGet, "/x", ""}, request{http.MethodPost, "/x", ""},
 			authz + "invalid_request", authn + "invalid_request"},
 		{"parameter given twice in the query",
-			func(g middleware.Guards) alice.Constructor { return g.Single() },
+			middleware.UniqueParams(),
 			request{http.MethodGet, "/x?client_id=a&client_id=b", ""}, request{http.MethodGet, "/x?client_id=a&scope=b", ""},
 			authz + "invalid_request", authn + "invalid_request"},
 		{"named parameter given twice across query and body",
-			func(g middleware.Guards) alice.Constructor {
-				return alice.New(g.Form(0), g.Single("email")).Then
-			},
+			alice.New(middleware.ParseForm(0), middleware.UniqueParams("email")).Then,
 			request{http.MethodPost, "/x?email=a", "email=b"}, request{http.MethodPost, "/x?other=1&other=2", "email=b"},
 			authz + "invalid_request", authn + "invalid_request"},
 		{"invalid HTTP body encoding",
-			func(g middleware.Guards) alice.Constructor { return g.Form(0) },
+			middleware.ParseForm(0),
 			request{http.MethodPost, "/x", "email=%zz"}, request{http.MethodPost, "/x", "email=a%40b"},
 			authz + "invalid_request", authn + "invalid_request"},
 		{"body over the limit",
-			func(g middleware.Guards) alice.Constructor { return g.Form(16) },
+			middleware.ParseForm(16),
 			request{http.MethodPost, "/x", "email=" + strings.Repeat("a", 64)}, request{http.MethodPost, "/x", "email=a"},
 			authz + "invalid_request", authn + "invalid_request"},
 		{"response type not code or token",
-			func(g middleware.Guards) alice.Constructor { return g.ResponseTypes() },
+			middleware.AllowResponseTypes(),
 			request{http.MethodGet, "/x?response_type=id_token", ""}, request{http.MethodGet, "/x?response_type=token", ""},
 			authz + "unsupported_response_type", authz + "unsupported_response_type"},
 		{"response type missing",
-			func(g middleware.Guards) alice.Constructor { return g.ResponseTypes("code") },
+			middleware.AllowResponseTypes("code"),
 			request{http.MethodGet, "/x", ""}, request{http.MethodGet, "/x?response_type=code", ""},
-			authz + "invalid_request", authz + "invalid_request"},
+			authz + "invalid_request", authn + "invalid_request"},
 		{"disabled grant type",
-			func(g middleware.Guards) alice.Constructor {
-				return g.GrantTypes("authorization_code", "refresh_token")
-			},
+			middleware.AllowGrantTypes("authorization_code", "refresh_token"),
 			request{http.MethodPost, "/x", "grant_type=client_credentials"}, request{http.MethodPost, "/x", "grant_type=refresh_token"},
 			authz + "unsupported_grant_type", authz + "unsupported_grant_type"},
 	} {
 		for _, kind := range []codes.Kind{codes.Authorization, codes.Authentication} {
 			t.Run(tc.name+"/"+kind.String(), func(t *testing.T) {
-				rec, _ := newRecover(t, middleware.Config{Kind: kind})
-				h := alice.New(rec, tc.guard(middleware.Guards{Kind: kind})).ThenFunc(func(w http.ResponseWriter, _ *http.Request) {
+				rec, _ := newRecover(t, testRoute{Kind: kind})
+				h := alice.New(rec, tc.guard).ThenFunc(func(w http.ResponseWriter, _ *http.Request) {
 					w.WriteHeader(http.StatusNoContent)
 				})
 				do := func(r request) *httptest.ResponseRecorder {
@@ -95,8 +91,7 @@ func TestGuards_EachReasonInBothFamilies(t *testing.T) {
 }
 
 func TestGuards_ChecksForHandlers(t *testing.T) {
-	g := middleware.Guards{Kind: codes.Authentication}
-	err := g.CheckMethod(httptest.NewRequest(http.MethodPut, "/", nil), http.MethodPost)
-	assert.ErrorIs(t, err, codes.IdentityInvalidRequest)
-	assert.NoError(t, g.CheckMethod(httptest.NewRequest(http.MethodPost, "/", nil), http.MethodPost))
+	err := middleware.CheckMethod(httptest.NewRequest(http.MethodPut, "/", nil), http.MethodPost)
+	assert.ErrorIs(t, err, codes.InvalidRequest, "the route's family decides which invalid_request is sent")
+	assert.NoError(t, middleware.CheckMethod(httptest.NewRequest(http.MethodPost, "/", nil), http.MethodPost))
 }

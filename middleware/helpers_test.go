@@ -9,6 +9,7 @@ import (
 
 	"github.com/stretchr/testify/require"
 
+	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/middleware"
 	"github.com/authredirect/authredirect/render"
 )
@@ -31,26 +32,36 @@ func (e *events) list() []middleware.Event {
 	return append([]middleware.Event(nil), e.all...)
 }
 
-// testRenderer sends errors to local pages, as a real service would.
-func testRenderer(t testing.TB) *render.Renderer {
-	t.Helper()
-	r, err := render.New(render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"})
-	require.NoError(t, err)
-	return r
+// testPages sends errors to local pages, as a real service would.
+var testPages = render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"}
+
+// testRoute is what a test asks of a route; zero fields take the tests'
+// defaults: an authorization route that redirects to testPages, observed
+// into the events newRecover returns.
+type testRoute struct {
+	Kind     codes.Kind
+	Mode     middleware.Mode
+	Pages    render.Config
+	Observer middleware.Observer
 }
 
-func newRecover(t testing.TB, cfg middleware.Config) (func(http.Handler) http.Handler, *events) {
+func newRecover(t testing.TB, cfg testRoute) (func(http.Handler) http.Handler, *events) {
 	t.Helper()
 	ev := &events{}
-	if cfg.Renderer == nil {
-		cfg.Renderer = testRenderer(t)
+	if cfg.Kind == 0 {
+		cfg.Kind = codes.Authorization
+	}
+	if cfg.Pages == (render.Config{}) {
+		cfg.Pages = testPages
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = ev.observe
 	}
-	rec, err := middleware.Recover(cfg)
+	rc, err := middleware.New(middleware.Config{Pages: cfg.Pages, Observer: cfg.Observer})
 	require.NoError(t, err)
-	return rec, ev
+	route, err := rc.Route(cfg.Kind, cfg.Mode)
+	require.NoError(t, err)
+	return route, ev
 }
 
 // countingWriter is a minimal ResponseWriter that counts WriteHeader calls

@@ -1,6 +1,8 @@
 package middleware
 
 import (
+	"github.com/authredirect/authredirect/render"
+
 	"crypto/rand"
 	"fmt"
 	"log/slog"
@@ -79,13 +81,13 @@ func NewLoopGuard(cfg LoopGuardConfig) (*LoopGuard, error) {
 	}
 	switch {
 	case cfg.Limit < 1 || cfg.Limit > 250:
-		return nil, fmt.Errorf("%w: loop guard Limit %d is not within 1..250", ErrConfig, cfg.Limit)
+		return nil, fmt.Errorf("%w: loop guard Limit %d is not within 1..250", render.ErrConfig, cfg.Limit)
 	case cfg.Window < time.Second:
-		return nil, fmt.Errorf("%w: loop guard Window %v is less than a second", ErrConfig, cfg.Window)
+		return nil, fmt.Errorf("%w: loop guard Window %v is less than a second", render.ErrConfig, cfg.Window)
 	case cfg.Code != (codes.Code{}) && !cfg.Code.Valid():
-		return nil, fmt.Errorf("%w: loop guard Code is not a contract code", ErrConfig)
+		return nil, fmt.Errorf("%w: loop guard Code is not a contract code", render.ErrConfig)
 	case cfg.Counter != nil && (cfg.CookieKey != nil || cfg.BehindTLSProxy):
-		return nil, fmt.Errorf("%w: CookieKey and BehindTLSProxy configure the default counter; set them on the Counter instead", ErrConfig)
+		return nil, fmt.Errorf("%w: CookieKey and BehindTLSProxy configure the default counter; set them on the Counter instead", render.ErrConfig)
 	}
 	if cfg.Key == nil {
 		cfg.Key = ClientIDKey

@@ -63,7 +63,7 @@ func (b *browser) arrive(t *testing.T, h http.Handler, target string) *httptest.
 }
 
 func guarded(t testing.TB, g *middleware.LoopGuard) http.Handler {
-	rec, _ := newRecover(t, middleware.Config{})
+	rec, _ := newRecover(t, testRoute{})
 	return alice.New(rec, g.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusNoContent)
 	})
@@ -115,7 +115,7 @@ func TestLoopGuard_ClientsAreCountedApart(t *testing.T) {
 }
 
 func TestLoopGuard_ConfigurableLimitAndCode(t *testing.T) {
-	rec, _ := newRecover(t, middleware.Config{Kind: codes.Authentication})
+	rec, _ := newRecover(t, testRoute{Kind: codes.Authentication})
 	g := newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey, Limit: 1, Code: codes.IdentityInvalidRequest,
 		Key: func(r *http.Request) string { return r.URL.Path }})
 	h := alice.New(rec, g.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
@@ -131,12 +131,12 @@ func TestLoopGuard_RefusesBadConfig(t *testing.T) {
 		{Code: codes.Code{}, CookieKey: testKey, Counter: &middleware.MemoryCounter{}},
 	} {
 		_, err := middleware.NewLoopGuard(cfg)
-		assert.ErrorIs(t, err, middleware.ErrConfig, "%+v", cfg)
+		assert.ErrorIs(t, err, render.ErrConfig, "%+v", cfg)
 	}
 	_, err := middleware.NewCookieCounter(middleware.CookieCounterConfig{Key: testKey, MaxClients: 65})
-	assert.ErrorIs(t, err, middleware.ErrConfig)
+	assert.ErrorIs(t, err, render.ErrConfig)
 	_, err = middleware.NewMemoryCounter(-1)
-	assert.ErrorIs(t, err, middleware.ErrConfig)
+	assert.ErrorIs(t, err, render.ErrConfig)
 }
 
 func TestLoopGuard_RandomKeyWarnsOnce(t *testing.T) {
@@ -247,10 +247,9 @@ func TestLoopGuard_CookieHoldsBoundedClients(t *testing.T) {
 func TestLoopGuard_BreaksARealRedirectLoop(t *testing.T) {
 	for name, tlsOn := range map[string]bool{"http": false, "https": true} {
 		t.Run(name, func(t *testing.T) {
-			r, err := render.New(render.Config{ErrorPage: "/ooops", LoginPage: "/"})
+			rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/"}, Observer: middleware.Quiet})
 			require.NoError(t, err)
-			rec, err := middleware.Recover(middleware.Config{Renderer: r, Observer: func(middleware.Event) {}})
-			require.NoError(t, err)
+			rec, r := rc.Authorization, rc.Renderer()
 			g := newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey})
 			mux := http.NewServeMux()
 			mux.Handle("GET /oauth/authorize", alice.New(rec, g.Middleware).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -341,7 +340,7 @@ func TestMemoryCounter(t *testing.T) {
 
 func TestLoopGuard_UncountedRequestsAllocateNothing(t *testing.T) {
 	g := newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey})
-	rec, _ := newRecover(t, middleware.Config{})
+	rec, _ := newRecover(t, testRoute{})
 	h := alice.New(rec, g.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?response_type=code&scope=profile", nil)
 	w := fhrW{fhW{fW{baseW{newCountingWriter()}}}}

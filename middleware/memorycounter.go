@@ -1,6 +1,8 @@
 package middleware
 
 import (
+	"github.com/authredirect/authredirect/render"
+
 	"fmt"
 	"net"
 	"net/http"
@@ -31,7 +33,7 @@ func NewMemoryCounter(maxEntries int) (*MemoryCounter, error) {
 		maxEntries = 10000
 	}
 	if maxEntries < 1 {
-		return nil, fmt.Errorf("%w: MemoryCounter maxEntries %d is below 1", ErrConfig, maxEntries)
+		return nil, fmt.Errorf("%w: MemoryCounter maxEntries %d is below 1", render.ErrConfig, maxEntries)
 	}
 	return &MemoryCounter{max: maxEntries, entries: make(map[string]memoryEntry)}, nil
 }

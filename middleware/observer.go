@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"slices"
 
 	"github.com/authredirect/authredirect/codes"
 )
 
-// Outcome is what Recover did with a failed request.
+// Outcome is what a [Recoverer] did with a failed request.
 type Outcome uint8
 
 const (
@@ -61,10 +62,28 @@ type Event struct {
 	Panicked bool
 }
 
-// Observer hears of every failed request Recover handles, after the answer
+// Observer hears of every failed request a [Recoverer] handles, after the answer
 // is written. It runs on the request's goroutine and must be safe for
 // concurrent use.
 type Observer func(Event)
+
+// Observers returns an Observer that hands each event to every one of obs
+// in order, such as LogObserver and a metrics observer. Nil entries are
+// skipped.
+func Observers(obs ...Observer) Observer {
+	obs = slices.DeleteFunc(slices.Clone(obs), func(o Observer) bool { return o == nil })
+	return func(ev Event) {
+		for _, o := range obs {
+			o(ev)
+		}
+	}
+}
+
+// Quiet is an Observer that does nothing. Use it in the tests of an app,
+// whose expected failures (panics with their stacks among them) would
+// otherwise fill the test log; production code keeps LogObserver or an
+// observer of its own.
+func Quiet(Event) {}
 
 // PanicError is the cause recorded when a handler panics.
 type PanicError struct {

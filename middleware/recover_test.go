@@ -23,6 +23,7 @@ import (
 
 	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/middleware"
+	"github.com/authredirect/authredirect/render"
 )
 
 func failing(err error) http.Handler {
@@ -36,14 +37,40 @@ func serve(h http.Handler, method, target string) *httptest.ResponseRecorder {
 }
 
 func TestRecover_RefusesBadConfig(t *testing.T) {
-	_, err := middleware.Recover(middleware.Config{Kind: codes.Kind(7)})
-	assert.ErrorIs(t, err, middleware.ErrConfig)
-	_, err = middleware.Recover(middleware.Config{Mode: middleware.Mode(9)})
-	assert.ErrorIs(t, err, middleware.ErrConfig)
-	rec, err := middleware.Recover(middleware.Config{})
+	_, err := middleware.New(middleware.Config{})
+	assert.ErrorIs(t, err, render.ErrConfig, "the pages are required: no silent third-party default")
+	_, err = middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "ooops", LoginPage: "/"}})
+	assert.ErrorIs(t, err, render.ErrConfig)
+	rc, err := middleware.New(middleware.Config{Pages: testPages})
 	require.NoError(t, err)
-	res := serve(rec(failing(codes.InvalidScope)), http.MethodGet, "/oauth/authorize")
-	assert.Equal(t, "https://accounts.livechatinc.com/ooops?oauth_exception=invalid_scope", res.Header().Get("Location"), "the zero Config uses the contract's pages")
+	_, err = rc.Route(codes.Kind(7), middleware.ModeRedirect)
+	assert.ErrorIs(t, err, render.ErrConfig)
+	_, err = rc.Route(codes.Authorization, middleware.Mode(9))
+	assert.ErrorIs(t, err, render.ErrConfig)
+}
+
+func TestRecoverer_RoutesForEachFamilyAndMode(t *testing.T) {
+	rc, err := middleware.New(middleware.Config{Pages: testPages, Observer: middleware.Quiet})
+	require.NoError(t, err)
+	fail := failing(codes.ServerError.With(codes.ClientIDNotFound))
+	res := serve(rc.Authorization(fail), http.MethodGet, "/oauth/authorize")
+	assert.Equal(t, http.StatusSeeOther, res.Code)
+	assert.Equal(t, "https://accounts.example.com/ooops?oauth_exception=server_error&exception_details=client_id_not_found", res.Header().Get("Location"))
+	res = serve(rc.Authentication(fail), http.MethodPost, "/login")
+	assert.Equal(t, http.StatusSeeOther, res.Code)
+	assert.Equal(t, "https://accounts.example.com/?identity_exception=server_error&exception_details=client_id_not_found", res.Header().Get("Location"))
+	res = serve(rc.JSON(fail), http.MethodPost, "/oauth/token")
+	assert.Equal(t, http.StatusInternalServerError, res.Code)
+	assert.Equal(t, `{"error":"server_error","error_description":"`+codes.ServerError.Description()+`","exception_details":"client_id_not_found"}`+"\n", res.Body.String())
+	negotiate, err := rc.Route(codes.Authentication, middleware.ModeNegotiate)
+	require.NoError(t, err)
+	req := httptest.NewRequest(http.MethodPost, "/api/login", nil)
+	req.Header.Set("Accept", "application/json")
+	rec := httptest.NewRecorder()
+	negotiate(fail).ServeHTTP(rec, req)
+	assert.Equal(t, http.StatusInternalServerError, rec.Code)
+	assert.Equal(t, `{"error":"server_error","error_description":"`+codes.IdentityServerError.Description()+`","exception_details":"client_id_not_found"}`+"\n", rec.Body.String())
+	assert.Same(t, rc.Renderer(), rc.Renderer())
 }
 
 func TestRecover_TypedErrorsKeepEverything(t *testing.T) {
@@ -54,13 +81,13 @@ func TestRecover_TypedErrorsKeepEverything(t *testing.T) {
 	}{
 		{"code", codes.InvalidScope, "https://accounts.example.com/ooops?oauth_exception=invalid_scope"},
 		{"detail", codes.UnauthorizedClient.With(codes.RedirectURINotSet), "https://accounts.example.com/ooops?oauth_exception=unauthorized_client&exception_details=redirect_uri_not_set"},
-		{"wrapped", fmt.Errorf("lookup: %w", codes.MissingGrant.Wrap(errors.New("db"))), "https://accounts.example.com/ooops?oauth_exception=missing_grant"},
+		{"wrapped", fmt.Errorf("lookup: %w", codes.MissingGrant.WithCause(errors.New("db"))), "https://accounts.example.com/ooops?oauth_exception=missing_grant"},
 		{"joined", errors.Join(errors.New("a"), codes.InvalidGrant), "https://accounts.example.com/ooops?oauth_exception=invalid_grant"},
 		{"entity id", codes.Unauthorized.WithEntityID("u-jane"), "https://accounts.example.com/?identity_exception=unauthorized&entity_id=u-jane"},
 		{"family decides", codes.IdentityAccessDenied, "https://accounts.example.com/?identity_exception=access_denied"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			rec, ev := newRecover(t, middleware.Config{})
+			rec, ev := newRecover(t, testRoute{})
 			res := serve(rec(failing(tc.err)), http.MethodPost, "/x")
 			assert.Equal(t, http.StatusSeeOther, res.Code)
 			assert.Equal(t, tc.want, res.Header().Get("Location"))
@@ -78,7 +105,7 @@ func TestRecover_UntypedErrorIsServerErrorOfRouteFamily(t *testing.T) {
 		codes.Authorization:  "https://accounts.example.com/ooops?oauth_exception=server_error",
 		codes.Authentication: "https://accounts.example.com/?identity_exception=server_error",
 	} {
-		rec, ev := newRecover(t, middleware.Config{Kind: kind})
+		rec, ev := newRecover(t, testRoute{Kind: kind})
 		res := serve(rec(failing(cause)), http.MethodGet, "/x")
 		assert.Equal(t, want, res.Header().Get("Location"))
 		assert.NotContains(t, res.Body.String(), "pq:")
@@ -91,7 +118,7 @@ func TestRecover_UntypedErrorIsServerErrorOfRouteFamily(t *testing.T) {
 }
 
 func TestRecover_Panic(t *testing.T) {
-	rec, ev := newRecover(t, middleware.Config{Kind: codes.Authentication})
+	rec, ev := newRecover(t, testRoute{Kind: codes.Authentication})
 	h := rec(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("secret token abc123") }))
 	res := serve(h, http.MethodGet, "/login")
 	assert.Equal(t, http.StatusSeeOther, res.Code)
@@ -107,7 +134,7 @@ func TestRecover_Panic(t *testing.T) {
 }
 
 func TestRecover_AbortHandlerIsRepanicked(t *testing.T) {
-	rec, ev := newRecover(t, middleware.Config{})
+	rec, ev := newRecover(t, testRoute{})
 	panicking := rec(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
 	assert.PanicsWithValue(t, http.ErrAbortHandler, func() { serve(panicking, http.MethodGet, "/") })
 	returning := rec(failing(fmt.Errorf("stream: %w", http.ErrAbortHandler)))
@@ -131,7 +158,7 @@ func TestRecover_ResponseStarted(t *testing.T) {
 		},
 	} {
 		t.Run(name, func(t *testing.T) {
-			rec, ev := newRecover(t, middleware.Config{})
+			rec, ev := newRecover(t, testRoute{})
 			w := &flushingCountingWriter{newCountingWriter()}
 			rec(h).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
 			assert.LessOrEqual(t, w.writeHeaders, 1, "no superfluous WriteHeader")
@@ -151,7 +178,7 @@ func (w *flushingCountingWriter) Flush() {
 }
 
 func TestRecover_InformationalHeaderDoesNotStart(t *testing.T) {
-	rec, _ := newRecover(t, middleware.Config{})
+	rec, _ := newRecover(t, testRoute{})
 	w := newCountingWriter()
 	rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
 		w.WriteHeader(http.StatusEarlyHints)
@@ -161,7 +188,7 @@ func TestRecover_InformationalHeaderDoesNotStart(t *testing.T) {
 }
 
 func TestRecover_PanicAfterWriteCutsTheConnection(t *testing.T) {
-	rec, ev := newRecover(t, middleware.Config{})
+	rec, ev := newRecover(t, testRoute{})
 	h := rec(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "half a page")
 		panic("boom")
@@ -173,7 +200,7 @@ func TestRecover_PanicAfterWriteCutsTheConnection(t *testing.T) {
 }
 
 func TestRecover_ClientGone(t *testing.T) {
-	rec, ev := newRecover(t, middleware.Config{})
+	rec, ev := newRecover(t, testRoute{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	w := newCountingWriter()
@@ -192,8 +219,8 @@ func TestRecover_ClientGone(t *testing.T) {
 }
 
 func TestRecover_LoopStoppedOnTheTargetPage(t *testing.T) {
-	rec, ev := newRecover(t, middleware.Config{})
-	res := serve(rec(failing(codes.ServerError.Wrap(errors.New("template <missing>")))), http.MethodGet, "/ooops?oauth_exception=invalid_scope")
+	rec, ev := newRecover(t, testRoute{})
+	res := serve(rec(failing(codes.ServerError.WithCause(errors.New("template <missing>")))), http.MethodGet, "/ooops?oauth_exception=invalid_scope")
 	assert.Equal(t, http.StatusInternalServerError, res.Code)
 	assert.Empty(t, res.Header().Get("Location"))
 	assert.Equal(t, "text/html; charset=utf-8", res.Header().Get("Content-Type"))
@@ -212,13 +239,13 @@ func TestRecover_LoopStoppedOnTheTargetPage(t *testing.T) {
 }
 
 func TestRecover_Modes(t *testing.T) {
-	jsonRec, ev := newRecover(t, middleware.Config{Mode: middleware.ModeJSON})
-	res := serve(jsonRec(failing(codes.InvalidClient.Wrap(errors.New("secret mismatch")))), http.MethodPost, "/oauth/token")
+	jsonRec, ev := newRecover(t, testRoute{Mode: middleware.ModeJSON})
+	res := serve(jsonRec(failing(codes.InvalidClient.WithCause(errors.New("secret mismatch")))), http.MethodPost, "/oauth/token")
 	assert.Equal(t, http.StatusUnauthorized, res.Code)
 	assert.Equal(t, `{"error":"invalid_client","error_description":"`+codes.InvalidClient.Description()+`"}`+"\n", res.Body.String())
 	assert.Equal(t, middleware.WroteJSON, ev.list()[0].Outcome)
 
-	neg, _ := newRecover(t, middleware.Config{Mode: middleware.ModeNegotiate})
+	neg, _ := newRecover(t, testRoute{Mode: middleware.ModeNegotiate})
 	for accept, wantJSON := range map[string]bool{
 		"application/json":                  true,
 		"application/json, text/plain, */*": true,
@@ -246,7 +273,7 @@ func TestRecover_Modes(t *testing.T) {
 }
 
 func TestRecover_PassesSuccessThrough(t *testing.T) {
-	rec, ev := newRecover(t, middleware.Config{})
+	rec, ev := newRecover(t, testRoute{})
 	plain := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("X-Handler", "yes")
 		w.WriteHeader(http.StatusTeapot)
@@ -300,7 +327,7 @@ func TestRecover_WriterKeepsExactlyTheOptionalInterfaces(t *testing.T) {
 		_, wantF := w.(http.Flusher)
 		_, wantH := w.(http.Hijacker)
 		_, wantR := w.(io.ReaderFrom)
-		rec, _ := newRecover(t, middleware.Config{})
+		rec, _ := newRecover(t, testRoute{})
 		rec(http.HandlerFunc(func(got http.ResponseWriter, _ *http.Request) {
 			_, f := got.(http.Flusher)
 			_, h := got.(http.Hijacker)
@@ -316,7 +343,7 @@ func TestRecover_WriterKeepsExactlyTheOptionalInterfaces(t *testing.T) {
 func TestWrap_FindsRecoverThroughWrappers(t *testing.T) {
 	for name, between := range map[string]alice.Constructor{"unwrapping": unwrapping, "opaque fallback": opaque} {
 		t.Run(name, func(t *testing.T) {
-			rec, ev := newRecover(t, middleware.Config{})
+			rec, ev := newRecover(t, testRoute{})
 			h := alice.New(rec, between, unwrapping).Then(failing(codes.UnauthorizedClient.With(codes.ClientIDNotFound)))
 			res := serve(h, http.MethodGet, "/oauth/authorize")
 			assert.Equal(t, http.StatusSeeOther, res.Code)
@@ -339,7 +366,7 @@ func TestWrap_WithoutRecoverDropsTheConnection(t *testing.T) {
 }
 
 func TestRecover_ServeMuxPatterns(t *testing.T) {
-	rec, _ := newRecover(t, middleware.Config{})
+	rec, _ := newRecover(t, testRoute{})
 	mux := http.NewServeMux()
 	mux.Handle("GET /clients/{id}", middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 		if r.PathValue("id") != "demo" {
@@ -358,8 +385,9 @@ func TestRecover_ServeMuxPatterns(t *testing.T) {
 func TestLogObserver(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	rec, err := middleware.Recover(middleware.Config{Renderer: testRenderer(t), Observer: middleware.LogObserver(logger)})
+	rc, err := middleware.New(middleware.Config{Pages: testPages, Observer: middleware.LogObserver(logger)})
 	require.NoError(t, err)
+	rec := rc.Authorization
 
 	serve(rec(failing(codes.InvalidScope)), http.MethodGet, "/oauth/authorize?client_secret=hunter2&code=c0de")
 	serve(rec(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("kaboom") })), http.MethodGet, "/boom?token=t0ken")

@@ -10,30 +10,30 @@ import (
 type HandlerFunc func(http.ResponseWriter, *http.Request) error
 
 // Wrap turns an error-returning handler into an [http.Handler] for use below
-// [Recover]. When h returns nil, Wrap does nothing more. When h returns an
-// error, Wrap hands it to the Recover above, which classifies it and writes
+// [Recoverer]. When h returns nil, Wrap does nothing more. When h returns an
+// error, Wrap hands it to the Recoverer above, which classifies it and writes
 // the contract's answer; h should not have written anything then.
 //
-// Wrap finds Recover's writer by walking Unwrap() http.ResponseWriter through
+// Wrap finds the Recoverer's writer by walking Unwrap() http.ResponseWriter through
 // any wrappers in between, without allocating. Where a wrapper in between has
 // no Unwrap, Wrap panics with a private value carrying the error, which
-// Recover catches and treats exactly like a returned error.
+// the Recoverer catches and treats exactly like a returned error.
 //
-// Warning: Wrap must run below a Recover. Without one, the error's panic
+// Warning: Wrap must run below a Recoverer route. Without one, the error's panic
 // reaches net/http's server, which logs it (with the error's text) and drops
 // the connection: the client gets no answer at all.
 func Wrap(h func(http.ResponseWriter, *http.Request) error) http.Handler {
 	return HandlerFunc(h)
 }
 
-// ServeHTTP calls f and hands a non-nil error to the Recover above; see [Wrap].
+// ServeHTTP calls f and hands a non-nil error to the Recoverer above; see [Wrap].
 func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err := f(w, r); err != nil {
 		handUp(w, err)
 	}
 }
 
-// handUp gives err to the Recover whose writer w is or wraps.
+// handUp gives err to the Recoverer route whose writer w is or wraps.
 func handUp(w http.ResponseWriter, err error) {
 	for {
 		switch v := w.(type) {
@@ -50,10 +50,10 @@ func handUp(w http.ResponseWriter, err error) {
 	}
 }
 
-// carried is the panic that transports an error to Recover when the
+// carried is the panic that transports an error to the Recoverer when the
 // Unwrap chain is broken.
 type carried struct{ err error }
 
 func (c *carried) Error() string {
-	return "authredirect/middleware: a handler's error reached no Recover (is Wrap used without Recover above it?): " + c.err.Error()
+	return "authredirect/middleware: a handler's error reached no Recoverer (is Wrap used without a Recoverer route above it?): " + c.err.Error()
 }

@@ -17,7 +17,7 @@ import (
 // ErrWriterReleased, and nothing reaches the request that is served next
 // (by the same pooled tracker, on this goroutine).
 func TestRecover_LateWriterCannotReachAnotherRequest(t *testing.T) {
-	rec, _ := newRecover(t, middleware.Config{})
+	rec, _ := newRecover(t, testRoute{})
 	var kept http.ResponseWriter
 	first := rec(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		kept = w
@@ -54,7 +54,7 @@ func TestRecover_HappyPathAmortizedAllocations(t *testing.T) {
 	if raceEnabled {
 		t.Skip("sync.Pool drops items under -race; .ci/run also runs this test without it")
 	}
-	rec, _ := newRecover(t, middleware.Config{})
+	rec, _ := newRecover(t, testRoute{})
 	h := rec(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }))
 	w := fhrW{fhW{fW{baseW{newCountingWriter()}}}}
 	req := httptest.NewRequest(http.MethodGet, "/", nil)

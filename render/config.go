@@ -2,32 +2,32 @@ package render
 
 import (
 	"errors"
-	"fmt"
-	"net/url"
-	"strings"
 	"time"
 
 	"github.com/authredirect/authredirect/codes"
 )
 
-// The contract's own targets, used when a Config leaves them empty.
+// The contract's own pages: the error page and the login page of the
+// accounts service the contract was written for. They are a named choice,
+// never a default: use them only to send your users to that service.
 const (
-	DefaultErrorPage = "https://accounts.livechatinc.com/ooops"
-	DefaultLoginPage = "https://accounts.livechatinc.com/"
+	ContractErrorPage = "https://accounts.livechatinc.com/ooops"
+	ContractLoginPage = "https://accounts.livechatinc.com/"
 )
 
-// ErrConfig is wrapped by every error that [New] returns.
-var ErrConfig = errors.New("render: invalid configuration")
+// ErrConfig is wrapped by every configuration error of authredirect: those
+// of [New] and [ValidateTarget], and those of the middleware and loop guard
+// constructors, so that one errors.Is check covers them all.
+var ErrConfig = errors.New("authredirect: invalid configuration")
 
-// Config says where errors are sent and how answers are spelled. The zero
-// Config is the contract's defaults.
+// Config says where errors are sent and how answers are spelled.
 type Config struct {
-	// ErrorPage receives authorization errors; default [DefaultErrorPage].
-	// LoginPage receives authentication errors; default [DefaultLoginPage].
-	// Each is an absolute http or https URL with a host, or an absolute
-	// path starting with "/", with no userinfo and no fragment. A query
-	// on the target is kept and the contract's parameters follow it; it
-	// may not hold the contract's own parameters.
+	// ErrorPage receives authorization errors and LoginPage authentication
+	// errors; both are required. Each is an absolute http or https URL
+	// with a host, or an absolute path starting with "/" (on the server
+	// that answers), with no userinfo and no fragment. A query on the
+	// target is kept and the contract's parameters follow it; it may not
+	// hold the contract's own parameters.
 	ErrorPage, LoginPage string
 
 	// TooManyRedirectsNewSpelling emits the loop detail as
@@ -45,12 +45,6 @@ type Config struct {
 }
 
 func (c Config) withDefaults() Config {
-	if c.ErrorPage == "" {
-		c.ErrorPage = DefaultErrorPage
-	}
-	if c.LoginPage == "" {
-		c.LoginPage = DefaultLoginPage
-	}
 	if c.Realm == "" {
 		c.Realm = "accounts"
 	}
@@ -59,80 +53,6 @@ func (c Config) withDefaults() Config {
 	}
 	return c
 }
-
-// target is a validated error or login page.
-type target struct {
-	raw    string // as configured
-	prefix string // raw without fragment, ending in "?" or "&"
-	path   string // the path a request for this page has
-}
-
-// ValidateTarget reports whether raw may be an error or login page, and why
-// not: see [Config].
-func ValidateTarget(raw string) error {
-	_, err := parseTarget(raw)
-	return err
-}
-
-func parseTarget(raw string) (target, error) {
-	fail := func(why string) (target, error) {
-		return target{}, fmt.Errorf("%w: target %q: %s", ErrConfig, raw, why)
-	}
-	for i := 0; i < len(raw); i++ {
-		if raw[i] <= ' ' || raw[i] >= 0x7f {
-			return fail("contains a space, control or non-ASCII character")
-		}
-	}
-	if strings.Contains(raw, "#") {
-		return fail("has a fragment")
-	}
-	if strings.Contains(raw, "\\") || strings.HasPrefix(raw, "//") {
-		// Browsers read "\\" as "/" and "///host" as a host: both could
-		// send the user elsewhere.
-		return fail("is scheme-relative or has a backslash")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fail("does not parse")
-	}
-	switch {
-	case u.User != nil:
-		return fail("has userinfo")
-	case u.Opaque != "":
-		return fail("is not hierarchical")
-	case u.Scheme == "" && u.Host != "":
-		return fail("is scheme-relative; give a scheme or a path")
-	case u.Scheme == "" && !strings.HasPrefix(u.Path, "/"):
-		return fail("is a relative path; it must start with /")
-	case u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https":
-		return fail("scheme must be http or https")
-	case u.Scheme != "" && u.Hostname() == "":
-		return fail("has no host")
-	}
-	q, err := url.ParseQuery(u.RawQuery)
-	if err != nil {
-		return fail("has a malformed query")
-	}
-	for _, p := range contractParams {
-		if q.Has(p) {
-			return fail("its query already holds " + p)
-		}
-	}
-	t := target{raw: raw, path: u.Path, prefix: raw + "?"}
-	if t.path == "" {
-		t.path = "/"
-	}
-	switch {
-	case strings.HasSuffix(raw, "?"):
-		t.prefix = raw
-	case u.RawQuery != "":
-		t.prefix = raw + "&"
-	}
-	return t, nil
-}
-
-// contractParams are the query parameters the contract owns.
-var contractParams = [...]string{"oauth_exception", "identity_exception", "exception_details", "entity_id"}
 
 func validRealm(s string) bool {
 	for i := 0; i < len(s); i++ {
@@ -146,7 +66,7 @@ func validRealm(s string) bool {
 // detailName is the wire name the renderer emits for d.
 func (c Config) detailName(d codes.Detail) string {
 	if d == codes.TooManyRedirects && c.TooManyRedirectsNewSpelling {
-		return codes.TooManyRedirectsNewSpelling
+		return "too_many_redirects" // the newer public spelling
 	}
 	return d.Name()
 }

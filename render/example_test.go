@@ -23,19 +23,19 @@ func ExampleRenderer_Redirect() {
 }
 
 func ExampleRenderer_JSON() {
-	r, _ := render.New(render.Config{})
+	r, _ := render.New(render.Config{ErrorPage: "/ooops", LoginPage: "/login"})
 	rec := httptest.NewRecorder()
-	r.JSON(rec, httptest.NewRequest(http.MethodPost, "/oauth/token", nil), codes.InvalidGrant.With(codes.Detail{}))
+	r.JSON(rec, httptest.NewRequest(http.MethodPost, "/oauth/token", nil), codes.InvalidGrant.Err())
 	fmt.Print(rec.Code, " ", rec.Body.String())
 	// Output:
 	// 400 {"error":"invalid_grant","error_description":"The authorization code or refresh token is invalid, expired, revoked, bound to another redirect URI or issued to another client."}
 }
 
 func ExampleNew() {
-	_, err := render.New(render.Config{ErrorPage: "https://user:pw@example.com/ooops"})
+	_, err := render.New(render.Config{ErrorPage: "https://user:pw@example.com/ooops", LoginPage: "/login"})
 	fmt.Println(err)
 	// Output:
-	// error page: render: invalid configuration: target "https://user:pw@example.com/ooops": has userinfo
+	// error page: authredirect: invalid configuration: target "https://user:pw@example.com/ooops": has userinfo
 }
 
 func ExampleParseLocation() {

@@ -65,7 +65,7 @@ func FuzzLocation(f *testing.F) {
 		if strings.ContainsAny(loc, "\r\n\x00") {
 			t.Fatalf("control character in %q", loc)
 		}
-		want, _ := url.Parse(r.Target(c.Kind())) // "" is the default page
+		want, _ := url.Parse(target)
 		got, err := url.Parse(loc)
 		if err != nil {
 			t.Fatalf("%q does not parse: %v", loc, err)

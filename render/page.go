@@ -14,8 +14,6 @@ import (
 type PageData struct {
 	// Kind is "authorization" or "authentication"; "" when there is no error.
 	Kind string
-	// Param is the query parameter of the family, such as "oauth_exception".
-	Param string
 	// Code and CodeDescription name and explain the code.
 	Code, CodeDescription string
 	// Detail and DetailDescription name and explain the detail, if any.
@@ -31,7 +29,6 @@ func NewPageData(e *codes.Error) PageData {
 	}
 	d := PageData{
 		Kind:            e.Kind().String(),
-		Param:           e.Kind().Param(),
 		Code:            e.Code().Name(),
 		CodeDescription: e.Code().Description(),
 	}
@@ -80,14 +77,8 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 // value is escaped by html/template; the cause never appears. HEAD gets no
 // body. A nil e renders a page saying there is no error.
 func (r *Renderer) Page(w http.ResponseWriter, req *http.Request, status int, e *codes.Error) {
-	h := w.Header()
-	dropBodyHeaders(h)
-	h["Content-Type"] = htmlContentType
-	h["Cache-Control"] = noStore
-	h["Pragma"] = noCache
-	h["X-Content-Type-Options"] = nosniff
-	h["Content-Security-Policy"] = pageCSP
-	h["Referrer-Policy"] = noReferrer
+	setHeaders(w.Header(), pageHeaders, "text/html; charset=utf-8", "no-store", "no-cache", "nosniff", "no-referrer",
+		"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
 	w.WriteHeader(status)
 	if req.Method != http.MethodHead {
 		_ = pageTemplate.Execute(w, NewPageData(e))

@@ -61,7 +61,7 @@ func ParseQuery(rawQuery string) (*codes.Error, error) {
 	if err != nil {
 		return nil, err
 	}
-	e := code.With(codes.Detail{})
+	e := code.Err()
 	if q.Has("exception_details") {
 		d, err := codes.ParseDetail(q.Get("exception_details"))
 		if err != nil {

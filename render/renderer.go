@@ -15,17 +15,16 @@ import (
 // JSON body for each code × detail) is built once, in [New].
 type Renderer struct {
 	cfg     Config
-	targets [3]target                                    // indexed by codes.Kind
-	answers [codes.NumCodes][codes.NumDetails + 1]answer // by Code.Index and Detail.Index
+	targets [3]target  // indexed by codes.Kind
+	answers [][]answer // by Code.Index, then Detail.Index+1 (0: no detail)
 	// 401 and 503 extras, built once.
-	basicChallenge, bearerChallenge, retryAfter []string
+	basicChallenge, bearerChallenge, retryAfter string
 }
 
 // answer is what the renderer writes for one code × detail without an
-// entity id. The slices are shared by all responses; they are full (cap ==
-// len) so that Header.Add copies instead of writing into them.
+// entity id; built once, copied into each response's own header values.
 type answer struct {
-	location []string
+	location string
 	json     []byte
 }
 
@@ -47,44 +46,34 @@ func New(cfg Config) (*Renderer, error) {
 	if cfg.RetryAfter < time.Second {
 		return nil, fmt.Errorf("%w: RetryAfter %v is less than a second", ErrConfig, cfg.RetryAfter)
 	}
-	r.basicChallenge = []string{`Basic realm="` + cfg.Realm + `"`}
-	r.bearerChallenge = []string{`Bearer realm="` + cfg.Realm + `"`}
-	r.retryAfter = []string{strconv.Itoa(int(cfg.RetryAfter / time.Second))}
+	r.basicChallenge = `Basic realm="` + cfg.Realm + `"`
+	r.bearerChallenge = `Bearer realm="` + cfg.Realm + `"`
+	r.retryAfter = strconv.Itoa(int(cfg.RetryAfter / time.Second))
 
 	details := append([]codes.Detail{{}}, codes.Details()...)
 	for _, c := range codes.All() {
+		row := make([]answer, len(details))
 		for _, d := range details {
 			body, err := json.Marshal(r.jsonBody(c.With(d)))
 			if err != nil {
 				return nil, err // cannot happen: strings only
 			}
-			r.answers[c.Index()][d.Index()] = answer{
-				location: []string{r.location(c, d)},
-				json:     append(body, '\n'),
-			}
+			row[d.Index()+1] = answer{location: r.location(c, d), json: append(body, '\n')}
 		}
+		r.answers = append(r.answers, row)
 	}
 	return r, nil
 }
 
-// Config returns the configuration r was built from, defaults filled in.
-func (r *Renderer) Config() Config { return r.cfg }
-
-// Target is the page that errors of family k are sent to, as configured.
-func (r *Renderer) Target(k codes.Kind) string {
-	if !k.Valid() {
-		return ""
-	}
-	return r.targets[k].raw
-}
-
-// IsTarget reports whether req asks for the page that errors of family k
-// are sent to, so that a failure there must not redirect (it would loop).
-// It compares paths only: a request that merely shares the path gets a
-// terminal page instead of a redirect, which is safe, while a proxy that
-// rewrites the Host could otherwise hide a real loop.
+// IsTarget reports whether req fetches the page that errors of family k are
+// sent to, so that a failure there must not redirect (it would loop): a GET
+// or HEAD of the target's path. Only the path is compared, so that a proxy
+// that rewrites the Host cannot hide a real loop. Any other method on that
+// path, such as the login form's POST to the login page, is not a fetch of
+// the page and is redirected like any other request.
 func (r *Renderer) IsTarget(req *http.Request, k codes.Kind) bool {
-	return k.Valid() && req.URL != nil && req.URL.Path == r.targets[k].path
+	return k.Valid() && req.URL != nil && (req.Method == http.MethodGet || req.Method == http.MethodHead) &&
+		req.URL.Path == r.targets[k].path
 }
 
 // location builds the Location of a code × detail; New calls it once for
@@ -107,7 +96,7 @@ func sendsEntityID(e *codes.Error) bool {
 
 // answer is what is built for e's code and detail; e must be valid.
 func (r *Renderer) answer(e *codes.Error) *answer {
-	return &r.answers[e.Code().Index()][e.Detail().Index()]
+	return &r.answers[e.Code().Index()][e.Detail().Index()+1]
 }
 
 // Location is where a redirect for e points: the family's target, its own
@@ -117,23 +106,32 @@ func (r *Renderer) Location(e *codes.Error) string {
 	if e == nil || !e.Code().Valid() {
 		return ""
 	}
-	loc := r.answer(e).location[0]
+	loc := r.answer(e).location
 	if sendsEntityID(e) {
 		return loc + "&entity_id=" + e.EntityID()
 	}
 	return loc
 }
 
-// Shared header values; full slices, see answer.
+// Header names of each answer, in the order of the values passed to
+// setHeaders. The values themselves are new for every answer.
 var (
-	noStore         = []string{"no-store"}
-	noCache         = []string{"no-cache"}
-	noReferrer      = []string{"no-referrer"}
-	nosniff         = []string{"nosniff"}
-	jsonContentType = []string{"application/json; charset=utf-8"}
-	htmlContentType = []string{"text/html; charset=utf-8"}
-	pageCSP         = []string{"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'"}
+	redirectHeaders = []string{"Location", "Cache-Control", "Pragma", "Referrer-Policy"}
+	// jsonHeaders' last name is the one extra header of a 401 or 503.
+	jsonHeaders = [...]string{"Content-Type", "Cache-Control", "Pragma", "X-Content-Type-Options", ""}
+	pageHeaders = []string{"Content-Type", "Cache-Control", "Pragma", "X-Content-Type-Options", "Referrer-Policy", "Content-Security-Policy"}
 )
+
+// setHeaders drops the headers that describe a body and sets names[i] to
+// values[i]. The values share one new backing array, so each answer owns
+// its header values (a wrapper that edits one in place cannot reach another
+// answer) for a single allocation.
+func setHeaders(h http.Header, names []string, values ...string) {
+	dropBodyHeaders(h)
+	for i, name := range names {
+		h[name] = values[i : i+1 : i+1]
+	}
+}
 
 // Redirect answers with 303 See Other to [Renderer.Location] of e, with
 // Cache-Control: no-store, Pragma: no-cache and Referrer-Policy:
@@ -142,19 +140,10 @@ var (
 // that describe a body. A nil or invalid e is answered as the
 // authorization server_error.
 func (r *Renderer) Redirect(w http.ResponseWriter, req *http.Request, e *codes.Error) {
-	if e == nil || !e.Code().Valid() {
-		e = codes.ServerError.With(codes.Detail{})
+	if !e.Code().Valid() {
+		e = codes.ServerError.Err()
 	}
-	h := w.Header()
-	dropBodyHeaders(h)
-	if sendsEntityID(e) {
-		h["Location"] = []string{r.Location(e)}
-	} else {
-		h["Location"] = r.answer(e).location
-	}
-	h["Cache-Control"] = noStore
-	h["Pragma"] = noCache
-	h["Referrer-Policy"] = noReferrer
+	setHeaders(w.Header(), redirectHeaders, r.Location(e), "no-store", "no-cache", "no-referrer")
 	w.WriteHeader(http.StatusSeeOther)
 }
 
@@ -196,8 +185,8 @@ func (r *Renderer) jsonBody(e *codes.Error) jsonBody {
 // Basic; Bearer for authentication errors, so that browsers show no
 // password prompt); a 503 carries Retry-After. HEAD gets no body.
 func (r *Renderer) JSON(w http.ResponseWriter, req *http.Request, e *codes.Error) {
-	if e == nil || !e.Code().Valid() {
-		e = codes.ServerError.With(codes.Detail{})
+	if !e.Code().Valid() {
+		e = codes.ServerError.Err()
 	}
 	var body []byte
 	if sendsEntityID(e) {
@@ -206,23 +195,23 @@ func (r *Renderer) JSON(w http.ResponseWriter, req *http.Request, e *codes.Error
 	} else {
 		body = r.answer(e).json
 	}
-	h := w.Header()
-	dropBodyHeaders(h)
-	h["Content-Type"] = jsonContentType
-	h["Cache-Control"] = noStore
-	h["Pragma"] = noCache
-	h["X-Content-Type-Options"] = nosniff
 	status := e.Code().HTTPStatus()
+	names := jsonHeaders
+	extra := ""
 	switch status {
 	case http.StatusUnauthorized:
+		names[4], extra = "Www-Authenticate", r.bearerChallenge
 		if e.Kind() == codes.Authorization {
-			h["Www-Authenticate"] = r.basicChallenge
-		} else {
-			h["Www-Authenticate"] = r.bearerChallenge
+			extra = r.basicChallenge
 		}
 	case http.StatusServiceUnavailable:
-		h["Retry-After"] = r.retryAfter
+		names[4], extra = "Retry-After", r.retryAfter
 	}
+	n := len(names)
+	if extra == "" {
+		n--
+	}
+	setHeaders(w.Header(), names[:n], "application/json; charset=utf-8", "no-store", "no-cache", "nosniff", extra)
 	w.WriteHeader(status)
 	if req.Method != http.MethodHead {
 		_, _ = w.Write(body)

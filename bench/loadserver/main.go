@@ -19,6 +19,7 @@ import (
 
 	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/middleware"
+	"github.com/authredirect/authredirect/render"
 )
 
 func main() {
@@ -42,11 +43,14 @@ func main() {
 			http.Redirect(w, r, "https://accounts.livechatinc.com/ooops?"+v.Encode(), http.StatusSeeOther)
 		})
 	case "authredirect":
-		rec, err := middleware.Recover(middleware.Config{Observer: func(middleware.Event) {}})
+		rc, err := middleware.New(middleware.Config{
+			Pages:    render.Config{ErrorPage: render.ContractErrorPage, LoginPage: render.ContractLoginPage},
+			Observer: middleware.Quiet,
+		})
 		if err != nil {
 			log.Fatal(err)
 		}
-		chain := alice.New(rec)
+		chain := alice.New(rc.Authorization)
 		mux.Handle("/ok", chain.Then(middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 			ok(w, r)
 			return nil

@@ -72,12 +72,15 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	r, err := render.New(render.Config{ErrorPage: base + "/ooops", LoginPage: base + "/"})
+	rc, err := middleware.New(middleware.Config{
+		Pages:    render.Config{ErrorPage: base + "/ooops", LoginPage: base + "/"},
+		Observer: middleware.LogObserver(cfg.Logger),
+	})
 	if err != nil {
 		return nil, err
 	}
 	s := &server{
-		base: base, renderer: r, now: cfg.Now,
+		base: base, renderer: rc.Renderer(), now: cfg.Now,
 		clients: demoClients(base), users: demoUsers(),
 		usersByID: map[string]*user{}, sessions: map[string]session{},
 		authCodes: map[string]authCode{}, refresh: demoRefreshTokens(cfg.Now()),
@@ -86,51 +89,37 @@ func New(cfg Config) (http.Handler, error) {
 		s.usersByID[u.id] = u
 	}
 
-	observer := middleware.LogObserver(cfg.Logger)
-	recoverWith := func(kind codes.Kind, mode middleware.Mode) (alice.Constructor, error) {
-		return middleware.Recover(middleware.Config{Renderer: r, Kind: kind, Mode: mode, Observer: observer})
-	}
-	authz, err := recoverWith(codes.Authorization, middleware.ModeRedirect)
-	if err != nil {
-		return nil, err
-	}
-	authn, err := recoverWith(codes.Authentication, middleware.ModeRedirect)
-	if err != nil {
-		return nil, err
-	}
-	token, err := recoverWith(codes.Authorization, middleware.ModeJSON)
-	if err != nil {
-		return nil, err
-	}
 	loop, err := middleware.NewLoopGuard(middleware.LoopGuardConfig{CookieKey: cfg.CookieKey, Now: cfg.Now, Logger: cfg.Logger})
 	if err != nil {
 		return nil, err
 	}
-	oauth, login := middleware.Guards{Kind: codes.Authorization}, middleware.Guards{Kind: codes.Authentication}
 
 	// Form posts accept only same-origin browser requests; a refused one
 	// is the authentication invalid_request, like any malformed request.
 	csrf := http.NewCrossOriginProtection()
-	csrf.SetDenyHandler(authn(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
-		return codes.IdentityInvalidRequest.Wrap(fmt.Errorf("cross-origin form post refused"))
+	csrf.SetDenyHandler(rc.Authentication(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
+		return codes.InvalidRequest.WithCause(fmt.Errorf("cross-origin form post refused"))
 	})))
 
 	mux := http.NewServeMux()
-	mux.Handle("/oauth/authorize", alice.New(authz, oauth.Methods(http.MethodGet, http.MethodHead), oauth.Single(), loop.Middleware).
-		Then(middleware.Wrap(s.authorize)))
-	mux.Handle("/oauth/token", alice.New(token, oauth.Methods(http.MethodPost), oauth.Form(0), oauth.Single(),
-		oauth.GrantTypes("authorization_code", "refresh_token")).Then(middleware.Wrap(s.token)))
-	mux.Handle("POST /login", alice.New(authn, csrf.Handler, login.Form(0), login.Single()).Then(middleware.Wrap(s.login)))
-	mux.Handle("POST /logout", alice.New(authn, csrf.Handler).Then(middleware.Wrap(s.logout)))
-	mux.Handle("GET /account", alice.New(authn).Then(middleware.Wrap(s.account)))
-	mux.Handle("GET /{$}", alice.New(authn).Then(middleware.Wrap(s.loginPage)))
-	mux.Handle("GET /ooops", alice.New(authz).Then(middleware.Wrap(s.errorPage)))
-	mux.Handle("GET /demo/callback", alice.New(authz).Then(middleware.Wrap(s.callback)))
-	mux.Handle("GET /demo/loop", alice.New(authz).Then(middleware.Wrap(s.loopingClient)))
-	mux.Handle("GET /demo/maintenance", alice.New(authz).Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
+	authz, authn := alice.New(rc.Authorization), alice.New(rc.Authentication)
+	mux.Handle("/oauth/authorize", authz.Append(middleware.AllowMethods(http.MethodGet, http.MethodHead),
+		middleware.UniqueParams(), loop.Middleware).Then(middleware.Wrap(s.authorize)))
+	mux.Handle("/oauth/token", alice.New(rc.JSON, middleware.AllowMethods(http.MethodPost),
+		middleware.ParseForm(middleware.DefaultMaxFormBytes), middleware.UniqueParams(),
+		middleware.AllowGrantTypes("authorization_code", "refresh_token")).Then(middleware.Wrap(s.token)))
+	mux.Handle("POST /login", authn.Append(csrf.Handler, middleware.ParseForm(middleware.DefaultMaxFormBytes),
+		middleware.UniqueParams()).Then(middleware.Wrap(s.login)))
+	mux.Handle("POST /logout", authn.Append(csrf.Handler).Then(middleware.Wrap(s.logout)))
+	mux.Handle("GET /account", authn.Then(middleware.Wrap(s.account)))
+	mux.Handle("GET /{$}", authn.Then(middleware.Wrap(s.loginPage)))
+	mux.Handle("GET /ooops", authz.Then(middleware.Wrap(s.errorPage)))
+	mux.Handle("GET /demo/callback", authz.Then(middleware.Wrap(s.callback)))
+	mux.Handle("GET /demo/loop", authz.Then(middleware.Wrap(s.loopingClient)))
+	mux.Handle("GET /demo/maintenance", authz.Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 		return codes.TemporarilyUnavailable // the contract's only unused code, shown for completeness
 	})))
-	mux.Handle("GET /demo/boom", alice.New(authz).Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
+	mux.Handle("GET /demo/boom", authz.Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 		panic("demo: boom (this text must never reach the browser)")
 	})))
 	return mux, nil

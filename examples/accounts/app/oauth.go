@@ -20,7 +20,7 @@ func (s *server) authorize(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	clientID := q.Get("client_id")
 	if clientID == "" {
-		return codes.UnauthorizedClient.Wrap(errors.New("missing client id"))
+		return codes.UnauthorizedClient.WithCause(errors.New("missing client id"))
 	}
 	c, ok := s.clients[clientID]
 	switch {
@@ -32,7 +32,7 @@ func (s *server) authorize(w http.ResponseWriter, r *http.Request) error {
 		// Never redirect to an unregistered URI: the error page it is.
 		return codes.UnauthorizedClient.With(codes.InvalidRedirectURI)
 	}
-	if err := (middleware.Guards{}).CheckResponseType(r, "code", "token"); err != nil {
+	if err := middleware.CheckResponseType(r, "code", "token"); err != nil {
 		return err
 	}
 	scopes, err := parseScopes(q.Get("scope"), c.scopes)
@@ -110,17 +110,17 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) error {
 		s.mu.Unlock()
 		switch {
 		case !ok:
-			return codes.UnauthorizedClient.Wrap(errors.New("refresh token not found"))
+			return codes.UnauthorizedClient.WithCause(errors.New("refresh token not found"))
 		case rt.clientID != c.id:
-			return codes.InvalidClient.Wrap(errors.New("refresh token of another client"))
+			return codes.InvalidClient.WithCause(errors.New("refresh token of another client"))
 		case !s.now().Before(rt.expires):
-			return codes.InvalidGrant.Wrap(errors.New("refresh token expired"))
+			return codes.InvalidGrant.WithCause(errors.New("refresh token expired"))
 		}
 		scope := rt.scope
 		if requested := form.Get("scope"); requested != "" {
 			for _, sc := range strings.Fields(requested) {
 				if !slices.Contains(strings.Fields(rt.scope), sc) {
-					return codes.AccessDenied.Wrap(errors.New("scope beyond the grant: " + sc))
+					return codes.AccessDenied.WithCause(errors.New("scope beyond the grant: " + sc))
 				}
 			}
 			scope = requested
@@ -137,13 +137,13 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) error {
 		s.mu.Unlock()
 		switch {
 		case !ok || ac.used:
-			return codes.InvalidGrant.Wrap(errors.New("authorization code unknown or already used"))
+			return codes.InvalidGrant.WithCause(errors.New("authorization code unknown or already used"))
 		case !s.now().Before(ac.expires):
-			return codes.InvalidGrant.Wrap(errors.New("authorization code expired"))
+			return codes.InvalidGrant.WithCause(errors.New("authorization code expired"))
 		case ac.clientID != c.id:
-			return codes.InvalidGrant.Wrap(errors.New("authorization code of another client"))
+			return codes.InvalidGrant.WithCause(errors.New("authorization code of another client"))
 		case form.Has("redirect_uri") && form.Get("redirect_uri") != ac.redirectURI:
-			return codes.InvalidGrant.Wrap(errors.New("redirect_uri does not match the authorization request"))
+			return codes.InvalidGrant.WithCause(errors.New("redirect_uri does not match the authorization request"))
 		}
 		refresh := randomToken("rt-")
 		s.mu.Lock()
@@ -162,20 +162,20 @@ func (s *server) authenticateClient(r *http.Request) (client, error) {
 		id, err1 = url.QueryUnescape(id)
 		secret, err2 = url.QueryUnescape(secret)
 		if err1 != nil || err2 != nil {
-			return client{}, codes.InvalidRequest.Wrap(errors.New("bad Basic credentials encoding"))
+			return client{}, codes.InvalidRequest.WithCause(errors.New("bad Basic credentials encoding"))
 		}
 	} else {
 		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
 	}
 	if id == "" {
-		return client{}, codes.UnauthorizedClient.Wrap(errors.New("missing client id"))
+		return client{}, codes.UnauthorizedClient.WithCause(errors.New("missing client id"))
 	}
 	c, ok := s.clients[id]
 	if !ok {
 		return client{}, codes.UnauthorizedClient.With(codes.ClientIDNotFound)
 	}
 	if subtle.ConstantTimeCompare([]byte(secret), []byte(c.secret)) != 1 {
-		return client{}, codes.UnauthorizedClient.Wrap(errors.New("invalid client secret"))
+		return client{}, codes.UnauthorizedClient.WithCause(errors.New("invalid client secret"))
 	}
 	return c, nil
 }
