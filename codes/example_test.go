@@ -42,3 +42,19 @@ func ExampleParse() {
 	// identity_lost 401 <nil>
 	// codes: unknown wire name: "invalid_scope" is not an authentication code
 }
+
+func ExampleAs() {
+	// Whatever wraps it, the contract error is found, with its detail.
+	err := errors.Join(
+		errors.New("audit log: write failed"),
+		fmt.Errorf("authorize: %w", codes.UnauthorizedClient.With(codes.RedirectURINotSet)),
+	)
+	if e, ok := codes.As(err); ok {
+		fmt.Println(e.Kind(), e.Code().Name(), e.Detail())
+	}
+	_, ok := codes.As(errors.New("not a contract error"))
+	fmt.Println(ok)
+	// Output:
+	// authorization unauthorized_client redirect_uri_not_set
+	// false
+}

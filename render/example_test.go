@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 
 	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/render"
@@ -43,4 +44,25 @@ func ExampleParseLocation() {
 	fmt.Println(e.Kind(), e.Code().Name(), e.Detail(), err)
 	// Output:
 	// authorization invalid_request to_many_redirects <nil>
+}
+
+// An app serves its own error page: it reads the error back from the query
+// and shows it on the terminal page, which never redirects.
+func ExampleParseQuery() {
+	r, _ := render.New(render.Config{ErrorPage: "/ooops", LoginPage: "/login"})
+	errorPage := func(w http.ResponseWriter, req *http.Request) {
+		e, err := render.ParseQuery(req.URL.RawQuery)
+		if err != nil {
+			e = nil // a query outside the contract is never shown: "no error"
+		}
+		r.Page(w, req, http.StatusOK, e)
+	}
+	rec := httptest.NewRecorder()
+	errorPage(rec, httptest.NewRequest(http.MethodGet, "/ooops?oauth_exception=invalid_scope&exception_details=client_id_not_found", nil))
+	body := rec.Body.String()
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
+	fmt.Println(strings.Contains(body, "<code>invalid_scope</code>"), strings.Contains(body, "<code>client_id_not_found</code>"))
+	// Output:
+	// 200 text/html; charset=utf-8
+	// true true
 }
