@@ -6,11 +6,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -232,31 +230,12 @@ var foreign = map[string]alice.Constructor{
 	},
 }
 
-// observed collects events by method and path ("GET /ok").
-type observed struct {
-	mu     sync.Mutex
-	byPath map[string][]middleware.Event
-}
-
-func (o *observed) observe(ev middleware.Event) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	key := ev.Request.Method + " " + ev.Request.URL.Path
-	o.byPath[key] = append(o.byPath[key], ev)
-}
-
-func (o *observed) get(path string) []middleware.Event {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.byPath[path]
-}
-
 func TestConformance(t *testing.T) {
 	rows := append(append(contractRows(), loginRouteRows()...), specialRows()...)
 
 	for wrapperName, between := range foreign {
 		t.Run(wrapperName, func(t *testing.T) {
-			obs := &observed{byPath: map[string][]middleware.Event{}}
+			obs := newObserved()
 			rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: errorPage, LoginPage: loginPage}, Observer: obs.observe})
 			require.NoError(t, err)
 			r := rc.Renderer()
@@ -368,5 +347,3 @@ func TestConformance(t *testing.T) {
 		})
 	}
 }
-
-func quietLog() *log.Logger { return log.New(io.Discard, "", 0) }

@@ -24,38 +24,11 @@ import (
 
 	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/middleware"
-	"github.com/authredirect/authredirect/render"
 )
-
-// outcomes counts what the observer hears, by outcome.
-type outcomes struct {
-	mu sync.Mutex
-	n  map[middleware.Outcome]int
-}
-
-func (o *outcomes) observe(ev middleware.Event) {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	o.n[ev.Outcome]++
-}
-
-func (o *outcomes) get(k middleware.Outcome) int {
-	o.mu.Lock()
-	defer o.mu.Unlock()
-	return o.n[k]
-}
-
-// newRecoverer sends errors to the suite's pages.
-func newRecoverer(t *testing.T, obs middleware.Observer) *middleware.Recoverer {
-	t.Helper()
-	rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: errorPage, LoginPage: loginPage}, Observer: obs})
-	require.NoError(t, err)
-	return rc
-}
 
 // loadServer serves every kind of request the load test mixes, each answer
 // naming its request so that crossed responses show.
-func loadServer(t *testing.T, obs *outcomes, slow *atomic.Int64) http.Handler {
+func loadServer(t *testing.T, obs *observed, slow *atomic.Int64) http.Handler {
 	rc := newRecoverer(t, obs.observe)
 	authz, authn := rc.Authorization, rc.Authentication
 	guard, err := middleware.NewLoopGuard(middleware.LoopGuardConfig{CookieKey: []byte("0123456789abcdef0123456789abcdef")})
@@ -100,7 +73,7 @@ func loadServer(t *testing.T, obs *outcomes, slow *atomic.Int64) http.Handler {
 // no goroutine may be left behind.
 func TestLoad_MixedFaults(t *testing.T) {
 	baseline := runtime.NumGoroutine()
-	obs := &outcomes{n: map[middleware.Outcome]int{}}
+	obs := newObserved()
 	var slow atomic.Int64
 	srv := httptest.NewUnstartedServer(loadServer(t, obs, &slow))
 	srv.Config.ErrorLog = quietLog()
@@ -169,9 +142,9 @@ func TestLoad_MixedFaults(t *testing.T) {
 		}()
 	}
 	wg.Wait()
-	require.Eventually(t, func() bool { return obs.get(middleware.ClientGone) == int(slow.Load()) }, 5*time.Second, 10*time.Millisecond,
-		"every client that went away is observed as gone (%d of %d)", obs.get(middleware.ClientGone), slow.Load())
-	assert.Equal(t, int(partial.Load()), obs.get(middleware.Suppressed), "every partial write is suppressed, once")
+	require.Eventually(t, func() bool { return obs.count(middleware.ClientGone) == int(slow.Load()) }, 5*time.Second, 10*time.Millisecond,
+		"every client that went away is observed as gone (%d of %d)", obs.count(middleware.ClientGone), slow.Load())
+	assert.Equal(t, int(partial.Load()), obs.count(middleware.Suppressed), "every partial write is suppressed, once")
 	assert.Positive(t, guardTrips.Load())
 
 	srv.Close()
@@ -225,7 +198,8 @@ func TestHTTP2(t *testing.T) {
 	assert.False(t, isHijacker, "an HTTP/2 writer offers no Hijack")
 	assert.ErrorIs(t, hijackErr, http.ErrNotSupported)
 	assert.Equal(t, errorPage+"?oauth_exception=server_error", res.Header.Get("Location"))
-	_ = tls.VersionTLS13
+	require.NotNil(t, res.TLS)
+	assert.Equal(t, uint16(tls.VersionTLS13), res.TLS.Version, "HTTP/2 as browsers speak it: over TLS 1.3")
 }
 
 // Oversized input gets the contract's answer, and memory stays bounded.
@@ -268,7 +242,7 @@ func TestOversizedInput(t *testing.T) {
 	runtime.ReadMemStats(&before)
 	const bodies, size = 10, 8 << 20
 	for i := 0; i < bodies; i++ {
-		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/signin", io.LimitReader(zeros{}, size))
+		req, _ := http.NewRequest(http.MethodPost, srv.URL+"/signin", io.LimitReader(endlessA{}, size))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		res, err := client.Do(req)
 		if err == nil {
@@ -280,10 +254,10 @@ func TestOversizedInput(t *testing.T) {
 	assert.Less(t, after.TotalAlloc-before.TotalAlloc, uint64(bodies*size/4), "the server read far less than the %d MiB sent", bodies*size>>20)
 }
 
-// zeros is an endless form body of 'a'.
-type zeros struct{}
+// endlessA is an endless form body of 'a'.
+type endlessA struct{}
 
-func (zeros) Read(p []byte) (int, error) {
+func (endlessA) Read(p []byte) (int, error) {
 	for i := range p {
 		p[i] = 'a'
 	}
