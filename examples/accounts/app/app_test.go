@@ -296,6 +296,31 @@ func TestPages(t *testing.T) {
 	}
 }
 
+// Every page the server shows refuses to be framed (clickjacking): its own
+// pages with both headers, the error page with the renderer's CSP too.
+func TestPages_RefuseFraming(t *testing.T) {
+	const ownCSP = "frame-ancestors 'none'"
+	const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" // render.Page's
+	s := newSite(t)
+	s.loginAsJane()
+	for _, tc := range []struct {
+		path, csp string
+	}{
+		{"/", ownCSP},
+		{"/?identity_exception=unauthorized", ownCSP},
+		{"/account", ownCSP},
+		{"/demo/callback?code=c&state=s", ownCSP},
+		{"/ooops?oauth_exception=invalid_request", pageCSP},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			r := s.get(tc.path)
+			require.Equal(t, http.StatusOK, r.status)
+			assert.Equal(t, []string{tc.csp}, r.header.Values("Content-Security-Policy"))
+			assert.Equal(t, []string{"DENY"}, r.header.Values("X-Frame-Options"))
+		})
+	}
+}
+
 func TestNew_RefusesBadBase(t *testing.T) {
 	for _, base := range []string{"", "ftp://x", "http://", "http://x/path", "/relative"} {
 		_, err := app.New(app.Config{Base: base})
