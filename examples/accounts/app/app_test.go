@@ -282,6 +282,47 @@ func TestLogin(t *testing.T) {
 	})
 }
 
+// Passwords and client secrets are compared in constant time (see
+// TestSecrets_ComparedInConstantTime); the answers stay exact: only the
+// very value is right, whatever its length.
+func TestCredentials_ExactAnswers(t *testing.T) {
+	s := newSite(t)
+	login := s.base + "/?identity_exception="
+	for _, tc := range []struct{ password, location string }{
+		{"jane-password", "/account"},
+		{"jane-passworD", login + "unauthorized&entity_id=u-jane"},
+		{"jane-passwor", login + "unauthorized&entity_id=u-jane"},
+		{"jane-password-", login + "unauthorized&entity_id=u-jane"},
+		{"", login + "unauthorized&entity_id=u-jane"},
+	} {
+		t.Run("password "+tc.password, func(t *testing.T) {
+			r := s.do(http.MethodPost, "/login", url.Values{"email": {"jane@example.com"}, "password": {tc.password}}, nil)
+			assert.Equal(t, http.StatusSeeOther, r.status)
+			assert.Equal(t, tc.location, r.location)
+		})
+	}
+	for _, tc := range []struct {
+		secret string
+		ok     bool
+	}{
+		{"demo-secret", true},
+		{"demo-secreT", false},
+		{"demo-secre", false},
+		{"demo-secret-", false},
+		{"", false},
+	} {
+		t.Run("client secret "+tc.secret, func(t *testing.T) {
+			r := s.do(http.MethodPost, "/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"rt-demo"},
+				"client_id": {"demo"}, "client_secret": {tc.secret}}, nil)
+			if !tc.ok {
+				tokenError(t, r, http.StatusBadRequest, codes.UnauthorizedClient)
+				return
+			}
+			assert.Equal(t, http.StatusOK, r.status, r.body)
+		})
+	}
+}
+
 func TestAccountAndLogout(t *testing.T) {
 	s := newSite(t)
 	r := s.get("/account")

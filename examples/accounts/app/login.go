@@ -25,7 +25,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("login %s: %w", u.id, errStorageDown) // untyped: server_error
 	case u.ssoOnly:
 		return codes.CredentialsLoginDisabled
-	case u.password != r.PostForm.Get("password"):
+	case !equalSecret(r.PostForm.Get("password"), u.password):
 		return codes.Unauthorized.WithEntityID(u.id)
 	case u.banned:
 		return codes.IdentityAccessDenied

@@ -1,7 +1,6 @@
 package app
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -168,7 +167,7 @@ func (s *server) authenticateClient(r *http.Request) (client, error) {
 	if !ok {
 		return client{}, codes.UnauthorizedClient.With(codes.ClientIDNotFound)
 	}
-	if subtle.ConstantTimeCompare([]byte(secret), []byte(c.secret)) != 1 {
+	if !equalSecret(secret, c.secret) {
 		return client{}, codes.UnauthorizedClient.Wrap(errors.New("invalid client secret"))
 	}
 	return c, nil
