@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"encoding/base64"
 	"encoding/json"
 	"io"
 	"log/slog"
@@ -177,6 +178,61 @@ func TestToken(t *testing.T) {
 	tokenError(t, post(exchange), 400, codes.InvalidGrant)
 }
 
+// RFC 6749 §2.3.1: the client authenticates with HTTP Basic (RFC 7617: the
+// scheme is case-insensitive; id and secret form-urlencoded inside) or with
+// the form, never both; an Authorization header that is not well-formed
+// Basic is invalid_client, never a fall-back to the form.
+func TestToken_ClientAuthentication(t *testing.T) {
+	s := newSite(t)
+	b64 := func(v string) string { return base64.StdEncoding.EncodeToString([]byte(v)) }
+	formCreds := url.Values{"client_id": {"demo"}, "client_secret": {"demo-secret"}}
+	const challenge = `Basic realm="accounts"`
+	for _, tc := range []struct {
+		name          string
+		authorization []string
+		form          url.Values // besides the grant
+		status        int
+		code          codes.Code // for a status other than 200
+		challenge     string
+	}{
+		{"Basic", []string{"Basic " + b64("demo:demo-secret")}, nil, 200, codes.Code{}, ""},
+		{"form", nil, formCreds, 200, codes.Code{}, ""},
+		{"Basic scheme in lower case", []string{"basic " + b64("demo:demo-secret")}, nil, 200, codes.Code{}, ""},
+		{"Basic scheme in upper case", []string{"BASIC " + b64("demo:demo-secret")}, nil, 200, codes.Code{}, ""},
+		{"Basic id and secret form-urlencoded", []string{"Basic " + b64("dem%6F:demo%2Dsecret")}, nil, 200, codes.Code{}, ""},
+		{"Basic, and the form names the same client", []string{"Basic " + b64("demo:demo-secret")}, url.Values{"client_id": {"demo"}}, 200, codes.Code{}, ""},
+
+		{"Basic and form credentials", []string{"Basic " + b64("demo:demo-secret")}, formCreds, 400, codes.InvalidRequest, ""},
+		{"Basic and a form secret", []string{"Basic " + b64("demo:demo-secret")}, url.Values{"client_secret": {"demo-secret"}}, 400, codes.InvalidRequest, ""},
+		{"Basic and another form client", []string{"Basic " + b64("demo:demo-secret")}, url.Values{"client_id": {"loopy"}}, 400, codes.InvalidRequest, ""},
+		{"two Authorization headers", []string{"Basic " + b64("demo:demo-secret"), "Basic " + b64("demo:demo-secret")}, nil, 400, codes.InvalidRequest, ""},
+
+		{"Basic that is not base64, form credentials ignored", []string{"Basic %%%"}, formCreds, 401, codes.InvalidClient, challenge},
+		{"Basic without a colon, form credentials ignored", []string{"Basic " + b64("demodemo-secret")}, formCreds, 401, codes.InvalidClient, challenge},
+		{"Basic with nothing", []string{"Basic"}, formCreds, 401, codes.InvalidClient, challenge},
+		{"empty Authorization", []string{""}, formCreds, 401, codes.InvalidClient, challenge},
+		{"Basic not form-urlencoded", []string{"Basic " + b64("demo%zz:demo-secret")}, nil, 401, codes.InvalidClient, challenge},
+		{"another scheme, form credentials ignored", []string{"Bearer at-123"}, formCreds, 401, codes.InvalidClient, challenge},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			form := url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"rt-demo"}}
+			for k, v := range tc.form {
+				form[k] = v
+			}
+			r := s.do(http.MethodPost, "/oauth/token", form, http.Header{"Authorization": tc.authorization})
+			assert.Equal(t, tc.challenge, r.header.Get("WWW-Authenticate"))
+			if tc.status != http.StatusOK {
+				tokenError(t, r, tc.status, tc.code)
+				return
+			}
+			assert.Equal(t, http.StatusOK, r.status, r.body)
+			var tok map[string]any
+			require.NoError(t, json.Unmarshal([]byte(r.body), &tok), r.body)
+			assert.Equal(t, "rt-demo", tok["refresh_token"])
+		})
+	}
+}
+
 func basic(id, secret string) string {
 	req, _ := http.NewRequest(http.MethodGet, "/", nil)
 	req.SetBasicAuth(url.QueryEscape(id), url.QueryEscape(secret))
@@ -224,6 +280,47 @@ func TestLogin(t *testing.T) {
 			assert.Equal(t, "/account", r.location, evil)
 		}
 	})
+}
+
+// Passwords and client secrets are compared in constant time (see
+// TestSecrets_ComparedInConstantTime); the answers stay exact: only the
+// very value is right, whatever its length.
+func TestCredentials_ExactAnswers(t *testing.T) {
+	s := newSite(t)
+	login := s.base + "/?identity_exception="
+	for _, tc := range []struct{ password, location string }{
+		{"jane-password", "/account"},
+		{"jane-passworD", login + "unauthorized&entity_id=u-jane"},
+		{"jane-passwor", login + "unauthorized&entity_id=u-jane"},
+		{"jane-password-", login + "unauthorized&entity_id=u-jane"},
+		{"", login + "unauthorized&entity_id=u-jane"},
+	} {
+		t.Run("password "+tc.password, func(t *testing.T) {
+			r := s.do(http.MethodPost, "/login", url.Values{"email": {"jane@example.com"}, "password": {tc.password}}, nil)
+			assert.Equal(t, http.StatusSeeOther, r.status)
+			assert.Equal(t, tc.location, r.location)
+		})
+	}
+	for _, tc := range []struct {
+		secret string
+		ok     bool
+	}{
+		{"demo-secret", true},
+		{"demo-secreT", false},
+		{"demo-secre", false},
+		{"demo-secret-", false},
+		{"", false},
+	} {
+		t.Run("client secret "+tc.secret, func(t *testing.T) {
+			r := s.do(http.MethodPost, "/oauth/token", url.Values{"grant_type": {"refresh_token"}, "refresh_token": {"rt-demo"},
+				"client_id": {"demo"}, "client_secret": {tc.secret}}, nil)
+			if !tc.ok {
+				tokenError(t, r, http.StatusBadRequest, codes.UnauthorizedClient)
+				return
+			}
+			assert.Equal(t, http.StatusOK, r.status, r.body)
+		})
+	}
 }
 
 func TestAccountAndLogout(t *testing.T) {
@@ -293,6 +390,31 @@ func TestPages(t *testing.T) {
 		}
 		assert.NotContains(t, r.body, "<script>", tc.path)
 		assert.NotContains(t, r.body, "<img", tc.path)
+	}
+}
+
+// Every page the server shows refuses to be framed (clickjacking): its own
+// pages with both headers, the error page with the renderer's CSP too.
+func TestPages_RefuseFraming(t *testing.T) {
+	const ownCSP = "frame-ancestors 'none'"
+	const pageCSP = "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'" // render.Page's
+	s := newSite(t)
+	s.loginAsJane()
+	for _, tc := range []struct {
+		path, csp string
+	}{
+		{"/", ownCSP},
+		{"/?identity_exception=unauthorized", ownCSP},
+		{"/account", ownCSP},
+		{"/demo/callback?code=c&state=s", ownCSP},
+		{"/ooops?oauth_exception=invalid_request", pageCSP},
+	} {
+		t.Run(tc.path, func(t *testing.T) {
+			r := s.get(tc.path)
+			require.Equal(t, http.StatusOK, r.status)
+			assert.Equal(t, []string{tc.csp}, r.header.Values("Content-Security-Policy"))
+			assert.Equal(t, []string{"DENY"}, r.header.Values("X-Frame-Options"))
+		})
 	}
 }
 

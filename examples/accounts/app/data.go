@@ -1,6 +1,8 @@
 package app
 
 import (
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"time"
 )
@@ -60,4 +62,14 @@ func demoRefreshTokens(now time.Time) map[string]refreshToken {
 		"rt-demo":    {clientID: "demo", userID: "u-jane", scope: "profile", expires: now.AddDate(10, 0, 0)},
 		"rt-expired": {clientID: "demo", userID: "u-jane", scope: "profile", expires: now.Add(-time.Hour)},
 	}
+}
+
+// equalSecret reports whether the password or client secret got is want,
+// in time that depends on neither: both are hashed to SHA-256 first, so
+// subtle.ConstantTimeCompare always compares 32 bytes and the time does
+// not tell how long want is. (A real server stores a slow password hash
+// such as argon2id or bcrypt, not the password, and compares that.)
+func equalSecret(got, want string) bool {
+	g, w := sha256.Sum256([]byte(got)), sha256.Sum256([]byte(want))
+	return subtle.ConstantTimeCompare(g[:], w[:]) == 1
 }

@@ -25,7 +25,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 		return fmt.Errorf("login %s: %w", u.id, errStorageDown) // untyped: server_error
 	case u.ssoOnly:
 		return codes.CredentialsLoginDisabled
-	case u.password != r.PostForm.Get("password"):
+	case !equalSecret(r.PostForm.Get("password"), u.password):
 		return codes.Unauthorized.WithEntityID(u.id)
 	case u.banned:
 		return codes.IdentityAccessDenied
@@ -93,8 +93,10 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // errorPage is GET /ooops: the renderer's terminal page for the error in
-// the query. It answers 200 and never redirects.
+// the query. It answers 200 and never redirects. The page sends
+// frame-ancestors 'none' itself; X-Frame-Options is for older browsers.
 func (s *server) errorPage(w http.ResponseWriter, r *http.Request) error {
+	w.Header().Set("X-Frame-Options", "DENY")
 	e, _ := render.ParseQuery(r.URL.RawQuery) // unreadable: the page says there is no error
 	s.renderer.Page(w, r, http.StatusOK, e)
 	return nil
@@ -112,10 +114,16 @@ func (s *server) loopingClient(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
+// execute answers with one of the server's own pages, which no other site
+// may frame (clickjacking): CSP frame-ancestors, and X-Frame-Options for
+// browsers without it.
 func execute(w http.ResponseWriter, t *template.Template, data any) error {
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	w.Header().Set("Cache-Control", "no-store")
-	w.Header().Set("X-Content-Type-Options", "nosniff")
+	h := w.Header()
+	h.Set("Content-Type", "text/html; charset=utf-8")
+	h.Set("Cache-Control", "no-store")
+	h.Set("X-Content-Type-Options", "nosniff")
+	h.Set("Content-Security-Policy", "frame-ancestors 'none'")
+	h.Set("X-Frame-Options", "DENY")
 	return t.Execute(w, data)
 }
 

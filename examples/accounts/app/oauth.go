@@ -1,9 +1,9 @@
 package app
 
 import (
-	"crypto/subtle"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"net/url"
 	"slices"
@@ -153,19 +153,12 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) error {
 	}
 }
 
-// authenticateClient reads the client's credentials from HTTP Basic
-// (RFC 6749 §2.3.1, form-encoded inside) or from the form.
+// authenticateClient authenticates the client with the credentials
+// clientCredentials reads.
 func (s *server) authenticateClient(r *http.Request) (client, error) {
-	id, secret, basic := r.BasicAuth()
-	if basic {
-		var err1, err2 error
-		id, err1 = url.QueryUnescape(id)
-		secret, err2 = url.QueryUnescape(secret)
-		if err1 != nil || err2 != nil {
-			return client{}, codes.InvalidRequest.WithCause(errors.New("bad Basic credentials encoding"))
-		}
-	} else {
-		id, secret = r.PostForm.Get("client_id"), r.PostForm.Get("client_secret")
+	id, secret, err := clientCredentials(r)
+	if err != nil {
+		return client{}, err
 	}
 	if id == "" {
 		return client{}, codes.UnauthorizedClient.WithCause(errors.New("missing client id"))
@@ -174,10 +167,41 @@ func (s *server) authenticateClient(r *http.Request) (client, error) {
 	if !ok {
 		return client{}, codes.UnauthorizedClient.With(codes.ClientIDNotFound)
 	}
-	if subtle.ConstantTimeCompare([]byte(secret), []byte(c.secret)) != 1 {
+	if !equalSecret(secret, c.secret) {
 		return client{}, codes.UnauthorizedClient.WithCause(errors.New("invalid client secret"))
 	}
 	return c, nil
+}
+
+// clientCredentials reads the client's id and secret as RFC 6749 §2.3.1
+// says: from one Authorization header with the Basic scheme (any case, RFC
+// 7617 §2), both form-urlencoded inside, or, without an Authorization
+// header, from the form's client_id and client_secret. A client uses one
+// method only (§2.3): a Basic header together with a client_secret in the
+// form, or with a form client_id naming another client, is invalid_request,
+// and so are two Authorization headers. An Authorization header that is not
+// well-formed Basic (another scheme, bad base64, no colon, bad
+// percent-encoding) is invalid_client, never a fall-back to the form.
+func clientCredentials(r *http.Request) (id, secret string, err error) {
+	switch n := len(r.Header.Values("Authorization")); {
+	case n == 0:
+		return r.PostForm.Get("client_id"), r.PostForm.Get("client_secret"), nil
+	case n > 1:
+		return "", "", codes.InvalidRequest.WithCause(errors.New("more than one Authorization header"))
+	}
+	rawID, rawSecret, ok := r.BasicAuth() // case-insensitive scheme, base64, colon
+	if !ok {
+		return "", "", codes.InvalidClient.WithCause(errors.New("the Authorization header is not well-formed Basic"))
+	}
+	id, err1 := url.QueryUnescape(rawID)
+	secret, err2 := url.QueryUnescape(rawSecret)
+	if err := errors.Join(err1, err2); err != nil {
+		return "", "", codes.InvalidClient.WithCause(fmt.Errorf("the Basic credentials are not form-urlencoded: %w", err))
+	}
+	if r.PostForm.Has("client_secret") || (r.PostForm.Has("client_id") && r.PostForm.Get("client_id") != id) {
+		return "", "", codes.InvalidRequest.WithCause(errors.New("client credentials both in Basic and in the form"))
+	}
+	return id, secret, nil
 }
 
 func writeToken(w http.ResponseWriter, scope, refresh string) error {
