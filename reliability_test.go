@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/loopguard"
 	"github.com/authredirect/authredirect/middleware"
 	"github.com/authredirect/authredirect/render"
 )
@@ -54,7 +55,9 @@ func loadServer(t *testing.T, obs *outcomes, slow *atomic.Int64) http.Handler {
 	require.NoError(t, err)
 	authn, err := middleware.Recover(middleware.Config{Renderer: r, Kind: codes.Authentication, Observer: obs.observe})
 	require.NoError(t, err)
-	guard, err := middleware.NewLoopGuard(middleware.LoopGuardConfig{CookieKey: []byte("0123456789abcdef0123456789abcdef")})
+	counter, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{[]byte("0123456789abcdef0123456789abcdef")}})
+	require.NoError(t, err)
+	guard, err := loopguard.New(loopguard.Config{Counter: counter})
 	require.NoError(t, err)
 
 	mux := http.NewServeMux()
@@ -233,7 +236,9 @@ func TestOversizedInput(t *testing.T) {
 	require.NoError(t, err)
 	authn, err := middleware.Recover(middleware.Config{Renderer: r, Kind: codes.Authentication, Observer: func(middleware.Event) {}})
 	require.NoError(t, err)
-	guard, err := middleware.NewLoopGuard(middleware.LoopGuardConfig{CookieKey: []byte("0123456789abcdef0123456789abcdef")})
+	counter, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{[]byte("0123456789abcdef0123456789abcdef")}})
+	require.NoError(t, err)
+	guard, err := loopguard.New(loopguard.Config{Counter: counter})
 	require.NoError(t, err)
 	login := middleware.Guards{Kind: codes.Authentication}
 	ok := func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }

@@ -8,13 +8,18 @@ import (
 
 	"github.com/justinas/alice"
 
+	"github.com/authredirect/authredirect/loopguard"
 	ar "github.com/authredirect/authredirect/middleware"
 )
 
 // The loop guard's cost per counted request, with a fresh cookie and with a
 // cookie that already counts several clients.
 func BenchmarkLoopGuard(b *testing.B) {
-	guard, err := ar.NewLoopGuard(ar.LoopGuardConfig{CookieKey: []byte("0123456789abcdef0123456789abcdef"), Limit: 250})
+	counter, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{[]byte("0123456789abcdef0123456789abcdef")}})
+	if err != nil {
+		b.Fatal(err)
+	}
+	guard, err := loopguard.New(loopguard.Config{Counter: counter, Limit: 250})
 	if err != nil {
 		b.Fatal(err)
 	}

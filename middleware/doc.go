@@ -1,9 +1,14 @@
-// Package middleware is the net/http side of authredirect: [Wrap] lets
-// handlers return errors, [Recover] catches them (and panics), classifies
-// them as authorization or authentication errors and writes the answer the
-// accounts error contract prescribes.
+// Package middleware is the net/http side of authredirect: it keeps the
+// error flow. [Wrap] lets handlers return errors, [Recover] catches them
+// (and panics), classifies them as authorization or authentication errors
+// and writes the answer the accounts error contract prescribes, through a
+// writer that tracks whether the response started; the [Observer] hears of
+// every outcome; negotiation picks JSON or a redirect; the request guards
+// ([Guard] and the [Guards] checks) turn a malformed request into the
+// contract's code. The loop guard lives in package loopguard, built on
+// [Guard].
 //
-// Both are shaped for github.com/justinas/alice:
+// Wrap and Recover are shaped for github.com/justinas/alice:
 //
 //	authz, err := middleware.Recover(middleware.Config{Renderer: r})
 //	if err != nil { ... } // invalid configuration is reported here, once

@@ -1,4 +1,4 @@
-package middleware
+package loopguard
 
 import (
 	"crypto/hmac"
@@ -8,13 +8,15 @@ import (
 	"fmt"
 	"net/http"
 	"time"
+
+	"github.com/authredirect/authredirect/render"
 )
 
-// CookieCounterConfig configures [NewCookieCounter].
-type CookieCounterConfig struct {
-	// Key signs the cookie with HMAC-SHA256; at least 32 bytes, the same on
-	// every instance that must agree.
-	Key []byte
+// CookieConfig configures [NewCookieCounter].
+type CookieConfig struct {
+	// Keys sign the cookie with HMAC-SHA256; each at least 32 bytes, the
+	// same on every instance that must agree.
+	Keys [][]byte
 	// BehindTLSProxy treats every request as TLS: the cookie is Secure and
 	// named with the __Host- prefix.
 	BehindTLSProxy bool
@@ -49,17 +51,17 @@ const (
 )
 
 // NewCookieCounter validates cfg and builds a CookieCounter.
-func NewCookieCounter(cfg CookieCounterConfig) (*CookieCounter, error) {
+func NewCookieCounter(cfg CookieConfig) (*CookieCounter, error) {
 	if cfg.MaxClients == 0 {
 		cfg.MaxClients = 8
 	}
 	switch {
-	case len(cfg.Key) < 32:
-		return nil, fmt.Errorf("%w: cookie key has %d bytes, at least 32 are needed", ErrConfig, len(cfg.Key))
+	case len(cfg.Keys) == 0 || len(cfg.Keys[0]) < 32:
+		return nil, fmt.Errorf("%w: the cookie key must have at least 32 bytes", render.ErrConfig)
 	case cfg.MaxClients < 1 || cfg.MaxClients > 64:
-		return nil, fmt.Errorf("%w: MaxClients %d is not within 1..64", ErrConfig, cfg.MaxClients)
+		return nil, fmt.Errorf("%w: MaxClients %d is not within 1..64", render.ErrConfig, cfg.MaxClients)
 	}
-	return &CookieCounter{key: append([]byte(nil), cfg.Key...), tls: cfg.BehindTLSProxy, maxClients: cfg.MaxClients}, nil
+	return &CookieCounter{key: append([]byte(nil), cfg.Keys[0]...), tls: cfg.BehindTLSProxy, maxClients: cfg.MaxClients}, nil
 }
 
 // bucket is one client's count.

@@ -1,4 +1,4 @@
-package middleware
+package loopguard
 
 import (
 	"fmt"
@@ -6,6 +6,8 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"github.com/authredirect/authredirect/render"
 )
 
 // MemoryCounter is a [Counter] that keeps counts in this process, for
@@ -24,14 +26,20 @@ type memoryEntry struct {
 	count int
 }
 
-// NewMemoryCounter returns a MemoryCounter that keeps at most maxEntries
-// counts (default 10000 when 0).
-func NewMemoryCounter(maxEntries int) (*MemoryCounter, error) {
+// MemoryConfig configures [NewMemoryCounter].
+type MemoryConfig struct {
+	// MaxEntries bounds how many counts are kept; default 10000.
+	MaxEntries int
+}
+
+// NewMemoryCounter validates cfg and builds a MemoryCounter.
+func NewMemoryCounter(cfg MemoryConfig) (*MemoryCounter, error) {
+	maxEntries := cfg.MaxEntries
 	if maxEntries == 0 {
 		maxEntries = 10000
 	}
 	if maxEntries < 1 {
-		return nil, fmt.Errorf("%w: MemoryCounter maxEntries %d is below 1", ErrConfig, maxEntries)
+		return nil, fmt.Errorf("%w: MemoryCounter maxEntries %d is below 1", render.ErrConfig, maxEntries)
 	}
 	return &MemoryCounter{max: maxEntries, entries: make(map[string]memoryEntry)}, nil
 }

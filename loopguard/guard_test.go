@@ -1,4 +1,4 @@
-package middleware_test
+package loopguard_test
 
 import (
 	"encoding/base64"
@@ -8,7 +8,6 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -17,63 +16,16 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/loopguard"
 	"github.com/authredirect/authredirect/middleware"
 	"github.com/authredirect/authredirect/render"
 )
-
-var testKey = []byte("0123456789abcdef0123456789abcdef")
-
-// clock is an injectable clock.
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Advance(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
-}
-
-func newClock() *clock { return &clock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)} }
-
-func newGuard(t testing.TB, cfg middleware.LoopGuardConfig) *middleware.LoopGuard {
-	t.Helper()
-	g, err := middleware.NewLoopGuard(cfg)
-	require.NoError(t, err)
-	return g
-}
-
-// browser replays the guard's cookie like a browser would.
-type browser struct{ cookies []*http.Cookie }
-
-func (b *browser) arrive(t *testing.T, h http.Handler, target string) *httptest.ResponseRecorder {
-	t.Helper()
-	req := httptest.NewRequest(http.MethodGet, target, nil)
-	for _, c := range b.cookies {
-		req.AddCookie(c)
-	}
-	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, req)
-	if set := rec.Result().Cookies(); len(set) > 0 {
-		b.cookies = set
-	}
-	return rec
-}
-
-func guarded(t testing.TB, g *middleware.LoopGuard) http.Handler {
-	rec, _ := newRecover(t, middleware.Config{})
-	return alice.New(rec, g.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) {
-		w.WriteHeader(http.StatusNoContent)
-	})
-}
 
 const tripped = "https://accounts.example.com/ooops?oauth_exception=invalid_request&exception_details=to_many_redirects"
 
 func TestLoopGuard_TripsAtTheFourthArrivalWithinTheWindow(t *testing.T) {
 	clk := newClock()
-	h := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey, Now: clk.Now}))
+	h := guarded(t, newGuard(t, keyed(t, loopguard.Config{Now: clk.Now})))
 	b := &browser{}
 	for i := 1; i <= 3; i++ {
 		res := b.arrive(t, h, "/oauth/authorize?client_id=loopy")
@@ -92,7 +44,7 @@ func TestLoopGuard_TripsAtTheFourthArrivalWithinTheWindow(t *testing.T) {
 
 func TestLoopGuard_WindowPassedBeforeTheFourth(t *testing.T) {
 	clk := newClock()
-	h := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey, Now: clk.Now}))
+	h := guarded(t, newGuard(t, keyed(t, loopguard.Config{Now: clk.Now})))
 	b := &browser{}
 	for i := 0; i < 3; i++ {
 		require.Equal(t, http.StatusNoContent, b.arrive(t, h, "/a?client_id=c").Code)
@@ -102,7 +54,7 @@ func TestLoopGuard_WindowPassedBeforeTheFourth(t *testing.T) {
 }
 
 func TestLoopGuard_ClientsAreCountedApart(t *testing.T) {
-	h := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey}))
+	h := guarded(t, newGuard(t, keyed(t, loopguard.Config{})))
 	b := &browser{}
 	for i := 0; i < 3; i++ {
 		require.Equal(t, http.StatusNoContent, b.arrive(t, h, "/a?client_id=one").Code)
@@ -115,9 +67,9 @@ func TestLoopGuard_ClientsAreCountedApart(t *testing.T) {
 }
 
 func TestLoopGuard_ConfigurableLimitAndCode(t *testing.T) {
-	rec, _ := newRecover(t, middleware.Config{Kind: codes.Authentication})
-	g := newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey, Limit: 1, Code: codes.IdentityInvalidRequest,
-		Key: func(r *http.Request) string { return r.URL.Path }})
+	rec := newRecover(t, middleware.Config{Kind: codes.Authentication})
+	g := newGuard(t, keyed(t, loopguard.Config{Limit: 1, Code: codes.IdentityInvalidRequest,
+		Key: func(r *http.Request) string { return r.URL.Path }}))
 	h := alice.New(rec, g.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
 	b := &browser{}
 	assert.Equal(t, http.StatusNoContent, b.arrive(t, h, "/sso").Code)
@@ -126,22 +78,25 @@ func TestLoopGuard_ConfigurableLimitAndCode(t *testing.T) {
 }
 
 func TestLoopGuard_RefusesBadConfig(t *testing.T) {
-	for _, cfg := range []middleware.LoopGuardConfig{
-		{Limit: -1}, {Limit: 251}, {Window: time.Millisecond}, {CookieKey: []byte("short")},
-		{Code: codes.Code{}, CookieKey: testKey, Counter: &middleware.MemoryCounter{}},
+	for _, cfg := range []loopguard.Config{
+		{Limit: -1}, {Limit: 251}, {Window: time.Millisecond},
 	} {
-		_, err := middleware.NewLoopGuard(cfg)
-		assert.ErrorIs(t, err, middleware.ErrConfig, "%+v", cfg)
+		_, err := loopguard.New(cfg)
+		assert.ErrorIs(t, err, render.ErrConfig, "%+v", cfg)
 	}
-	_, err := middleware.NewCookieCounter(middleware.CookieCounterConfig{Key: testKey, MaxClients: 65})
-	assert.ErrorIs(t, err, middleware.ErrConfig)
-	_, err = middleware.NewMemoryCounter(-1)
-	assert.ErrorIs(t, err, middleware.ErrConfig)
+	for _, cfg := range []loopguard.CookieConfig{
+		{}, {Keys: [][]byte{[]byte("short")}}, {Keys: [][]byte{testKey}, MaxClients: 65},
+	} {
+		_, err := loopguard.NewCookieCounter(cfg)
+		assert.ErrorIs(t, err, render.ErrConfig, "%+v", cfg)
+	}
+	_, err := loopguard.NewMemoryCounter(loopguard.MemoryConfig{MaxEntries: -1})
+	assert.ErrorIs(t, err, render.ErrConfig)
 }
 
 func TestLoopGuard_RandomKeyWarnsOnce(t *testing.T) {
 	logs := &syncBuffer{}
-	_, err := middleware.NewLoopGuard(middleware.LoopGuardConfig{Logger: slogTo(logs)})
+	_, err := loopguard.New(loopguard.Config{Logger: slogTo(logs)})
 	require.NoError(t, err)
 	assert.Equal(t, 1, strings.Count(logs.String(), "random per-process key"))
 }
@@ -158,7 +113,7 @@ func loopCookie(t *testing.T, h http.Handler) *http.Cookie {
 
 func TestLoopGuard_BadCookiesCountAsNothing(t *testing.T) {
 	clk := newClock()
-	h := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey, Now: clk.Now}))
+	h := guarded(t, newGuard(t, keyed(t, loopguard.Config{Now: clk.Now})))
 	good := loopCookie(t, h)
 	// The good cookie trips the next arrival: the baseline for the rest.
 	require.Equal(t, http.StatusSeeOther, (&browser{[]*http.Cookie{good}}).arrive(t, h, "/a?client_id=c").Code)
@@ -170,8 +125,8 @@ func TestLoopGuard_BadCookiesCountAsNothing(t *testing.T) {
 		b[i] ^= 1
 		return base64.RawURLEncoding.EncodeToString(b)
 	}
-	otherKey := newGuard(t, middleware.LoopGuardConfig{CookieKey: []byte("another key of thirty-two bytes!"), Now: clk.Now})
-	forged := loopCookie(t, guarded(t, otherKey)).Value
+	forger := newGuard(t, keyed(t, loopguard.Config{Now: clk.Now}, otherKey))
+	forged := loopCookie(t, guarded(t, forger)).Value
 
 	for name, value := range map[string]string{
 		"tampered count": flip(17),
@@ -191,9 +146,9 @@ func TestLoopGuard_BadCookiesCountAsNothing(t *testing.T) {
 }
 
 func TestLoopGuard_FleetSharesOneKey(t *testing.T) {
-	one := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey}))
-	two := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey}))
-	other := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: []byte("another key of thirty-two bytes!")}))
+	one := guarded(t, newGuard(t, keyed(t, loopguard.Config{})))
+	two := guarded(t, newGuard(t, keyed(t, loopguard.Config{})))
+	other := guarded(t, newGuard(t, keyed(t, loopguard.Config{}, otherKey)))
 	b := &browser{}
 	require.Equal(t, http.StatusNoContent, b.arrive(t, one, "/a?client_id=c").Code)
 	require.Equal(t, http.StatusNoContent, b.arrive(t, two, "/a?client_id=c").Code)
@@ -205,7 +160,7 @@ func TestLoopGuard_FleetSharesOneKey(t *testing.T) {
 }
 
 func TestLoopGuard_CookieAttributes(t *testing.T) {
-	g := newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey})
+	g := newGuard(t, keyed(t, loopguard.Config{}))
 	h := guarded(t, g)
 
 	plain := httptest.NewServer(h)
@@ -227,14 +182,16 @@ func TestLoopGuard_CookieAttributes(t *testing.T) {
 	assert.True(t, strings.HasPrefix(set, "__Host-authredirect_loop="), set)
 	assert.Contains(t, set, "; Path=/; Max-Age=30; HttpOnly; Secure; SameSite=Lax")
 
-	proxied := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey, BehindTLSProxy: true}))
+	proxied := guarded(t, newGuard(t, loopguard.Config{
+		Counter: cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}, BehindTLSProxy: true}),
+	}))
 	rec := httptest.NewRecorder()
 	proxied.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/a?client_id=c", nil))
 	assert.True(t, strings.HasPrefix(rec.Header().Get("Set-Cookie"), "__Host-authredirect_loop="))
 }
 
 func TestLoopGuard_CookieHoldsBoundedClients(t *testing.T) {
-	h := guarded(t, newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey}))
+	h := guarded(t, newGuard(t, keyed(t, loopguard.Config{})))
 	b := &browser{}
 	for i := 0; i < 100; i++ {
 		require.Equal(t, http.StatusNoContent, b.arrive(t, h, "/a?client_id=client-"+strings.Repeat("x", i)).Code)
@@ -251,7 +208,7 @@ func TestLoopGuard_BreaksARealRedirectLoop(t *testing.T) {
 			require.NoError(t, err)
 			rec, err := middleware.Recover(middleware.Config{Renderer: r, Observer: func(middleware.Event) {}})
 			require.NoError(t, err)
-			g := newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey})
+			g := newGuard(t, keyed(t, loopguard.Config{}))
 			mux := http.NewServeMux()
 			mux.Handle("GET /oauth/authorize", alice.New(rec, g.Middleware).ThenFunc(func(w http.ResponseWriter, r *http.Request) {
 				http.Redirect(w, r, "/client/callback?code=abc", http.StatusFound)
@@ -299,7 +256,7 @@ func TestLoopGuard_BreaksARealRedirectLoop(t *testing.T) {
 }
 
 func TestLoopGuard_Count(t *testing.T) {
-	g := newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey, Limit: 1})
+	g := newGuard(t, keyed(t, loopguard.Config{Limit: 1}))
 	rec := httptest.NewRecorder()
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	assert.NoError(t, g.Count(rec, req, "demo"))
@@ -312,9 +269,9 @@ func TestLoopGuard_Count(t *testing.T) {
 
 func TestMemoryCounter(t *testing.T) {
 	clk := newClock()
-	m, err := middleware.NewMemoryCounter(3)
+	m, err := loopguard.NewMemoryCounter(loopguard.MemoryConfig{MaxEntries: 3})
 	require.NoError(t, err)
-	g := newGuard(t, middleware.LoopGuardConfig{Counter: m, Now: clk.Now})
+	g := newGuard(t, loopguard.Config{Counter: m, Now: clk.Now})
 	h := guarded(t, g)
 	from := func(ip, target string) int {
 		req := httptest.NewRequest(http.MethodGet, target, nil)
@@ -340,11 +297,10 @@ func TestMemoryCounter(t *testing.T) {
 }
 
 func TestLoopGuard_UncountedRequestsAllocateNothing(t *testing.T) {
-	g := newGuard(t, middleware.LoopGuardConfig{CookieKey: testKey})
-	rec, _ := newRecover(t, middleware.Config{})
-	h := alice.New(rec, g.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) })
+	g := newGuard(t, keyed(t, loopguard.Config{}))
+	h := guarded(t, g)
 	req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?response_type=code&scope=profile", nil)
-	w := fhrW{fhW{fW{baseW{newCountingWriter()}}}}
+	w := newPlainWriter()
 	h.ServeHTTP(w, req)
 	assert.Zero(t, testing.AllocsPerRun(1000, func() { h.ServeHTTP(w, req) }))
 }

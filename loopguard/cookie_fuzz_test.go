@@ -1,4 +1,4 @@
-package middleware
+package loopguard
 
 import (
 	"net/http"
@@ -12,7 +12,7 @@ var fuzzKey = []byte("0123456789abcdef0123456789abcdef")
 // FuzzCookieDecode: arbitrary cookie headers never panic, and only what
 // the key signed is ever counted: anything else counts as no arrivals.
 func FuzzCookieDecode(f *testing.F) {
-	c, _ := NewCookieCounter(CookieCounterConfig{Key: fuzzKey})
+	c, _ := NewCookieCounter(CookieConfig{Keys: [][]byte{fuzzKey}})
 	now := time.Unix(1_800_000_000, 0)
 	f.Add(c.encode([]bucket{{hash: keyHash("demo"), start: now.UnixNano(), count: 3}}))
 	f.Add("")
@@ -41,7 +41,7 @@ func FuzzCookieDecode(f *testing.F) {
 // FuzzCookieSigned: a cookie the key signed counts exactly what it holds
 // (plus this arrival) while its window is open, and nothing after.
 func FuzzCookieSigned(f *testing.F) {
-	c, _ := NewCookieCounter(CookieCounterConfig{Key: fuzzKey})
+	c, _ := NewCookieCounter(CookieConfig{Keys: [][]byte{fuzzKey}})
 	f.Add(uint8(3), int64(5), "demo")
 	f.Add(uint8(255), int64(29), "x")
 	f.Add(uint8(1), int64(31), "")

@@ -1,0 +1,172 @@
+package loopguard
+
+import (
+	"crypto/rand"
+	"fmt"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/middleware"
+	"github.com/authredirect/authredirect/render"
+)
+
+// Config configures [New]. The zero value is valid: 3 arrivals per client in
+// 30 seconds, keyed by the client_id query parameter, counted in a cookie
+// signed with a random per-process key.
+type Config struct {
+	// Limit is how many arrivals per key the window allows; the next one
+	// trips the guard. Default 3, at most 250.
+	Limit int
+	// Window is how long arrivals are counted from the first one. Default
+	// 30 seconds; at least a second.
+	Window time.Duration
+	// Key returns the client a request counts for; "" means the request is
+	// not counted. Default: the client_id query parameter.
+	Key func(*http.Request) string
+	// Code is the error a tripped guard yields, with the detail
+	// to_many_redirects. Default codes.InvalidRequest.
+	Code codes.Code
+	// Counter counts. Default: a [CookieCounter] signed with a random
+	// per-process key, and Logger warns once; a fleet sets a CookieCounter
+	// built with its shared keys.
+	Counter Counter
+	// Now is the clock; default time.Now. Tests inject their own.
+	Now func() time.Time
+	// Logger receives the warning about the default counter's random key;
+	// default slog.Default().
+	Logger *slog.Logger
+}
+
+// Guard breaks redirect loops: it counts each browser's arrivals at an
+// endpoint per client and, past the limit, fails the request with
+// code + to_many_redirects. It is immutable and safe for concurrent use.
+type Guard struct {
+	limit   int
+	window  time.Duration
+	key     func(*http.Request) string
+	err     *codes.Error
+	counter Counter
+	now     func() time.Time
+	mw      func(http.Handler) http.Handler
+}
+
+// New validates cfg and builds a Guard. Invalid configuration is an error
+// wrapping [render.ErrConfig].
+func New(cfg Config) (*Guard, error) {
+	if cfg.Limit == 0 {
+		cfg.Limit = 3
+	}
+	if cfg.Window == 0 {
+		cfg.Window = 30 * time.Second
+	}
+	switch {
+	case cfg.Limit < 1 || cfg.Limit > 250:
+		return nil, fmt.Errorf("%w: loop guard Limit %d is not within 1..250", render.ErrConfig, cfg.Limit)
+	case cfg.Window < time.Second:
+		return nil, fmt.Errorf("%w: loop guard Window %v is less than a second", render.ErrConfig, cfg.Window)
+	case cfg.Code != (codes.Code{}) && !cfg.Code.Valid():
+		return nil, fmt.Errorf("%w: loop guard Code is not a contract code", render.ErrConfig)
+	}
+	if cfg.Key == nil {
+		cfg.Key = clientID
+	}
+	if !cfg.Code.Valid() {
+		cfg.Code = codes.InvalidRequest
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if cfg.Counter == nil {
+		key := make([]byte, 32)
+		_, _ = rand.Read(key) // never fails (crypto/rand documents it)
+		logger := cfg.Logger
+		if logger == nil {
+			logger = slog.Default()
+		}
+		logger.Warn("authredirect: the loop guard signs its cookie with a random per-process key; several instances need a CookieCounter with shared keys to agree")
+		c, err := NewCookieCounter(CookieConfig{Keys: [][]byte{key}})
+		if err != nil {
+			return nil, err
+		}
+		cfg.Counter = c
+	}
+	g := &Guard{
+		limit:   cfg.Limit,
+		window:  cfg.Window,
+		key:     cfg.Key,
+		err:     cfg.Code.With(codes.TooManyRedirects),
+		counter: cfg.Counter,
+		now:     cfg.Now,
+	}
+	g.mw = middleware.Guard(g.check)
+	return g, nil
+}
+
+// Count records an arrival of r's browser for key and returns the guard's
+// error (code + to_many_redirects) when it is over the limit, nil
+// otherwise. A handler calls it before sending the user back to a client;
+// it sets the counter's cookie on w, so call it before writing.
+func (g *Guard) Count(w http.ResponseWriter, r *http.Request, key string) error {
+	if key == "" {
+		return nil
+	}
+	if g.counter.Arrive(w, r, key, g.now(), g.window) > g.limit {
+		return g.err
+	}
+	return nil
+}
+
+func (g *Guard) check(w http.ResponseWriter, r *http.Request) error {
+	return g.Count(w, r, g.key(r))
+}
+
+// Middleware is shaped like alice.Constructor and built with
+// [middleware.Guard]: it counts each request that has a key and, over the
+// limit, hands the guard's error to the Recover above, which renders it
+// like any other. Requests without a key pass untouched and without
+// allocation.
+func (g *Guard) Middleware(next http.Handler) http.Handler {
+	return g.mw(next)
+}
+
+// clientID is the default key: the client_id query parameter, or "" when
+// it is absent, empty or given more than once. It allocates only when the
+// value is escaped.
+func clientID(r *http.Request) string {
+	v, _ := queryValue(r.URL.RawQuery, "client_id")
+	return v
+}
+
+// queryValue returns the single value of name in a raw query without
+// parsing the whole query; ok is false when name is absent, repeated or
+// badly escaped.
+func queryValue(raw, name string) (value string, ok bool) {
+	found := false
+	for raw != "" {
+		var pair string
+		pair, raw, _ = strings.Cut(raw, "&")
+		k, v, _ := strings.Cut(pair, "=")
+		if k != name {
+			continue
+		}
+		if found {
+			return "", false
+		}
+		found, value = true, v
+	}
+	if !found {
+		return "", false
+	}
+	if strings.ContainsAny(value, "%+") {
+		u, err := url.QueryUnescape(value)
+		if err != nil {
+			return "", false
+		}
+		value = u
+	}
+	return value, true
+}
