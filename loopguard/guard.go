@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"net/url"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/authredirect/authredirect/codes"
@@ -27,6 +27,11 @@ type Config struct {
 	// Key returns the client a request counts for; "" means the request is
 	// not counted. Default: the client_id query parameter.
 	Key func(*http.Request) string
+	// Account, when set, returns the signed-in account of a request (""
+	// when none is known); the counted key is then the client and the
+	// account, as the service counts "per client per user account". Count's
+	// key is extended the same way.
+	Account func(*http.Request) string
 	// Code is the error a tripped guard yields, with the detail
 	// to_many_redirects. Default codes.InvalidRequest.
 	Code codes.Code
@@ -41,6 +46,26 @@ type Config struct {
 	Logger *slog.Logger
 }
 
+// process holds the default counter: one per process, so that every guard
+// without a counter signs with the same random key and guards on different
+// routes count one browser's loop together.
+var process struct {
+	once    sync.Once
+	counter *CookieCounter
+}
+
+// processCounter returns the default counter, making it on the first call,
+// which warns through logger: once per process.
+func processCounter(logger *slog.Logger) Counter {
+	process.once.Do(func() {
+		key := make([]byte, 32)
+		_, _ = rand.Read(key) // never fails (crypto/rand documents it)
+		process.counter = newCookieCounter([][]byte{key}, false, defaultMaxClients)
+		logger.Warn("authredirect: the loop guard signs its cookie with a random per-process key; instances that must agree need a CookieCounter with shared keys")
+	})
+	return process.counter
+}
+
 // Guard breaks redirect loops: it counts each browser's arrivals at an
 // endpoint per client and, past the limit, fails the request with
 // code + to_many_redirects. It is immutable and safe for concurrent use.
@@ -48,6 +73,7 @@ type Guard struct {
 	limit   int
 	window  time.Duration
 	key     func(*http.Request) string
+	account func(*http.Request) string
 	err     *codes.Error
 	counter Counter
 	now     func() time.Time
@@ -81,23 +107,17 @@ func New(cfg Config) (*Guard, error) {
 		cfg.Now = time.Now
 	}
 	if cfg.Counter == nil {
-		key := make([]byte, 32)
-		_, _ = rand.Read(key) // never fails (crypto/rand documents it)
 		logger := cfg.Logger
 		if logger == nil {
 			logger = slog.Default()
 		}
-		logger.Warn("authredirect: the loop guard signs its cookie with a random per-process key; several instances need a CookieCounter with shared keys to agree")
-		c, err := NewCookieCounter(CookieConfig{Keys: [][]byte{key}})
-		if err != nil {
-			return nil, err
-		}
-		cfg.Counter = c
+		cfg.Counter = processCounter(logger)
 	}
 	g := &Guard{
 		limit:   cfg.Limit,
 		window:  cfg.Window,
 		key:     cfg.Key,
+		account: cfg.Account,
 		err:     cfg.Code.With(codes.TooManyRedirects),
 		counter: cfg.Counter,
 		now:     cfg.Now,
@@ -113,6 +133,11 @@ func New(cfg Config) (*Guard, error) {
 func (g *Guard) Count(w http.ResponseWriter, r *http.Request, key string) error {
 	if key == "" {
 		return nil
+	}
+	if g.account != nil {
+		if a := g.account(r); a != "" {
+			key += "\x00" + a
+		}
 	}
 	if g.counter.Arrive(w, r, key, g.now(), g.window) > g.limit {
 		return g.err
@@ -133,40 +158,38 @@ func (g *Guard) Middleware(next http.Handler) http.Handler {
 	return g.mw(next)
 }
 
-// clientID is the default key: the client_id query parameter, or "" when
-// it is absent, empty or given more than once. It allocates only when the
-// value is escaped.
+// clientID is the default key: the client_id query parameter exactly as
+// r.URL.Query().Get("client_id") reads it (the first value that parses;
+// pairs with a semicolon or a bad escape are dropped), or "" when there is
+// none. A query without '%' is scanned in place, without allocation unless
+// the value holds a '+'; any other is parsed in full.
 func clientID(r *http.Request) string {
-	v, _ := queryValue(r.URL.RawQuery, "client_id")
-	return v
-}
-
-// queryValue returns the single value of name in a raw query without
-// parsing the whole query; ok is false when name is absent, repeated or
-// badly escaped.
-func queryValue(raw, name string) (value string, ok bool) {
-	found := false
+	raw := r.URL.RawQuery
+	if strings.IndexByte(raw, '%') >= 0 || strings.Count(raw, "&") >= maxScannedParams {
+		return r.URL.Query().Get("client_id")
+	}
 	for raw != "" {
 		var pair string
 		pair, raw, _ = strings.Cut(raw, "&")
+		if strings.IndexByte(pair, ';') >= 0 {
+			continue // url.ParseQuery drops the pair
+		}
+		// Without '%', unescaping only turns '+' into ' ': a name with a
+		// '+' is not client_id, and a value without one is unchanged.
 		k, v, _ := strings.Cut(pair, "=")
-		if k != name {
+		if k != "client_id" {
 			continue
 		}
-		if found {
-			return "", false
+		if strings.IndexByte(v, '+') >= 0 {
+			v = strings.ReplaceAll(v, "+", " ")
 		}
-		found, value = true, v
+		return v
 	}
-	if !found {
-		return "", false
-	}
-	if strings.ContainsAny(value, "%+") {
-		u, err := url.QueryUnescape(value)
-		if err != nil {
-			return "", false
-		}
-		value = u
-	}
-	return value, true
+	return ""
 }
+
+// maxScannedParams keeps the in-place scan well below url.ParseQuery's
+// limit on the number of parameters (10000 by default; GODEBUG
+// urlmaxqueryparams), past which Query() yields nothing: longer queries
+// take the full parse.
+const maxScannedParams = 1000

@@ -17,6 +17,12 @@ import (
 	"github.com/authredirect/authredirect/render"
 )
 
+// testNow and window are what tests that call a Counter directly count at.
+var (
+	testNow = time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
+	window  = 30 * time.Second
+)
+
 var (
 	testKey  = []byte("0123456789abcdef0123456789abcdef")
 	otherKey = []byte("another key of thirty-two bytes!")
