@@ -70,6 +70,10 @@ const (
 	maxScannedCookies = 1000
 )
 
+// macPrefix is what every MAC starts with: the plain cookie name, whatever
+// name the cookie goes by.
+var macPrefix = []byte(cookieName)
+
 // NewCookieCounter validates cfg and builds a CookieCounter. Invalid
 // configuration is an error wrapping [render.ErrConfig].
 func NewCookieCounter(cfg CookieConfig) (*CookieCounter, error) {
@@ -229,7 +233,7 @@ func (c *CookieCounter) setCookie(st *cookieState, name string, secure bool, max
 func (st *cookieState) mac(i int, payload []byte) []byte {
 	m := st.macs[i]
 	m.Reset()
-	m.Write([]byte(cookieName))
+	m.Write(macPrefix)
 	m.Write(payload)
 	st.sum = m.Sum(st.sum[:0])
 	return st.sum
