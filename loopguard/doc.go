@@ -16,6 +16,7 @@
 //   - A store shared by a fleet (such as the Redis counter, a module of its
 //     own) implements Counter.
 //
-// A request without a key (no client_id) is not counted and costs no
-// allocation.
+// A request without a key is not counted; when its query has no '%' (which
+// makes the guard parse the query in full, as the handler will) it costs
+// no allocation.
 package loopguard

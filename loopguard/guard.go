@@ -16,7 +16,7 @@ import (
 
 // Config configures [New]. The zero value is valid: 3 arrivals per client in
 // 30 seconds, keyed by the client_id query parameter, counted in a cookie
-// signed with a random per-process key.
+// signed with a random per-process key shared by every such guard.
 type Config struct {
 	// Limit is how many arrivals per key the window allows; the next one
 	// trips the guard. Default 3, at most 250.
@@ -25,7 +25,9 @@ type Config struct {
 	// 30 seconds; at least a second.
 	Window time.Duration
 	// Key returns the client a request counts for; "" means the request is
-	// not counted. Default: the client_id query parameter.
+	// not counted. Default: the client_id query parameter exactly as
+	// r.URL.Query().Get("client_id") reads it, without allocating when the
+	// query has no '%'.
 	Key func(*http.Request) string
 	// Account, when set, returns the signed-in account of a request (""
 	// when none is known); the counted key is then the client and the
@@ -35,9 +37,11 @@ type Config struct {
 	// Code is the error a tripped guard yields, with the detail
 	// to_many_redirects. Default codes.InvalidRequest.
 	Code codes.Code
-	// Counter counts. Default: a [CookieCounter] signed with a random
-	// per-process key, and Logger warns once; a fleet sets a CookieCounter
-	// built with its shared keys.
+	// Counter counts. Default: a [CookieCounter] signed with a random key
+	// made once per process and shared by every guard without a Counter
+	// (so guards on several routes count one loop together); the first
+	// such guard warns through Logger, once per process. Instances that
+	// must agree set a CookieCounter built with their shared keys.
 	Counter Counter
 	// Now is the clock; default time.Now. Tests inject their own.
 	Now func() time.Time
@@ -126,7 +130,8 @@ func New(cfg Config) (*Guard, error) {
 	return g, nil
 }
 
-// Count records an arrival of r's browser for key and returns the guard's
+// Count records an arrival of r's browser for key (with the account, when
+// Config.Account names one) and returns the guard's
 // error (code + to_many_redirects) when it is over the limit, nil
 // otherwise. A handler calls it before sending the user back to a client;
 // it sets the counter's cookie on w, so call it before writing.
