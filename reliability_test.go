@@ -23,6 +23,7 @@ import (
 	"github.com/stretchr/testify/require"
 
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/loopguard"
 	"github.com/authredirect/authredirect/middleware"
 )
 
@@ -31,7 +32,9 @@ import (
 func loadServer(t *testing.T, obs *observed, slow *atomic.Int64) http.Handler {
 	rc := newRecoverer(t, obs.observe)
 	authz, authn := rc.Authorization, rc.Authentication
-	guard, err := middleware.NewLoopGuard(middleware.LoopGuardConfig{CookieKey: []byte("0123456789abcdef0123456789abcdef")})
+	counter, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{[]byte("0123456789abcdef0123456789abcdef")}})
+	require.NoError(t, err)
+	guard, err := loopguard.New(loopguard.Config{Counter: counter})
 	require.NoError(t, err)
 
 	mux := http.NewServeMux()
@@ -149,10 +152,12 @@ func TestLoad_MixedFaults(t *testing.T) {
 					}
 				}
 			}
-			client.CloseIdleConnections()
 		}()
 	}
 	wg.Wait()
+	// Once, after every worker: on a shared Transport, CloseIdleConnections
+	// also cancels dials in progress, which other workers may be waiting for.
+	srv.Client().CloseIdleConnections()
 	require.Eventually(t, func() bool { return obs.count(middleware.ClientGone) == int(slow.Load()) }, 5*time.Second, 10*time.Millisecond,
 		"every client that went away is observed as gone (%d of %d)", obs.count(middleware.ClientGone), slow.Load())
 	assert.Equal(t, int(partial.Load()), obs.count(middleware.Suppressed), "every partial write is suppressed, once")
@@ -216,7 +221,9 @@ func TestHTTP2(t *testing.T) {
 // Oversized input gets the contract's answer, and memory stays bounded.
 func TestOversizedInput(t *testing.T) {
 	authn := newRecoverer(t, middleware.Quiet).Authentication
-	guard, err := middleware.NewLoopGuard(middleware.LoopGuardConfig{CookieKey: []byte("0123456789abcdef0123456789abcdef")})
+	counter, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{[]byte("0123456789abcdef0123456789abcdef")}})
+	require.NoError(t, err)
+	guard, err := loopguard.New(loopguard.Config{Counter: counter})
 	require.NoError(t, err)
 	ok := func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) }
 	mux := http.NewServeMux()

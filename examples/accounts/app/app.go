@@ -18,6 +18,7 @@ import (
 	"github.com/justinas/alice"
 
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/loopguard"
 	"github.com/authredirect/authredirect/middleware"
 	"github.com/authredirect/authredirect/render"
 )
@@ -28,7 +29,8 @@ type Config struct {
 	// "http://127.0.0.1:8080"; the error and login pages are Base+"/ooops"
 	// and Base+"/".
 	Base string
-	// CookieKey signs the loop guard's cookie; nil makes a random one.
+	// CookieKey signs the loop guard's cookie; nil uses the loop guard's
+	// random per-process key.
 	CookieKey []byte
 	// Logger logs failures; nil means slog.Default().
 	Logger *slog.Logger
@@ -89,7 +91,13 @@ func New(cfg Config) (http.Handler, error) {
 		s.usersByID[u.id] = u
 	}
 
-	loop, err := middleware.NewLoopGuard(middleware.LoopGuardConfig{CookieKey: cfg.CookieKey, Now: cfg.Now, Logger: cfg.Logger})
+	loopCfg := loopguard.Config{Now: cfg.Now, Logger: cfg.Logger}
+	if cfg.CookieKey != nil {
+		if loopCfg.Counter, err = loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{cfg.CookieKey}}); err != nil {
+			return nil, err
+		}
+	}
+	loop, err := loopguard.New(loopCfg)
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,350 @@
+package loopguard
+
+import (
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/base64"
+	"encoding/binary"
+	"fmt"
+	"hash"
+	"net/http"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/authredirect/authredirect/render"
+)
+
+// CookieConfig configures [NewCookieCounter].
+type CookieConfig struct {
+	// Keys sign and verify the cookie with HMAC-SHA256: the first signs,
+	// any of them verifies, so a fleet rotates keys without a flag day (add
+	// the new key second, then move it first everywhere, then drop the
+	// old one). At least one; each at least 32 bytes; the same on every
+	// instance that must agree.
+	Keys [][]byte
+	// BehindTLSProxy treats every request as TLS: the cookie is Secure and
+	// named with the __Host- prefix.
+	BehindTLSProxy bool
+	// MaxClients bounds how many clients one cookie counts; a new client
+	// drops the one whose window started first. Default 8; at most 43, the
+	// most whose cookie stays within the 1 KiB that is read back.
+	MaxClients int
+}
+
+// CookieCounter is a stateless [Counter]: the counts live in a cookie signed
+// with HMAC-SHA256, so any number of instances sharing the keys agree
+// without shared storage. The cookie holds, per client, a hash of the key
+// (client ids are not revealed), the start of its window and the count; it
+// is HttpOnly, SameSite=Lax, Path=/ and lives as long as the window. On TLS
+// requests it is Secure and named __Host-authredirect_loop; on plain http
+// it is authredirect_loop without Secure, which browsers would drop there.
+//
+// A missing, garbled, forged, expired or oversized cookie counts as no
+// arrivals: never an error. Several arrivals counted in one request (the
+// guard's and a handler's own [Guard.Count]) end in one Set-Cookie holding
+// all of them: a later Arrive reads the Set-Cookie line this counter put on
+// w and replaces it in place.
+type CookieCounter struct {
+	tls        bool
+	maxClients int
+	pool       sync.Pool // of *cookieState, each with the keys' HMACs built once
+}
+
+const (
+	cookieName        = "authredirect_loop"
+	secureCookieName  = "__Host-authredirect_loop"
+	cookieVersion     = 1
+	bucketSize        = 8 + 8 + 1 // key hash, window start (unix ns), count
+	macSize           = sha256.Size
+	maxCookieValue    = 1024 // longer values are not even decoded
+	defaultMaxClients = 8
+	// maxClients is the most buckets whose cookie value, in unpadded
+	// base64, stays within maxCookieValue: 43.
+	maxClients = (maxCookieValue*3/4 - 1 - macSize) / bucketSize
+	// maxScannedCookies keeps the in-place scan of Cookie headers well
+	// below net/http's limit on the number of cookies (3000 by default;
+	// GODEBUG httpcookiemaxnum), past which r.Cookie finds none: longer
+	// headers are read with r.Cookie.
+	maxScannedCookies = 1000
+)
+
+// macPrefix is what every MAC starts with: the plain cookie name, whatever
+// name the cookie goes by.
+var macPrefix = []byte(cookieName)
+
+// NewCookieCounter validates cfg and builds a CookieCounter. Invalid
+// configuration is an error wrapping [render.ErrConfig].
+func NewCookieCounter(cfg CookieConfig) (*CookieCounter, error) {
+	if cfg.MaxClients == 0 {
+		cfg.MaxClients = defaultMaxClients
+	}
+	if len(cfg.Keys) == 0 {
+		return nil, fmt.Errorf("%w: the cookie counter needs at least one key", render.ErrConfig)
+	}
+	for i, k := range cfg.Keys {
+		if len(k) < 32 {
+			return nil, fmt.Errorf("%w: cookie key %d has %d bytes, at least 32 are needed", render.ErrConfig, i, len(k))
+		}
+	}
+	if cfg.MaxClients < 1 || cfg.MaxClients > maxClients {
+		return nil, fmt.Errorf("%w: MaxClients %d is not within 1..%d (a cookie of more would not be read back)", render.ErrConfig, cfg.MaxClients, maxClients)
+	}
+	return newCookieCounter(cfg.Keys, cfg.BehindTLSProxy, cfg.MaxClients), nil
+}
+
+func newCookieCounter(keys [][]byte, tls bool, max int) *CookieCounter {
+	own := make([][]byte, len(keys))
+	for i, k := range keys {
+		own[i] = append([]byte(nil), k...)
+	}
+	c := &CookieCounter{tls: tls, maxClients: max}
+	c.pool.New = func() any {
+		st := &cookieState{macs: make([]hash.Hash, len(own)), buckets: make([]bucket, 0, max+1)}
+		for i, k := range own {
+			st.macs[i] = hmac.New(sha256.New, k)
+		}
+		return st
+	}
+	return c
+}
+
+// cookieState is one Arrive's scratch space, pooled per counter.
+type cookieState struct {
+	macs    []hash.Hash // one per key, the signing key first; Reset before use
+	value   []byte      // the cookie value read
+	raw     []byte      // the value decoded, then the payload written
+	sum     []byte      // a MAC
+	line    []byte      // the Set-Cookie line
+	buckets []bucket
+}
+
+// bucket is one client's count.
+type bucket struct {
+	hash  uint64
+	start int64 // unix nanoseconds
+	count uint8
+}
+
+// Arrive implements [Counter].
+func (c *CookieCounter) Arrive(w http.ResponseWriter, r *http.Request, key string, now time.Time, window time.Duration) int {
+	secure := c.tls || r.TLS != nil
+	name := cookieName
+	if secure {
+		name = secureCookieName // browsers keep it only from https
+	}
+	st := c.pool.Get().(*cookieState)
+	defer c.pool.Put(st)
+
+	// A count made earlier in this request is newer than the request's cookie.
+	header := w.Header()
+	lines := header["Set-Cookie"]
+	pending := -1
+	for i, l := range lines {
+		if len(l) > len(name) && l[len(name)] == '=' && strings.HasPrefix(l, name) {
+			pending = i
+		}
+	}
+	st.buckets = st.buckets[:0]
+	read := false
+	if pending >= 0 {
+		v := lines[pending][len(name)+1:]
+		if i := strings.IndexByte(v, ';'); i >= 0 {
+			v = v[:i]
+		}
+		read = c.decode(st, v, now, window)
+	}
+	if !read {
+		if v, ok := requestCookie(r, name); ok {
+			c.decode(st, v, now, window)
+		}
+	}
+
+	h := keyHash(key)
+	n := 1
+	found := false
+	buckets := st.buckets
+	for i := range buckets {
+		if buckets[i].hash == h {
+			if buckets[i].count < 255 {
+				buckets[i].count++
+			}
+			n, found = int(buckets[i].count), true
+			break
+		}
+	}
+	if !found {
+		buckets = append(buckets, bucket{hash: h, start: now.UnixNano(), count: 1})
+		if len(buckets) > c.maxClients {
+			oldest := 0
+			for i := range buckets {
+				if buckets[i].start < buckets[oldest].start {
+					oldest = i
+				}
+			}
+			buckets = append(buckets[:oldest], buckets[oldest+1:]...)
+		}
+	}
+	st.buckets = buckets
+
+	line := c.setCookie(st, name, secure, int(window/time.Second))
+	if pending >= 0 {
+		lines[pending] = line // this response's own slice: replaced in place
+	} else {
+		header["Set-Cookie"] = append(lines, line)
+	}
+	return n
+}
+
+// setCookie returns the Set-Cookie line of st.buckets, byte for byte what
+// http.Cookie's String makes of the same cookie.
+func (c *CookieCounter) setCookie(st *cookieState, name string, secure bool, maxAge int) string {
+	payload := append(st.raw[:0], cookieVersion)
+	for _, b := range st.buckets {
+		payload = binary.BigEndian.AppendUint64(payload, b.hash)
+		payload = binary.BigEndian.AppendUint64(payload, uint64(b.start))
+		payload = append(payload, b.count)
+	}
+	payload = append(payload, st.mac(0, payload)...)
+	st.raw = payload
+
+	line := append(st.line[:0], name...)
+	line = append(line, '=')
+	line = base64.RawURLEncoding.AppendEncode(line, payload)
+	line = append(line, "; Path=/"...)
+	switch {
+	case maxAge > 0:
+		line = append(line, "; Max-Age="...)
+		line = strconv.AppendInt(line, int64(maxAge), 10)
+	case maxAge < 0:
+		line = append(line, "; Max-Age=0"...)
+	}
+	line = append(line, "; HttpOnly"...)
+	if secure {
+		line = append(line, "; Secure"...)
+	}
+	line = append(line, "; SameSite=Lax"...)
+	st.line = line
+	return string(line)
+}
+
+// mac returns the MAC of payload under key i, in st.sum.
+func (st *cookieState) mac(i int, payload []byte) []byte {
+	m := st.macs[i]
+	m.Reset()
+	m.Write(macPrefix)
+	m.Write(payload)
+	st.sum = m.Sum(st.sum[:0])
+	return st.sum
+}
+
+// decode reads into st.buckets the buckets of a cookie value that one of
+// the keys signed and whose windows are still open at now; it reports
+// whether the value was signed and well formed. Anything else yields none.
+func (c *CookieCounter) decode(st *cookieState, value string, now time.Time, window time.Duration) bool {
+	st.buckets = st.buckets[:0]
+	if len(value) > maxCookieValue {
+		return false
+	}
+	st.value = append(st.value[:0], value...)
+	raw, err := base64.RawURLEncoding.AppendDecode(st.raw[:0], st.value)
+	st.raw = raw
+	if err != nil || len(raw) < 1+macSize {
+		return false
+	}
+	payload, sig := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
+	signed := false
+	for i := range st.macs {
+		if hmac.Equal(sig, st.mac(i, payload)) {
+			signed = true
+			break
+		}
+	}
+	if !signed || payload[0] != cookieVersion || (len(payload)-1)%bucketSize != 0 {
+		return false
+	}
+	if (len(payload)-1)/bucketSize > c.maxClients {
+		return false
+	}
+	for p := payload[1:]; len(p) > 0; p = p[bucketSize:] {
+		b := bucket{
+			hash:  binary.BigEndian.Uint64(p),
+			start: int64(binary.BigEndian.Uint64(p[8:])),
+			count: p[16],
+		}
+		age := now.UnixNano() - b.start
+		if age < 0 || age >= int64(window) || b.count == 0 {
+			continue // expired, or from a clock we cannot trust
+		}
+		st.buckets = append(st.buckets, b)
+	}
+	return true
+}
+
+// requestCookie is r.Cookie(name)'s value, found without allocating: the
+// first cookie of that name whose value is valid, unquoted.
+func requestCookie(r *http.Request, name string) (string, bool) {
+	lines := r.Header["Cookie"]
+	n := 0
+	for _, line := range lines {
+		n += strings.Count(line, ";") + 1
+	}
+	if n >= maxScannedCookies {
+		ck, err := r.Cookie(name)
+		if err != nil {
+			return "", false
+		}
+		return ck.Value, true
+	}
+	for _, line := range lines {
+		for line != "" {
+			var part string
+			part, line, _ = strings.Cut(line, ";")
+			k, v, _ := strings.Cut(part, "=")
+			if trimSpace(k) != name {
+				continue
+			}
+			if v, ok := cookieValue(trimRight(v)); ok { // net/http keeps leading space in a value
+				return v, true
+			}
+		}
+	}
+	return "", false
+}
+
+// cookieValue is net/http's reading of a cookie value: surrounding double
+// quotes stripped, and only valid bytes.
+func cookieValue(v string) (string, bool) {
+	if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
+		v = v[1 : len(v)-1]
+	}
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return "", false
+		}
+	}
+	return v, true
+}
+
+// trimSpace trims ASCII space as net/textproto.TrimString does.
+func trimSpace(s string) string {
+	for len(s) > 0 && isSpace(s[0]) {
+		s = s[1:]
+	}
+	return trimRight(s)
+}
+
+func trimRight(s string) string {
+	for len(s) > 0 && isSpace(s[len(s)-1]) {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
+
+func keyHash(key string) uint64 {
+	sum := sha256.Sum256([]byte(key))
+	return binary.BigEndian.Uint64(sum[:8])
+}

@@ -1,0 +1,91 @@
+package loopguard_test
+
+import (
+	"net/http"
+	"net/http/httptest"
+	"strconv"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authredirect/authredirect/loopguard"
+)
+
+// memoryGuard serves a guard counting in m; from(ip, target) returns the
+// status of one request from ip.
+func memoryGuard(t *testing.T, m *loopguard.MemoryCounter, clk *clock) func(ip, target string) int {
+	h := guarded(t, newGuard(t, loopguard.Config{Counter: m, Now: clk.Now}))
+	return func(ip, target string) int {
+		req := httptest.NewRequest(http.MethodGet, target, nil)
+		req.RemoteAddr = ip + ":1234"
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		assert.Empty(t, rec.Header().Get("Set-Cookie"), "no cookie")
+		return rec.Code
+	}
+}
+
+func memoryCounter(t *testing.T, cfg loopguard.MemoryConfig) *loopguard.MemoryCounter {
+	t.Helper()
+	m, err := loopguard.NewMemoryCounter(cfg)
+	require.NoError(t, err)
+	return m
+}
+
+func TestMemoryCounter_CountsPerAddressAndClient(t *testing.T) {
+	clk := newClock()
+	from := memoryGuard(t, memoryCounter(t, loopguard.MemoryConfig{}), clk)
+	for i := 0; i < 3; i++ {
+		require.Equal(t, http.StatusNoContent, from("10.0.0.1", "/a?client_id=c"))
+	}
+	assert.Equal(t, http.StatusSeeOther, from("10.0.0.1", "/a?client_id=c"))
+	assert.Equal(t, http.StatusNoContent, from("10.0.0.1", "/a?client_id=d"), "another client")
+	assert.Equal(t, http.StatusNoContent, from("10.0.0.2", "/a?client_id=c"), "another browser")
+	assert.Equal(t, http.StatusNoContent, from("[2001:db8::1]", "/a?client_id=c"), "IPv6")
+	clk.Advance(30 * time.Second)
+	assert.Equal(t, http.StatusNoContent, from("10.0.0.1", "/a?client_id=c"), "expired")
+}
+
+// Issue 11, fix 5: junk client ids from one address evict only that
+// address's own counts, never another's.
+func TestMemoryCounter_JunkFromOneAddressKeepsAnothersCount(t *testing.T) {
+	clk := newClock()
+	from := memoryGuard(t, memoryCounter(t, loopguard.MemoryConfig{MaxEntries: 100}), clk)
+	for i := 0; i < 3; i++ {
+		require.Equal(t, http.StatusNoContent, from("10.0.0.1", "/a?client_id=loopy"))
+	}
+	for i := 0; i < 1000; i++ {
+		from("10.0.0.66", "/a?client_id=junk-"+strconv.Itoa(i))
+		clk.Advance(time.Millisecond)
+	}
+	assert.Equal(t, http.StatusSeeOther, from("10.0.0.1", "/a?client_id=loopy"), "the flood did not reset 10.0.0.1's count")
+}
+
+// Issue 11, fix 5: memory is bounded; when the table is full of live
+// counts, a new address goes uncounted instead of evicting someone else's,
+// and is counted again once counts expire.
+func TestMemoryCounter_FullTableLeavesNewAddressesUncounted(t *testing.T) {
+	clk := newClock()
+	from := memoryGuard(t, memoryCounter(t, loopguard.MemoryConfig{MaxEntries: 2, PerAddress: 1}), clk)
+	for i := 0; i < 3; i++ {
+		require.Equal(t, http.StatusNoContent, from("10.0.0.1", "/a?client_id=c"))
+		require.Equal(t, http.StatusNoContent, from("10.0.0.2", "/a?client_id=c"))
+	}
+	for i := 0; i < 5; i++ {
+		assert.Equal(t, http.StatusNoContent, from("10.0.0.3", "/a?client_id=c"), "uncounted: the table is full")
+	}
+	assert.Equal(t, http.StatusSeeOther, from("10.0.0.1", "/a?client_id=c"), "kept")
+	assert.Equal(t, http.StatusSeeOther, from("10.0.0.2", "/a?client_id=c"), "kept")
+
+	// One address holds at most PerAddress counts: a new client replaces its own oldest.
+	assert.Equal(t, http.StatusNoContent, from("10.0.0.1", "/a?client_id=d"))
+	assert.Equal(t, http.StatusNoContent, from("10.0.0.1", "/a?client_id=c"), "10.0.0.1's c made room for its d")
+
+	clk.Advance(30 * time.Second)
+	for i := 0; i < 3; i++ {
+		require.Equal(t, http.StatusNoContent, from("10.0.0.3", "/a?client_id=c"))
+	}
+	assert.Equal(t, http.StatusSeeOther, from("10.0.0.3", "/a?client_id=c"), "counted once the old counts expired")
+}

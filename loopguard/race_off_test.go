@@ -1,0 +1,5 @@
+//go:build !race
+
+package loopguard_test
+
+const raceEnabled = false
