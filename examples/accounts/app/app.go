@@ -110,24 +110,26 @@ func New(cfg Config) (http.Handler, error) {
 	})))
 
 	mux := http.NewServeMux()
-	authz, authn := alice.New(rc.Authorization), alice.New(rc.Authentication)
-	mux.Handle("/oauth/authorize", authz.Append(middleware.AllowMethods(http.MethodGet, http.MethodHead),
-		middleware.UniqueParams(), loop.Middleware).Then(middleware.Wrap(s.authorize)))
-	mux.Handle("/oauth/token", alice.New(rc.JSON, middleware.AllowMethods(http.MethodPost),
+	// No methods in the patterns: a wrong method is the contract's
+	// invalid_request (AllowMethods), not ServeMux's plain 405.
+	get, post := middleware.AllowMethods(http.MethodGet, http.MethodHead), middleware.AllowMethods(http.MethodPost)
+	authz, authn := alice.New(rc.Authorization, get), alice.New(rc.Authentication)
+	mux.Handle("/oauth/authorize", authz.Append(middleware.UniqueParams(), loop.Middleware).Then(middleware.Wrap(s.authorize)))
+	mux.Handle("/oauth/token", alice.New(rc.JSON, post,
 		middleware.ParseForm(middleware.DefaultMaxFormBytes), middleware.UniqueParams(),
 		middleware.AllowGrantTypes("authorization_code", "refresh_token")).Then(middleware.Wrap(s.token)))
-	mux.Handle("POST /login", authn.Append(csrf.Handler, middleware.ParseForm(middleware.DefaultMaxFormBytes),
+	mux.Handle("/login", authn.Append(post, csrf.Handler, middleware.ParseForm(middleware.DefaultMaxFormBytes),
 		middleware.UniqueParams()).Then(middleware.Wrap(s.login)))
-	mux.Handle("POST /logout", authn.Append(csrf.Handler).Then(middleware.Wrap(s.logout)))
-	mux.Handle("GET /account", authn.Then(middleware.Wrap(s.account)))
-	mux.Handle("GET /{$}", authn.Then(middleware.Wrap(s.loginPage)))
-	mux.Handle("GET /ooops", authz.Then(middleware.Wrap(s.errorPage)))
-	mux.Handle("GET /demo/callback", authz.Then(middleware.Wrap(s.callback)))
-	mux.Handle("GET /demo/loop", authz.Then(middleware.Wrap(s.loopingClient)))
-	mux.Handle("GET /demo/maintenance", authz.Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
+	mux.Handle("/logout", authn.Append(post, csrf.Handler).Then(middleware.Wrap(s.logout)))
+	mux.Handle("/account", authn.Append(get).Then(middleware.Wrap(s.account)))
+	mux.Handle("/{$}", authn.Append(get).Then(middleware.Wrap(s.loginPage)))
+	mux.Handle("/ooops", authz.Then(middleware.Wrap(s.errorPage)))
+	mux.Handle("/demo/callback", authz.Then(middleware.Wrap(s.callback)))
+	mux.Handle("/demo/loop", authz.Then(middleware.Wrap(s.loopingClient)))
+	mux.Handle("/demo/maintenance", authz.Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 		return codes.TemporarilyUnavailable // the contract's only unused code, shown for completeness
 	})))
-	mux.Handle("GET /demo/boom", authz.Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
+	mux.Handle("/demo/boom", authz.Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 		panic("demo: boom (this text must never reach the browser)")
 	})))
 	return mux, nil

@@ -424,3 +424,20 @@ func TestNew_RefusesBadBase(t *testing.T) {
 		assert.Error(t, err, base)
 	}
 }
+
+// Routes carry no method in their ServeMux pattern: a wrong method is the
+// contract's invalid_request of the route's family, never ServeMux's 405.
+func TestWrongMethodIsTheContractsInvalidRequest(t *testing.T) {
+	s := newSite(t)
+	for _, tc := range []struct{ method, path, location string }{
+		{http.MethodPost, "/account", s.base + "/?identity_exception=invalid_request"},
+		{http.MethodDelete, "/", s.base + "/?identity_exception=invalid_request"}, // not a fetch of the page: no loop
+		{http.MethodGet, "/login", s.base + "/?identity_exception=invalid_request"},
+		{http.MethodPut, "/oauth/authorize", s.base + "/ooops?oauth_exception=invalid_request"},
+		{http.MethodPost, "/demo/callback", s.base + "/ooops?oauth_exception=invalid_request"},
+	} {
+		r := s.do(tc.method, tc.path, nil, nil)
+		assert.Equal(t, http.StatusSeeOther, r.status, "%s %s", tc.method, tc.path)
+		assert.Equal(t, tc.location, r.location, "%s %s", tc.method, tc.path)
+	}
+}
