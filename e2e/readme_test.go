@@ -1,0 +1,74 @@
+package e2e
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/stretchr/testify/require"
+)
+
+// A new user's first hour, from README.md alone: a new module, the library
+// from this checkout (README's line for working without a release), the
+// quick start pasted as main.go and a first test of one's own, written with
+// the test kit. It must build, vet and pass on the first try.
+func TestREADME_NewModuleFromTheQuickStart(t *testing.T) {
+	root, err := filepath.Abs("..")
+	require.NoError(t, err)
+	readme, err := os.ReadFile(filepath.Join(root, "README.md"))
+	require.NoError(t, err)
+	_, rest, ok := strings.Cut(string(readme), "<!-- quickstart:begin -->\n```go\n")
+	require.True(t, ok)
+	quickstart, _, ok := strings.Cut(rest, "```\n<!-- quickstart:end -->")
+	require.True(t, ok)
+	require.Contains(t, string(readme), "go mod edit -replace github.com/authredirect/authredirect=../authredirect")
+
+	dir := t.TempDir()
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(quickstart), 0o644))
+	require.NoError(t, os.WriteFile(filepath.Join(dir, "main_test.go"), []byte(firstTest), 0o644))
+	for _, args := range [][]string{
+		{"mod", "init", "example.com/first"},
+		{"mod", "edit", "-replace", "github.com/authredirect/authredirect=" + root},
+		{"mod", "tidy"},
+		{"vet", "./..."},
+		{"test", "-count=1", "./..."},
+	} {
+		cmd := exec.Command("go", args...)
+		cmd.Dir = dir
+		cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off")
+		out, err := cmd.CombinedOutput()
+		require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
+	}
+}
+
+// firstTest is the kind of test README's "Test your handlers" section
+// shows, against the pasted quick start.
+const firstTest = `package main
+
+import (
+	"errors"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/authredirect/authredirect/authredirecttest"
+	"github.com/authredirect/authredirect/codes"
+)
+
+func TestAuthorize_UnknownClient(t *testing.T) {
+	srv := httptest.NewServer(newApp())
+	defer srv.Close()
+	client := srv.Client()
+	client.CheckRedirect = authredirecttest.CheckRedirect
+	_, err := client.Get(srv.URL + "/oauth/authorize?response_type=code&client_id=nope")
+	e, ok := codes.As(err)
+	if !ok || e.Code() != codes.UnauthorizedClient || e.Detail() != codes.ClientIDNotFound {
+		t.Fatalf("got %v", err)
+	}
+	var re *authredirecttest.RedirectError
+	if !errors.As(err, &re) || authredirecttest.CheckLocation(re.Location, codes.UnauthorizedClient.With(codes.ClientIDNotFound)) != nil {
+		t.Fatalf("got %v", err)
+	}
+}
+`
