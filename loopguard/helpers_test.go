@@ -1,8 +1,6 @@
 package loopguard_test
 
 import (
-	"bytes"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"sync"
@@ -109,26 +107,6 @@ func (b *browser) arrive(t *testing.T, h http.Handler, target string) *httptest.
 	}
 	return rec
 }
-
-// syncBuffer is a log destination safe for concurrent writes.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
-func slogTo(b *syncBuffer) *slog.Logger { return slog.New(slog.NewTextHandler(b, nil)) }
 
 // plainWriter is a ResponseWriter that reuses its header map, so that
 // allocation counts measure the guard and not a recorder.

@@ -1,8 +1,6 @@
 package middleware_test
 
 import (
-	"io"
-	"log/slog"
 	"net/http"
 	"sync"
 	"testing"
@@ -109,5 +107,3 @@ func unwrapping(next http.Handler) http.Handler {
 		next.ServeHTTP(unwrappingWrapper{w}, r)
 	})
 }
-
-func slogTo(w io.Writer) *slog.Logger { return slog.New(slog.NewTextHandler(w, nil)) }
