@@ -145,9 +145,9 @@ type combination struct {
 
 // recording is what one combination records, built once.
 type recording struct {
-	add        []metric.AddOption
-	event      []trace.EventOption
-	errorType  string
+	add       []metric.AddOption
+	event     []trace.EventOption
+	errorType string
 }
 
 func (o *observer) observe(ev middleware.Event) {
