@@ -32,6 +32,9 @@ type Config struct {
 	CookieKey []byte
 	// Logger logs failures; nil means slog.Default().
 	Logger *slog.Logger
+	// Observer hears of every failed request; nil means
+	// middleware.LogObserver(Logger).
+	Observer middleware.Observer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -86,7 +89,10 @@ func New(cfg Config) (http.Handler, error) {
 		s.usersByID[u.id] = u
 	}
 
-	observer := middleware.LogObserver(cfg.Logger)
+	observer := cfg.Observer
+	if observer == nil {
+		observer = middleware.LogObserver(cfg.Logger)
+	}
 	recoverWith := func(kind codes.Kind, mode middleware.Mode) (alice.Constructor, error) {
 		return middleware.Recover(middleware.Config{Renderer: r, Kind: kind, Mode: mode, Observer: observer})
 	}
