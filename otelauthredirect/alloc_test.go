@@ -70,10 +70,10 @@ func TestObserver_FailureAddsAtMostOneAllocation(t *testing.T) {
 	assert.LessOrEqual(t, onNoop-base, 1.0)
 }
 
-// TestObserver_SuccessCostsNothing: Recover never calls the observer for
+// TestObserver_SuccessAllocatesNothing: Recover never calls the observer for
 // a request that succeeds, so with the otel observer it stays at the
 // library's zero allocations.
-func TestObserver_SuccessCostsNothing(t *testing.T) {
+func TestObserver_SuccessAllocatesNothing(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts mean nothing under -race")
 	}
