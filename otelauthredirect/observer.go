@@ -102,7 +102,9 @@ func WithRecordCauses() Option {
 // the route and method (which the span already has). A panic also adds a
 // semantic-convention "exception" event whose exception.type is the panic
 // value's type (such as "string" or "*errors.errorString"), never its text
-// unless [WithRecordCauses] is given.
+// unless [WithRecordCauses] is given. (otelhttp, ending its span after a
+// 5xx answer, sets the status Error again with an empty description; the
+// event still names the code.)
 //
 // The observer is safe for concurrent use. Recover calls it only for
 // failures: a request that succeeds never reaches it.
