@@ -34,6 +34,9 @@ type Config struct {
 	CookieKey []byte
 	// Logger logs failures; nil means slog.Default().
 	Logger *slog.Logger
+	// Observer hears of every failed request; nil means
+	// middleware.LogObserver(Logger).
+	Observer middleware.Observer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -74,9 +77,13 @@ func New(cfg Config) (http.Handler, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	observer := cfg.Observer
+	if observer == nil {
+		observer = middleware.LogObserver(cfg.Logger)
+	}
 	rc, err := middleware.New(middleware.Config{
 		Pages:    render.Config{ErrorPage: base + "/ooops", LoginPage: base + "/"},
-		Observer: middleware.LogObserver(cfg.Logger),
+		Observer: observer,
 	})
 	if err != nil {
 		return nil, err

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -17,6 +18,7 @@ import (
 
 	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/examples/accounts/app"
+	"github.com/authredirect/authredirect/middleware"
 )
 
 // site is the example server on a real listener, with a browser-like client
@@ -440,4 +442,31 @@ func TestWrongMethodIsTheContractsInvalidRequest(t *testing.T) {
 		assert.Equal(t, http.StatusSeeOther, r.status, "%s %s", tc.method, tc.path)
 		assert.Equal(t, tc.location, r.location, "%s %s", tc.method, tc.path)
 	}
+}
+
+// TestNew_Observer: Config.Observer hears every failure instead of the
+// default logger.
+func TestNew_Observer(t *testing.T) {
+	var heard []string
+	var mu sync.Mutex
+	srv := httptest.NewUnstartedServer(nil)
+	base := "http://" + srv.Listener.Addr().String()
+	h, err := app.New(app.Config{Base: base, Observer: func(ev middleware.Event) {
+		mu.Lock()
+		defer mu.Unlock()
+		heard = append(heard, ev.Outcome.String()+" "+ev.Err.Code().Name())
+	}})
+	require.NoError(t, err)
+	srv.Config.Handler = h
+	srv.Start()
+	t.Cleanup(srv.Close)
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	for _, path := range []string{"/demo/maintenance", "/oauth/authorize?response_type=code&client_id=nope"} {
+		res, err := client.Get(base + path)
+		require.NoError(t, err)
+		res.Body.Close()
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	assert.Equal(t, []string{"redirected temporarily_unavailable", "redirected unauthorized_client"}, heard)
 }

@@ -1,0 +1,5 @@
+//go:build !race
+
+package otelauthredirect_test
+
+const raceEnabled = false
