@@ -121,6 +121,21 @@ func guardedApp(t testing.TB, c middleware.Counter, key func(*http.Request) stri
 	})))
 }
 
+// clientIDKey is the guard's default key, the client_id parameter.
+// TODO(merge): becomes loopguard's.
+var clientIDKey = middleware.ClientIDKey
+
+// TestMain silences go-redis's own logger: the tests kill and pause
+// servers on purpose, and what the counter reports is asserted instead.
+func TestMain(m *testing.M) {
+	redis.SetLogger(quiet{})
+	os.Exit(m.Run())
+}
+
+type quiet struct{}
+
+func (quiet) Printf(context.Context, string, ...any) {}
+
 // startServer starts an httptest server for h and returns a client that
 // does not follow redirects.
 func startServer(t testing.TB, h http.Handler) (*httptest.Server, *http.Client) {
