@@ -45,10 +45,14 @@ type Config struct {
 	// Client runs the counting script; required. A *redis.Client,
 	// *redis.ClusterClient, *redis.Ring or any redis.UniversalClient will
 	// do (each key is one slot, so a cluster is fine); a pipeline is
-	// refused, since it would answer nothing until Exec. Set
-	// ContextTimeoutEnabled on it: Arrive returns after Timeout in any
-	// case, but without that option the abandoned command keeps its
-	// connection until the client's own ReadTimeout.
+	// refused, since it would answer nothing until Exec.
+	//
+	// Arrive returns within Timeout whatever the client's options, but a
+	// client made for it does better with ContextTimeoutEnabled: true (an
+	// abandoned command frees its connection at once instead of after the
+	// client's ReadTimeout) and MaxRetries: -1 (while Redis is down a
+	// request fails at the refused dial instead of waiting out Timeout in
+	// retries, and a lost reply is never counted twice).
 	Client redis.Scripter
 
 	// Prefix starts every key; default [DefaultPrefix]. At most 64 bytes

@@ -1,0 +1,68 @@
+package redisguard_test
+
+import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/require"
+
+	"github.com/authredirect/authredirect/middleware"
+)
+
+// BenchmarkArrive measures one counted arrival on the Redis counter beside
+// the cookie counter (a fresh cookie) in the same run, and a bare PING as
+// the round trip's floor. Compare the ns/op of "redis" and "cookie".
+// TODO(merge): the cookie counter moves to package loopguard.
+func BenchmarkArrive(b *testing.B) {
+	rdb := sharedRedis(b)
+	prefix := testPrefix(b, rdb)
+	c, rep := newCounter(b, rdb, prefix, time.Second)
+	cookie, err := middleware.NewCookieCounter(middleware.CookieCounterConfig{Key: []byte("0123456789abcdef0123456789abcdef")})
+	require.NoError(b, err)
+	req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=demo", nil)
+	now := time.Now()
+	const window = 30 * time.Second
+
+	b.Run("cookie", func(b *testing.B) {
+		w := httptest.NewRecorder()
+		b.ReportAllocs()
+		for b.Loop() {
+			clear(w.Header())
+			cookie.Arrive(w, req, "demo", now, window)
+		}
+	})
+	b.Run("redis", func(b *testing.B) {
+		w := httptest.NewRecorder()
+		b.ReportAllocs()
+		for b.Loop() {
+			if c.Arrive(w, req, "demo", now, window) < 1 {
+				b.Fatal("not counted")
+			}
+		}
+	})
+	b.Run("redis-parallel", func(b *testing.B) {
+		b.ReportAllocs()
+		b.RunParallel(func(pb *testing.PB) {
+			w := httptest.NewRecorder()
+			for pb.Next() {
+				if c.Arrive(w, req, "demo-parallel", now, window) < 1 {
+					b.Error("not counted")
+					return
+				}
+			}
+		})
+	})
+	b.Run("redis-ping-floor", func(b *testing.B) {
+		ctx := context.Background()
+		b.ReportAllocs()
+		for b.Loop() {
+			if err := rdb.Ping(ctx).Err(); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	require.Empty(b, rep.all())
+}
