@@ -81,12 +81,6 @@ func (r *reports) all() []error {
 	return append([]error(nil), r.errs...)
 }
 
-func (r *reports) len() int {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return len(r.errs)
-}
-
 // newCounter builds a Counter on rdb under a fresh prefix, reporting into
 // the returned reports.
 func newCounter(t testing.TB, rdb redis.Scripter, prefix string, timeout time.Duration) (*redisguard.Counter, *reports) {
