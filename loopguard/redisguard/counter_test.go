@@ -171,7 +171,9 @@ func TestArrive_FailsOpenWhenRedisIsSlow(t *testing.T) {
 			rdb := redis.NewClient(&redis.Options{Addr: tc.addr, ContextTimeoutEnabled: tc.ctxTO,
 				ReadTimeout: time.Minute, WriteTimeout: time.Minute, DialTimeout: time.Minute})
 			t.Cleanup(func() { _ = rdb.Close() })
-			c, rep := newCounter(t, rdb, "authredirect:test:slow:"+strconv.Itoa(i)+":", 50*time.Millisecond)
+			// A Timeout well below the 2 s pause, yet long enough that
+			// the counts before and after it are taken on a busy machine.
+			c, rep := newCounter(t, rdb, "authredirect:test:slow:"+strconv.Itoa(i)+":", 500*time.Millisecond)
 			if tc.pause {
 				// Connect and load the script first, so that the pause holds
 				// the counting itself.

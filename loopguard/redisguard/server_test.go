@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"fmt"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -36,10 +37,7 @@ const startHint = `these tests need a real Redis; start one and say where it is,
 // and fails the test when it is unset or does not answer.
 func sharedRedis(t testing.TB) *redis.Client {
 	t.Helper()
-	addr := os.Getenv(addrEnv)
-	if addr == "" {
-		t.Fatalf("%s is not set: %s", addrEnv, startHint)
-	}
+	addr := os.Getenv(addrEnv) // TestMain made sure it is set
 	rdb := redis.NewClient(&redis.Options{Addr: addr, ContextTimeoutEnabled: true})
 	t.Cleanup(func() { _ = rdb.Close() })
 	require.NoError(t, rdb.Ping(context.Background()).Err(), "Redis at %s=%s does not answer PING: %s", addrEnv, addr, startHint)
@@ -119,9 +117,16 @@ func guardedApp(t testing.TB, c middleware.Counter, key func(*http.Request) stri
 // TODO(merge): becomes loopguard's.
 var clientIDKey = middleware.ClientIDKey
 
-// TestMain silences go-redis's own logger: the tests kill and pause
-// servers on purpose, and what the counter reports is asserted instead.
+// TestMain fails the whole run at once when AUTHREDIRECT_REDIS_ADDR is
+// unset (rather than let go-redis fall back to localhost:6379, which may be
+// someone's real Redis), and silences go-redis's own logger: the tests kill
+// and pause servers on purpose, and what the counter reports is asserted
+// instead.
 func TestMain(m *testing.M) {
+	if os.Getenv(addrEnv) == "" {
+		fmt.Fprintf(os.Stderr, "FAIL: %s is not set: %s\n", addrEnv, startHint)
+		os.Exit(1)
+	}
 	redis.SetLogger(quiet{})
 	os.Exit(m.Run())
 }
