@@ -50,9 +50,10 @@ type Config struct {
 	// Arrive returns within Timeout whatever the client's options, but a
 	// client made for it does better with ContextTimeoutEnabled: true (an
 	// abandoned command frees its connection at once instead of after the
-	// client's ReadTimeout) and MaxRetries: -1 (while Redis is down a
-	// request fails at the refused dial instead of waiting out Timeout in
-	// retries, and a lost reply is never counted twice).
+	// client's ReadTimeout), MaxRetries: -1 (an arrival whose reply was
+	// lost is never counted twice) and DialerRetries: 1 (while Redis is
+	// down a request fails at the refused dial instead of waiting out the
+	// Timeout in retries).
 	Client redis.Scripter
 
 	// Prefix starts every key; default [DefaultPrefix]. At most 64 bytes

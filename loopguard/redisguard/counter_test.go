@@ -253,7 +253,7 @@ func TestArrive_DefaultReportLogsOncePerSecond(t *testing.T) {
 	t.Parallel()
 	dead := startOwnRedis(t)
 	dead.Kill()
-	rdb := redis.NewClient(&redis.Options{Addr: dead.Addr, MaxRetries: -1})
+	rdb := redis.NewClient(&redis.Options{Addr: dead.Addr, MaxRetries: -1, DialerRetries: 1})
 	t.Cleanup(func() { _ = rdb.Close() })
 	var buf syncBuffer
 	c, err := redisguard.New(redisguard.Config{Client: rdb, Prefix: "authredirect:test:log:",

@@ -22,6 +22,7 @@ func ExampleNew() {
 		Addr:                  os.Getenv("AUTHREDIRECT_REDIS_ADDR"),
 		ContextTimeoutEnabled: true,
 		MaxRetries:            -1,
+		DialerRetries:         1,
 	})
 	defer rdb.Close()
 	counter, err := redisguard.New(redisguard.Config{
@@ -46,7 +47,7 @@ func ExampleNew() {
 // When Redis cannot count, Arrive lets the request through (0: not
 // counted) and reports why.
 func ExampleConfig_onError() {
-	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1}) // nothing listens there
+	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1}) // nothing listens there
 	defer rdb.Close()
 	counter, err := redisguard.New(redisguard.Config{
 		Client:  rdb,

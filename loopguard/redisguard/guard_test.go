@@ -139,16 +139,16 @@ func TestGuard_CountsPerClientAndAccount(t *testing.T) {
 // reported, and no report is a client that went away.
 //
 // With the options the README recommends (ContextTimeoutEnabled, no
-// retries) most requests after the kill fail at once (connection
-// refused); with go-redis's defaults its retries wait out the Timeout on
-// nearly every request. Both fail open.
+// command retries, one dial attempt) the requests after the kill fail at
+// once (connection refused); with go-redis's defaults its retries wait out
+// the Timeout on nearly every request. Both fail open.
 func TestGuard_RedisKilledUnderLoad(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		name string
 		opt  redis.Options
 	}{
-		{"recommended client options", redis.Options{ContextTimeoutEnabled: true, MaxRetries: -1}},
+		{"recommended client options", redis.Options{ContextTimeoutEnabled: true, MaxRetries: -1, DialerRetries: 1}},
 		{"go-redis defaults", redis.Options{}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
