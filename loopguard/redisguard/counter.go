@@ -140,10 +140,11 @@ func isPipeline(c redis.Scripter) bool {
 
 // Arrive records an arrival for key and returns the number of arrivals for
 // key in the window that started with the first of them, this one
-// included. It takes one round trip: a script that increments the key
-// and, on the first arrival, sets its expiry to window (in milliseconds,
-// at least 1). Every instance using the same Redis and Prefix shares the
-// count. It never touches w.
+// included. It takes one round trip, EVALSHA of a script that increments
+// the key and, on the first arrival, sets its expiry to window (in
+// milliseconds, at least 1); a Redis that does not hold the script yet
+// (new, restarted, flushed) gets it once by EVAL. Every instance using the
+// same Redis and Prefix shares the count. It never touches w.
 //
 // Arrive fails open: when Redis does not answer within the Timeout, or
 // answers an error, it reports the failure and returns 0, meaning "not

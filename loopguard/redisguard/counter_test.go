@@ -321,3 +321,50 @@ func TestNew_RejectsInvalidConfig(t *testing.T) {
 		assert.NoError(t, err, "the bounds themselves are accepted")
 	})
 }
+
+// Each arrival is one command on the wire, EVALSHA of the counting script;
+// a Redis that does not have the script (new, restarted or flushed) gets
+// it once by EVAL, and the count goes on. Read from the server's own
+// command statistics.
+func TestArrive_OneRoundTripPerArrival(t *testing.T) {
+	t.Parallel()
+	own := startOwnRedis(t)
+	admin := redis.NewClient(&redis.Options{Addr: own.Addr})
+	t.Cleanup(func() { _ = admin.Close() })
+	rdb := redis.NewClient(&redis.Options{Addr: own.Addr, ContextTimeoutEnabled: true})
+	t.Cleanup(func() { _ = rdb.Close() })
+	c, rep := newCounter(t, rdb, "authredirect:test:trips:", time.Second)
+	ctx := context.Background()
+	stats := func() map[string]string {
+		info, err := admin.Info(ctx, "commandstats").Result()
+		require.NoError(t, err)
+		calls := map[string]string{}
+		for _, line := range strings.Split(info, "\r\n") {
+			name, fields, ok := strings.Cut(strings.TrimPrefix(line, "cmdstat_"), ":")
+			if ok && !strings.HasPrefix(line, "#") {
+				calls[name] = fields[:strings.Index(fields, ",usec=")] + "," + fields[strings.Index(fields, "failed_calls="):]
+			}
+		}
+		return calls
+	}
+
+	require.Equal(t, 1, arrive(c, "demo", time.Minute), "first arrival, connecting and loading the script")
+	require.NoError(t, admin.ConfigResetStat(ctx).Err())
+	for want := 2; want <= 101; want++ {
+		require.Equal(t, want, arrive(c, "demo", time.Minute))
+	}
+	assert.Equal(t, map[string]string{
+		"evalsha":          "calls=100,failed_calls=0", // one command per arrival
+		"incr":             "calls=100,failed_calls=0", // run by the script
+		"pttl":             "calls=100,failed_calls=0", // the script's expiry check
+		"config|resetstat": "calls=1,failed_calls=0",
+	}, stats())
+
+	require.NoError(t, admin.ScriptFlush(ctx).Err())
+	require.NoError(t, admin.ConfigResetStat(ctx).Err())
+	assert.Equal(t, 102, arrive(c, "demo", time.Minute), "the count survives a script flush")
+	got := stats()
+	assert.Equal(t, "calls=1,failed_calls=1", got["evalsha"], "NOSCRIPT")
+	assert.Equal(t, "calls=1,failed_calls=0", got["eval"], "then EVAL, once")
+	assert.Empty(t, rep.all())
+}
