@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"github.com/stretchr/testify/require"
 
 	"github.com/authredirect/authredirect/middleware"
@@ -15,6 +16,8 @@ import (
 // BenchmarkArrive measures one counted arrival on the Redis counter beside
 // the cookie counter (a fresh cookie) in the same run, and a bare PING as
 // the round trip's floor. Compare the ns/op of "redis" and "cookie".
+// "redis" uses a client with ContextTimeoutEnabled, which Arrive calls
+// directly.
 // TODO(merge): the cookie counter moves to package loopguard.
 func BenchmarkArrive(b *testing.B) {
 	rdb := sharedRedis(b)
@@ -42,6 +45,21 @@ func BenchmarkArrive(b *testing.B) {
 				b.Fatal("not counted")
 			}
 		}
+	})
+	b.Run("redis-client-ignoring-contexts", func(b *testing.B) {
+		// go-redis without ContextTimeoutEnabled: Arrive waits for the
+		// script on a goroutine of its own, to return at its Timeout.
+		plain := redis.NewClient(&redis.Options{Addr: rdb.Options().Addr})
+		defer plain.Close()
+		c, rep := newCounter(b, plain, prefix, time.Second)
+		w := httptest.NewRecorder()
+		b.ReportAllocs()
+		for b.Loop() {
+			if c.Arrive(w, req, "demo-plain", now, window) < 1 {
+				b.Fatal("not counted")
+			}
+		}
+		require.Empty(b, rep.all())
 	})
 	b.Run("redis-parallel", func(b *testing.B) {
 		b.ReportAllocs()

@@ -48,9 +48,10 @@ type Config struct {
 	// refused, since it would answer nothing until Exec.
 	//
 	// Arrive returns within Timeout whatever the client's options, but a
-	// client made for it does better with ContextTimeoutEnabled: true (an
-	// abandoned command frees its connection at once instead of after the
-	// client's ReadTimeout), MaxRetries: -1 (an arrival whose reply was
+	// client made for it does better with ContextTimeoutEnabled: true
+	// (Arrive then calls it directly instead of on a goroutine it can stop
+	// waiting for, and an abandoned command frees its connection at once
+	// instead of after the client's ReadTimeout), MaxRetries: -1 (an arrival whose reply was
 	// lost is never counted twice) and DialerRetries: 1 (while Redis is
 	// down a request fails at the refused dial instead of waiting out the
 	// Timeout in retries).
@@ -88,6 +89,7 @@ type Config struct {
 // concurrent use.
 type Counter struct {
 	client  redis.Scripter
+	direct  bool // the client ends its commands when their context ends
 	prefix  string
 	timeout time.Duration
 	report  func(error)
@@ -130,7 +132,23 @@ func New(cfg Config) (*Counter, error) {
 	if report == nil {
 		report = (&throttledLog{logger: cfg.Logger, prefix: cfg.Prefix}).report
 	}
-	return &Counter{client: cfg.Client, prefix: cfg.Prefix, timeout: cfg.Timeout, report: report}, nil
+	return &Counter{client: cfg.Client, direct: honoursContext(cfg.Client), prefix: cfg.Prefix, timeout: cfg.Timeout, report: report}, nil
+}
+
+// honoursContext reports whether c is a go-redis client made with
+// ContextTimeoutEnabled, whose commands (dial, pool wait, retries and
+// socket I/O alike) end when their context ends. Any other Scripter is
+// run on a goroutine that Arrive stops waiting for.
+func honoursContext(c redis.Scripter) bool {
+	switch c := c.(type) {
+	case *redis.Client:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.ClusterClient:
+		return c.Options().ContextTimeoutEnabled
+	case *redis.Ring:
+		return c.Options().ContextTimeoutEnabled
+	}
+	return false
 }
 
 func isPipeline(c redis.Scripter) bool {
@@ -162,18 +180,25 @@ func (c *Counter) Arrive(_ http.ResponseWriter, r *http.Request, key string, _ t
 	if ms < 1 {
 		ms = 1
 	}
-	// The script runs on its own goroutine so that Arrive returns when ctx
-	// ends even if the client ignores contexts (go-redis does, for socket
-	// reads, without ContextTimeoutEnabled). The goroutine ends when the
-	// client gives up; the channel is buffered so it never blocks.
-	done := make(chan result, 1)
-	go c.run(ctx, done, c.redisKey(key), ms)
-
 	var res result
-	select {
-	case res = <-done:
-	case <-ctx.Done():
-		res.err = ctx.Err()
+	if c.direct {
+		res = c.run(ctx, c.redisKey(key), ms)
+		if res.err != nil && ctx.Err() != nil {
+			res.err = fmt.Errorf("%w: %w", ctx.Err(), res.err)
+		}
+	} else {
+		// The script runs on its own goroutine so that Arrive returns when
+		// ctx ends even though the client ignores contexts (go-redis does,
+		// for socket I/O, without ContextTimeoutEnabled). The goroutine ends
+		// when the client gives up; the channel is buffered so it never
+		// blocks. The hop costs about as much as the round trip itself.
+		done := make(chan result, 1)
+		go func(key string) { done <- c.run(ctx, key, ms) }(c.redisKey(key))
+		select {
+		case res = <-done:
+		case <-ctx.Done():
+			res.err = ctx.Err()
+		}
 	}
 	if res.err == nil {
 		if res.n < 1 {
@@ -194,14 +219,15 @@ type result struct {
 	err error
 }
 
-func (c *Counter) run(ctx context.Context, done chan<- result, key string, windowMS int64) {
+// run runs the script once; a panic of the client is returned as an error.
+func (c *Counter) run(ctx context.Context, key string, windowMS int64) (res result) {
 	defer func() {
 		if v := recover(); v != nil {
-			done <- result{err: fmt.Errorf("redis client panicked: %v", v)}
+			res = result{err: fmt.Errorf("redis client panicked: %v", v)}
 		}
 	}()
-	n, err := countScript.Run(ctx, c.client, []string{key}, windowMS).Int64()
-	done <- result{n: n, err: err}
+	res.n, res.err = countScript.Run(ctx, c.client, []string{key}, windowMS).Int64()
+	return res
 }
 
 // redisKey is Prefix + key for a key of at most MaxRawKey bytes of
