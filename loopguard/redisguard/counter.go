@@ -48,13 +48,15 @@ type Config struct {
 	// refused, since it would answer nothing until Exec.
 	//
 	// Arrive returns within Timeout whatever the client's options, but a
-	// client made for it does better with ContextTimeoutEnabled: true
-	// (Arrive then calls it directly instead of on a goroutine it can stop
-	// waiting for, and an abandoned command frees its connection at once
-	// instead of after the client's ReadTimeout), MaxRetries: -1 (an arrival whose reply was
-	// lost is never counted twice) and DialerRetries: 1 (while Redis is
-	// down a request fails at the refused dial instead of waiting out the
-	// Timeout in retries).
+	// client made for it does better with:
+	//   - ContextTimeoutEnabled: true: Arrive calls it directly instead of
+	//     on a goroutine it can stop waiting for (about half the time per
+	//     arrival), and an abandoned command frees its connection at once
+	//     instead of after the client's ReadTimeout;
+	//   - MaxRetries: -1: an arrival whose reply was lost is never counted
+	//     twice;
+	//   - DialerRetries: 1: while Redis is down a request fails at the
+	//     refused dial instead of waiting out the Timeout in retries.
 	Client redis.Scripter
 
 	// Prefix starts every key; default [DefaultPrefix]. At most 64 bytes
@@ -87,6 +89,13 @@ type Config struct {
 // and account limit holds across a whole fleet. It has the method set of
 // the loop guard's Counter interface. It is immutable and safe for
 // concurrent use.
+//
+// A key is stored as Prefix + key when it is at most [MaxRawKey] bytes of
+// printable ASCII and does not start with '#'; any other key as Prefix +
+// "#" + base64url(SHA-256(key)). So every Redis key is bounded, the two
+// forms cannot collide, and short keys (client ids, accounts) can be read
+// in Redis as they are: hash them in the guard's key function if that
+// Redis must not see them.
 type Counter struct {
 	client  redis.Scripter
 	direct  bool // the client ends its commands when their context ends
@@ -162,7 +171,9 @@ func isPipeline(c redis.Scripter) bool {
 // the key and, on the first arrival, sets its expiry to window (in
 // milliseconds, at least 1); a Redis that does not hold the script yet
 // (new, restarted, flushed) gets it once by EVAL. Every instance using the
-// same Redis and Prefix shares the count. It never touches w.
+// same Redis and Prefix shares the count. The window runs on Redis's
+// clock, so now is not used and instances with skewed clocks still agree.
+// It never touches w.
 //
 // Arrive fails open: when Redis does not answer within the Timeout, or
 // answers an error, it reports the failure and returns 0, meaning "not
@@ -171,7 +182,7 @@ func isPipeline(c redis.Scripter) bool {
 // returns as soon as r's context ends too, without reporting, since a
 // client that went away is not a Redis failure. It never panics, even if
 // the Client does.
-func (c *Counter) Arrive(_ http.ResponseWriter, r *http.Request, key string, _ time.Time, window time.Duration) int {
+func (c *Counter) Arrive(w http.ResponseWriter, r *http.Request, key string, now time.Time, window time.Duration) int {
 	parent := r.Context()
 	ctx, cancel := context.WithTimeout(parent, c.timeout)
 	defer cancel()
