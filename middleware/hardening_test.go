@@ -24,7 +24,7 @@ type nilCustom struct{ msg string }
 func (e *nilCustom) Error() string { return e.msg }
 func (e *nilCustom) Unwrap() error { return errors.New(e.msg) }
 
-func TestRecover_TypedNilErrorIsServerErrorOfTheRoute(t *testing.T) {
+func TestRecoverer_TypedNilErrorIsServerErrorOfTheRoute(t *testing.T) {
 	var nilErr *codes.Error
 	var nilPanic *middleware.PanicError
 	var nilUser *nilCustom
@@ -56,7 +56,7 @@ func TestRecover_TypedNilErrorIsServerErrorOfTheRoute(t *testing.T) {
 	}
 }
 
-func TestRecover_LoginFormPostOnTheLoginPagePathRedirects(t *testing.T) {
+func TestRecoverer_LoginFormPostOnTheLoginPagePathRedirects(t *testing.T) {
 	rec, ev := newRecover(t, testRoute{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}, Kind: codes.Authentication})
 	h := rec(failing(codes.Unauthorized.WithEntityID("u-jane")))
 
@@ -77,7 +77,7 @@ func TestRecover_LoginFormPostOnTheLoginPagePathRedirects(t *testing.T) {
 	assert.Equal(t, []middleware.Outcome{middleware.Redirected, middleware.Redirected, middleware.Redirected, middleware.LoopStopped, middleware.LoopStopped}, outcomes)
 }
 
-func TestRecover_SharedNamesFollowTheRoutesFamily(t *testing.T) {
+func TestRecoverer_SharedNamesFollowTheRoutesFamily(t *testing.T) {
 	const (
 		authz = "https://accounts.example.com/ooops?oauth_exception="
 		authn = "https://accounts.example.com/?identity_exception="

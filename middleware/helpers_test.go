@@ -1,6 +1,12 @@
 package middleware_test
 
 import (
+	"bufio"
+	"bytes"
+	"errors"
+	"io"
+	"log"
+	"net"
 	"net/http"
 	"sync"
 	"testing"
@@ -106,4 +112,53 @@ func unwrapping(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		next.ServeHTTP(unwrappingWrapper{w}, r)
 	})
+}
+
+// Writers with every combination of the optional interfaces.
+type (
+	baseW struct{ *countingWriter }
+	fW    struct{ baseW }
+	hW    struct{ baseW }
+	rW    struct{ baseW }
+)
+
+func (fW) Flush()                                       {}
+func (hW) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, errors.New("no") }
+func (rW) ReadFrom(io.Reader) (int64, error)            { return 0, nil }
+
+type fhW struct{ fW }
+
+func (fhW) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, errors.New("no") }
+
+type frW struct{ fW }
+
+func (frW) ReadFrom(io.Reader) (int64, error) { return 0, nil }
+
+type hrW struct{ hW }
+
+func (hrW) ReadFrom(io.Reader) (int64, error) { return 0, nil }
+
+type fhrW struct{ fhW }
+
+func (fhrW) ReadFrom(io.Reader) (int64, error) { return 0, nil }
+
+// newLogger is a server error log writing to w.
+func newLogger(w io.Writer) *log.Logger { return log.New(w, "", 0) }
+
+// syncBuffer is a bytes.Buffer safe for a server's goroutines.
+type syncBuffer struct {
+	mu  sync.Mutex
+	buf bytes.Buffer
+}
+
+func (b *syncBuffer) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *syncBuffer) String() string {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.String()
 }

@@ -1,19 +1,15 @@
 package middleware_test
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"io"
-	"log"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -36,7 +32,7 @@ func serve(h http.Handler, method, target string) *httptest.ResponseRecorder {
 	return rec
 }
 
-func TestRecover_RefusesBadConfig(t *testing.T) {
+func TestRecoverer_RefusesBadConfig(t *testing.T) {
 	_, err := middleware.New(middleware.Config{})
 	assert.ErrorIs(t, err, render.ErrConfig, "the pages are required: no silent third-party default")
 	_, err = middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "ooops", LoginPage: "/"}})
@@ -73,7 +69,7 @@ func TestRecoverer_RoutesForEachFamilyAndMode(t *testing.T) {
 	assert.Same(t, rc.Renderer(), rc.Renderer())
 }
 
-func TestRecover_TypedErrorsKeepEverything(t *testing.T) {
+func TestRecoverer_TypedErrorsKeepEverything(t *testing.T) {
 	for _, tc := range []struct {
 		name string
 		err  error
@@ -99,7 +95,7 @@ func TestRecover_TypedErrorsKeepEverything(t *testing.T) {
 	}
 }
 
-func TestRecover_UntypedErrorIsServerErrorOfRouteFamily(t *testing.T) {
+func TestRecoverer_UntypedErrorIsServerErrorOfRouteFamily(t *testing.T) {
 	cause := errors.New("pq: password authentication failed for user \"svc\"")
 	for kind, want := range map[codes.Kind]string{
 		codes.Authorization:  "https://accounts.example.com/ooops?oauth_exception=server_error",
@@ -117,7 +113,7 @@ func TestRecover_UntypedErrorIsServerErrorOfRouteFamily(t *testing.T) {
 	}
 }
 
-func TestRecover_Panic(t *testing.T) {
+func TestRecoverer_Panic(t *testing.T) {
 	rec, ev := newRecover(t, testRoute{Kind: codes.Authentication})
 	h := rec(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic("secret token abc123") }))
 	res := serve(h, http.MethodGet, "/login")
@@ -130,10 +126,10 @@ func TestRecover_Panic(t *testing.T) {
 	var p *middleware.PanicError
 	require.ErrorAs(t, got.Cause, &p)
 	assert.Equal(t, "secret token abc123", p.Value)
-	assert.Contains(t, string(p.Stack), "TestRecover_Panic")
+	assert.Contains(t, string(p.Stack), "TestRecoverer_Panic")
 }
 
-func TestRecover_AbortHandlerIsRepanicked(t *testing.T) {
+func TestRecoverer_AbortHandlerIsRepanicked(t *testing.T) {
 	rec, ev := newRecover(t, testRoute{})
 	panicking := rec(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { panic(http.ErrAbortHandler) }))
 	assert.PanicsWithValue(t, http.ErrAbortHandler, func() { serve(panicking, http.MethodGet, "/") })
@@ -142,7 +138,7 @@ func TestRecover_AbortHandlerIsRepanicked(t *testing.T) {
 	assert.Empty(t, ev.list(), "an abort is not a failure to report")
 }
 
-func TestRecover_ResponseStarted(t *testing.T) {
+func TestRecoverer_ResponseStarted(t *testing.T) {
 	for name, h := range map[string]middleware.HandlerFunc{
 		"header": func(w http.ResponseWriter, _ *http.Request) error {
 			w.WriteHeader(http.StatusAccepted)
@@ -177,7 +173,7 @@ func (w *flushingCountingWriter) Flush() {
 	}
 }
 
-func TestRecover_InformationalHeaderDoesNotStart(t *testing.T) {
+func TestRecoverer_InformationalHeaderDoesNotStart(t *testing.T) {
 	rec, _ := newRecover(t, testRoute{})
 	w := newCountingWriter()
 	rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
@@ -187,7 +183,7 @@ func TestRecover_InformationalHeaderDoesNotStart(t *testing.T) {
 	assert.Equal(t, "https://accounts.example.com/ooops?oauth_exception=invalid_scope", w.h.Get("Location"))
 }
 
-func TestRecover_PanicAfterWriteCutsTheConnection(t *testing.T) {
+func TestRecoverer_PanicAfterWriteCutsTheConnection(t *testing.T) {
 	rec, ev := newRecover(t, testRoute{})
 	h := rec(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		_, _ = io.WriteString(w, "half a page")
@@ -199,7 +195,7 @@ func TestRecover_PanicAfterWriteCutsTheConnection(t *testing.T) {
 	assert.True(t, ev.list()[0].Panicked)
 }
 
-func TestRecover_ClientGone(t *testing.T) {
+func TestRecoverer_ClientGone(t *testing.T) {
 	rec, ev := newRecover(t, testRoute{})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
@@ -218,7 +214,7 @@ func TestRecover_ClientGone(t *testing.T) {
 	assert.Equal(t, "https://accounts.example.com/ooops?oauth_exception=server_error", res.Header().Get("Location"))
 }
 
-func TestRecover_LoopStoppedOnTheTargetPage(t *testing.T) {
+func TestRecoverer_LoopStoppedOnTheTargetPage(t *testing.T) {
 	rec, ev := newRecover(t, testRoute{})
 	res := serve(rec(failing(codes.ServerError.WithCause(errors.New("template <missing>")))), http.MethodGet, "/ooops?oauth_exception=invalid_scope")
 	assert.Equal(t, http.StatusInternalServerError, res.Code)
@@ -238,7 +234,7 @@ func TestRecover_LoopStoppedOnTheTargetPage(t *testing.T) {
 	assert.Equal(t, http.StatusSeeOther, res.Code)
 }
 
-func TestRecover_Modes(t *testing.T) {
+func TestRecoverer_Modes(t *testing.T) {
 	jsonRec, ev := newRecover(t, testRoute{Mode: middleware.ModeJSON})
 	res := serve(jsonRec(failing(codes.InvalidClient.WithCause(errors.New("secret mismatch")))), http.MethodPost, "/oauth/token")
 	assert.Equal(t, http.StatusUnauthorized, res.Code)
@@ -272,7 +268,7 @@ func TestRecover_Modes(t *testing.T) {
 	}
 }
 
-func TestRecover_PassesSuccessThrough(t *testing.T) {
+func TestRecoverer_PassesSuccessThrough(t *testing.T) {
 	rec, ev := newRecover(t, testRoute{})
 	plain := http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.Header().Set("X-Handler", "yes")
@@ -293,54 +289,7 @@ func TestRecover_PassesSuccessThrough(t *testing.T) {
 	assert.Empty(t, ev.list())
 }
 
-// Writers with every combination of the optional interfaces.
-type (
-	baseW struct{ *countingWriter }
-	fW    struct{ baseW }
-	hW    struct{ baseW }
-	rW    struct{ baseW }
-)
-
-func (fW) Flush()                                       {}
-func (hW) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, errors.New("no") }
-func (rW) ReadFrom(io.Reader) (int64, error)            { return 0, nil }
-
-type fhW struct{ fW }
-
-func (fhW) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, errors.New("no") }
-
-type frW struct{ fW }
-
-func (frW) ReadFrom(io.Reader) (int64, error) { return 0, nil }
-
-type hrW struct{ hW }
-
-func (hrW) ReadFrom(io.Reader) (int64, error) { return 0, nil }
-
-type fhrW struct{ fhW }
-
-func (fhrW) ReadFrom(io.Reader) (int64, error) { return 0, nil }
-
-func TestRecover_WriterKeepsExactlyTheOptionalInterfaces(t *testing.T) {
-	b := baseW{newCountingWriter()}
-	for _, w := range []http.ResponseWriter{b, fW{b}, hW{b}, rW{b}, fhW{fW{b}}, frW{fW{b}}, hrW{hW{b}}, fhrW{fhW{fW{b}}}} {
-		_, wantF := w.(http.Flusher)
-		_, wantH := w.(http.Hijacker)
-		_, wantR := w.(io.ReaderFrom)
-		rec, _ := newRecover(t, testRoute{})
-		rec(http.HandlerFunc(func(got http.ResponseWriter, _ *http.Request) {
-			_, f := got.(http.Flusher)
-			_, h := got.(http.Hijacker)
-			_, r := got.(io.ReaderFrom)
-			assert.Equal(t, [3]bool{wantF, wantH, wantR}, [3]bool{f, h, r}, "%T", w)
-			u, ok := got.(interface{ Unwrap() http.ResponseWriter })
-			require.True(t, ok)
-			assert.Equal(t, w, u.Unwrap())
-		})).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
-	}
-}
-
-func TestWrap_FindsRecoverThroughWrappers(t *testing.T) {
+func TestWrap_FindsTheRecovererThroughWrappers(t *testing.T) {
 	for name, between := range map[string]alice.Constructor{"unwrapping": unwrapping, "opaque fallback": opaque} {
 		t.Run(name, func(t *testing.T) {
 			rec, ev := newRecover(t, testRoute{})
@@ -354,7 +303,7 @@ func TestWrap_FindsRecoverThroughWrappers(t *testing.T) {
 	}
 }
 
-func TestWrap_WithoutRecoverDropsTheConnection(t *testing.T) {
+func TestWrap_WithoutARecovererDropsTheConnection(t *testing.T) {
 	logs := &syncBuffer{}
 	srv := httptest.NewUnstartedServer(failing(codes.InvalidScope))
 	srv.Config.ErrorLog = newLogger(logs)
@@ -365,7 +314,7 @@ func TestWrap_WithoutRecoverDropsTheConnection(t *testing.T) {
 	assert.Eventually(t, func() bool { return strings.Contains(logs.String(), "reached no Recover") }, time.Second, 10*time.Millisecond)
 }
 
-func TestRecover_ServeMuxPatterns(t *testing.T) {
+func TestRecoverer_ServeMuxPatterns(t *testing.T) {
 	rec, _ := newRecover(t, testRoute{})
 	mux := http.NewServeMux()
 	mux.Handle("GET /clients/{id}", middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
@@ -401,24 +350,4 @@ func TestLogObserver(t *testing.T) {
 	for _, secret := range []string{"hunter2", "c0de", "t0ken"} {
 		assert.NotContains(t, out, secret, "query values are never logged")
 	}
-}
-
-func newLogger(w io.Writer) *log.Logger { return log.New(w, "", 0) }
-
-// syncBuffer is a bytes.Buffer safe for a server's goroutines.
-type syncBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
 }
