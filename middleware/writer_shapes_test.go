@@ -2,6 +2,7 @@ package middleware_test
 
 import (
 	"bufio"
+	"bytes"
 	"errors"
 	"io"
 	"net"
@@ -21,7 +22,7 @@ import (
 // which method each body write came through.
 type shapeBase struct {
 	h            http.Header
-	body         strings.Builder
+	body         bytes.Buffer
 	writes       int
 	stringWrites int
 }
@@ -198,6 +199,39 @@ func TestWriter_WriteStringAfterReleaseFails(t *testing.T) {
 		assert.ErrorIs(t, err, middleware.ErrWriterReleased, name)
 		assert.Zero(t, n, name)
 	}
+}
+
+// The happy path allocates nothing on any writer shape, including a
+// WriteString on a writer that has one (DESIGN §3, §8).
+func TestRecover_HappyPathAllocatesNothingOnEveryShape(t *testing.T) {
+	if raceEnabled {
+		t.Skip("sync.Pool drops items under -race; .ci/run also runs this test without it")
+	}
+	rec, ev := newRecover(t, middleware.Config{})
+	h := rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+		w.WriteHeader(http.StatusOK)
+		_, err := io.WriteString(w, "hello")
+		return err
+	}))
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	b := &shapeBase{h: http.Header{}}
+	for name, w := range allShapes(b) {
+		_, hasWriteString := w.(io.StringWriter)
+		if !hasWriteString {
+			continue // io.WriteString copies the string, with or without Recover
+		}
+		h.ServeHTTP(w, req) // warm the pool and the type switch
+		assert.Zero(t, testing.AllocsPerRun(1000, func() { b.body.Reset(); h.ServeHTTP(w, req) }), name)
+	}
+	noop := rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}))
+	for name, w := range allShapes(b) {
+		noop.ServeHTTP(w, req)
+		assert.Zero(t, testing.AllocsPerRun(1000, func() { noop.ServeHTTP(w, req) }), name)
+	}
+	assert.Empty(t, ev.list())
 }
 
 // realServers starts net/http's HTTP/1 server and its HTTP/2 server over
