@@ -83,7 +83,6 @@ type plainWriter struct{ base }
 // benchWriter is a writer of one of the shapes above.
 type benchWriter interface {
 	http.ResponseWriter
-	reset()
 	fresh()
 }
 

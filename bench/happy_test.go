@@ -28,8 +28,8 @@ type happyHandler struct {
 	name string
 	// serve is the handler; it succeeds.
 	serve func(w http.ResponseWriter, r *http.Request)
-	// req is the request it serves; next readies w and req for the next
-	// request.
+	// req is the request it serves; next, if not nil, readies w and req
+	// for the next request.
 	req  *http.Request
 	next func(w benchWriter, r *http.Request)
 }
@@ -41,11 +41,11 @@ func happyHandlers() []happyHandler {
 	formReq := httptest.NewRequest(http.MethodPost, "/oauth/authorize", nil)
 	formReq.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	return []happyHandler{{
-		// The strictest view: only the middleware is left to measure.
+		// The strictest view: only the middleware is left to measure
+		// (the writer keeps the first status; nothing to reset).
 		name:  "noop",
 		serve: func(w http.ResponseWriter, _ *http.Request) { w.WriteHeader(http.StatusNoContent) },
 		req:   httptest.NewRequest(http.MethodGet, "/account", nil),
-		next:  func(w benchWriter, _ *http.Request) { w.reset() },
 	}, {
 		// A 1 KiB page with its content type, on a fresh header map as
 		// net/http gives each request.
@@ -105,10 +105,12 @@ func BenchmarkHappyPath(b *testing.B) {
 				b.Run(s.name, func(b *testing.B) {
 					for _, c := range happyCases(b, hh.serve) {
 						b.Run(c.name, func(b *testing.B) {
-							w, req := s.w, hh.req
+							w, req, next := s.w, hh.req, hh.next
 							b.ReportAllocs()
 							for b.Loop() {
-								hh.next(w, req)
+								if next != nil {
+									next(w, req)
+								}
 								c.h.ServeHTTP(w, req)
 							}
 						})
