@@ -117,7 +117,7 @@ func (l *lease) WriteString(s string) (int, error) {
 		return 0, ErrWriterReleased
 	}
 	t.started = true
-	if sw, ok := t.w.(io.StringWriter); ok {
+	if sw, ok := any(t.w).(io.StringWriter); ok { // any: see writer
 		return sw.WriteString(s)
 	}
 	return t.w.Write([]byte(s))
@@ -163,12 +163,18 @@ func (releasedWriter) WriteHeader(int)           {}
 //
 // The choice is one type switch. Since Go 1.22 the runtime caches, per
 // switch and per dynamic type, which case matched (no match included), so
-// after the first request on a type the choice costs one cache probe on
-// every shape: net/http's HTTP/1 writer, its HTTP/2 writer, a plain one.
-// A cache of our own keyed by reflect.TypeOf measured slower (see
-// BENCHMARKS.md), and chained assertions cost one probe each.
+// once a type has been seen a few thousand times the choice costs one
+// cache probe on every shape: net/http's HTTP/1 writer, its HTTP/2 writer,
+// a plain one. Chained assertions cost one probe each, and a cache of our
+// own keyed by reflect.TypeOf measured slower (BENCHMARKS.md).
+//
+// The switch is on any(w), not w: for a non-empty interface the runtime
+// starts its probe at the itab's hash, which is zero in itabs made at run
+// time (a writer converted from one interface type to another), so such a
+// writer would miss the cache on every request and pay one lookup per
+// case; an empty interface's probe starts at the type's own hash.
 func (l *lease) writer(w http.ResponseWriter) http.ResponseWriter {
-	switch w.(type) {
+	switch any(w).(type) {
 	case fhrShape: // net/http's HTTP/1 writer
 		return fhrWriter{l}
 	case fhShape:
