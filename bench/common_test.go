@@ -80,23 +80,19 @@ func (w *h2Writer) Push(string, *http.PushOptions) error { return http.ErrNotSup
 // wrapping middlewares.
 type plainWriter struct{ base }
 
-// benchWriter is a writer of one of the shapes above.
-type benchWriter interface {
-	http.ResponseWriter
-	fresh()
+// shape is one benchmark writer. w holds it as net/http hands writers to
+// handlers: converted from its concrete type, so that its itab is the
+// compiler's own (see middleware/writer.go on itabs made at run time).
+type shape struct {
+	name string
+	w    http.ResponseWriter
+	b    *base
 }
 
 // shapes gives one writer of each shape, HTTP/1's first.
-func shapes() []struct {
-	name string
-	w    benchWriter
-} {
-	return []struct {
-		name string
-		w    benchWriter
-	}{
-		{"http1", newWriter()},
-		{"http2", &h2Writer{base{h: http.Header{}}}},
-		{"plain", &plainWriter{base{h: http.Header{}}}},
-	}
+func shapes() []shape {
+	h1 := newWriter()
+	h2 := &h2Writer{base{h: http.Header{}}}
+	plain := &plainWriter{base{h: http.Header{}}}
+	return []shape{{"http1", h1, &h1.base}, {"http2", h2, &h2.base}, {"plain", plain, &plain.base}}
 }

@@ -31,7 +31,7 @@ type happyHandler struct {
 	// req is the request it serves; next, if not nil, readies w and req
 	// for the next request.
 	req  *http.Request
-	next func(w benchWriter, r *http.Request)
+	next func(w *base, r *http.Request)
 }
 
 func happyHandlers() []happyHandler {
@@ -55,7 +55,7 @@ func happyHandlers() []happyHandler {
 			_, _ = w.Write(page)
 		},
 		req:  httptest.NewRequest(http.MethodGet, "/account", nil),
-		next: func(w benchWriter, _ *http.Request) { w.fresh() },
+		next: func(w *base, _ *http.Request) { w.fresh() },
 	}, {
 		// A login-form post: parse three fields, answer 204.
 		name: "form",
@@ -67,7 +67,7 @@ func happyHandlers() []happyHandler {
 			w.WriteHeader(http.StatusNoContent)
 		},
 		req: formReq,
-		next: func(w benchWriter, r *http.Request) {
+		next: func(w *base, r *http.Request) {
 			w.fresh()
 			body.Reset(form)
 			r.Body, r.Form, r.PostForm = io.NopCloser(body), nil, nil
@@ -105,11 +105,11 @@ func BenchmarkHappyPath(b *testing.B) {
 				b.Run(s.name, func(b *testing.B) {
 					for _, c := range happyCases(b, hh.serve) {
 						b.Run(c.name, func(b *testing.B) {
-							w, req, next := s.w, hh.req, hh.next
+							w, sb, req, next := s.w, s.b, hh.req, hh.next
 							b.ReportAllocs()
 							for b.Loop() {
 								if next != nil {
-									next(w, req)
+									next(sb, req)
 								}
 								c.h.ServeHTTP(w, req)
 							}

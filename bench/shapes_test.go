@@ -34,7 +34,7 @@ func TestShapes_MatchNetHTTP(t *testing.T) {
 	h2.EnableHTTP2 = true
 	h2.StartTLS()
 	defer h2.Close()
-	byName := map[string]benchWriter{}
+	byName := map[string]http.ResponseWriter{}
 	for _, s := range shapes() {
 		byName[s.name] = s.w
 	}

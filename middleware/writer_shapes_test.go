@@ -294,3 +294,45 @@ func TestWriter_WriteStringAllocatesNothingOnRealServers(t *testing.T) {
 	}
 	assert.Empty(t, ev.list())
 }
+
+// flushStringWriter is shaped like net/http's HTTP/2 writer as Recover
+// sees it: Flusher and StringWriter, no Hijacker, no ReaderFrom.
+type flushStringWriter interface {
+	http.ResponseWriter
+	http.Flusher
+	io.StringWriter
+}
+
+// BenchmarkRecover_WriterItabs: the happy path on an HTTP/2-shaped writer
+// whose itab the compiler made (as net/http hands writers over) and on the
+// same writer converted from another interface type at run time, whose
+// itab has no hash. Both must cost the same (see writer.go).
+func BenchmarkRecover_WriterItabs(b *testing.B) {
+	rec, _ := newRecover(b, middleware.Config{})
+	h := rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+		w.WriteHeader(http.StatusNoContent)
+		return nil
+	}))
+	base := &shapeBase{h: http.Header{}}
+	var fs flushStringWriter = struct {
+		*shapeBase
+		flushPart
+		stringPart
+	}{base, flushPart{base}, stringPart{base}}
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	for name, w := range map[string]http.ResponseWriter{
+		"compiler-itab": struct {
+			*shapeBase
+			flushPart
+			stringPart
+		}{base, flushPart{base}, stringPart{base}},
+		"runtime-itab": http.ResponseWriter(fs),
+	} {
+		b.Run(name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				h.ServeHTTP(w, req)
+			}
+		})
+	}
+}
