@@ -7,9 +7,9 @@ replace github.com/authredirect/authredirect => ../
 require (
 	github.com/authredirect/authredirect v0.0.0
 	github.com/go-chi/chi/v5 v5.5.0
-	github.com/gorilla/handlers v1.5.2
 	github.com/justinas/alice v1.2.0
 	github.com/ory/fosite v0.49.0
+	github.com/stretchr/testify v1.12.1
 	go.opentelemetry.io/otel/sdk/metric v1.47.0
 )
 
@@ -74,6 +74,7 @@ require (
 	go.opentelemetry.io/otel/sdk v1.47.0
 	go.opentelemetry.io/otel/trace v1.47.0 // indirect
 	go.opentelemetry.io/proto/otlp v1.0.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/crypto v0.31.0 // indirect
 	golang.org/x/mod v0.17.0 // indirect
 	golang.org/x/net v0.25.0 // indirect

@@ -113,8 +113,8 @@ func (rc *Recoverer) JSON(next http.Handler) http.Handler {
 //
 // The observer then hears of it once. Handlers that succeed are served
 // untouched and without allocation; the writer they see keeps exactly the
-// optional interfaces (Flusher, Hijacker, ReaderFrom) of the one it wraps and
-// has Unwrap.
+// optional interfaces (Flusher, Hijacker, ReaderFrom) of the one it wraps,
+// offers io.StringWriter (the wrapped writer's, or Write), and has Unwrap.
 //
 // Warning: only errors handed up by Wrap or Guard, and panics, are seen; a
 // handler that writes its own error response is a success to Recoverer.

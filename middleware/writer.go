@@ -10,15 +10,15 @@ import (
 )
 
 // ErrWriterReleased is what a handler's writer returns once the handler has
-// returned and Recover has finished the request: net/http forbids using a
+// returned and its Recoverer route has finished the request: net/http forbids using a
 // ResponseWriter then, and such a late write must never reach another
 // request's response. (A write from another goroutine that races the
 // handler's return is a data race, as it is with net/http's own writer; the
 // race detector reports it.)
 var ErrWriterReleased = errors.New("authredirect/middleware: ResponseWriter used after its handler returned")
 
-// tracker is the state behind the ResponseWriter that Recover hands down.
-// It records whether the response has started, so that Recover never writes
+// tracker is the state behind the ResponseWriter that a Recoverer route hands down.
+// It records whether the response has started, so that the route never writes
 // after it, and it carries the error that Wrap hands up. Trackers are
 // pooled: the happy path allocates nothing.
 //
@@ -108,6 +108,21 @@ func (l *lease) Unwrap() http.ResponseWriter {
 	return releasedWriter{}
 }
 
+// WriteString writes s through the wrapped writer's WriteString where it
+// has one, without copying s; otherwise through Write, exactly as
+// io.WriteString would.
+func (l *lease) WriteString(s string) (int, error) {
+	t := l.t
+	if t == nil {
+		return 0, ErrWriterReleased
+	}
+	t.started = true
+	if sw, ok := any(t.w).(io.StringWriter); ok { // any: see writer
+		return sw.WriteString(s)
+	}
+	return t.w.Write([]byte(s))
+}
+
 func (l *lease) flush() {
 	if t := l.t; t != nil {
 		t.started = true
@@ -145,38 +160,72 @@ func (releasedWriter) Write([]byte) (int, error) { return 0, ErrWriterReleased }
 func (releasedWriter) WriteHeader(int)           {}
 
 // writer returns the variant of l that matches w's optional interfaces.
+//
+// The choice is one type switch. Since Go 1.22 the runtime caches, per
+// switch and per dynamic type, which case matched (no match included), so
+// once a type has been seen a few thousand times the choice costs one
+// cache probe on every shape: net/http's HTTP/1 writer, its HTTP/2 writer,
+// a plain one. Chained assertions cost one probe each, and a cache of our
+// own keyed by reflect.TypeOf measured slower (BENCHMARKS.md).
+//
+// The switch is on any(w), not w: for a non-empty interface the runtime
+// starts its probe at the itab's hash, which is zero in itabs made at run
+// time (a writer converted from one interface type to another), so such a
+// writer would miss the cache on every request and pay one lookup per
+// case; an empty interface's probe starts at the type's own hash.
 func (l *lease) writer(w http.ResponseWriter) http.ResponseWriter {
-	if _, ok := w.(fullWriter); ok { // net/http's HTTP/1 writer: one check
+	switch any(w).(type) {
+	case fhrShape: // net/http's HTTP/1 writer
 		return fhrWriter{l}
-	}
-	_, f := w.(http.Flusher)
-	_, h := w.(http.Hijacker)
-	_, r := w.(io.ReaderFrom)
-	switch {
-	case f && h:
+	case fhShape:
 		return fhWriter{l}
-	case f && r:
+	case frShape:
 		return frWriter{l}
-	case h && r:
+	case hrShape:
 		return hrWriter{l}
-	case f:
+	case http.Flusher: // net/http's HTTP/2 writer
 		return fWriter{l}
-	case h:
+	case http.Hijacker:
 		return hWriter{l}
-	case r:
+	case io.ReaderFrom:
 		return rWriter{l}
 	}
 	return plainWriter{l}
 }
 
-type fullWriter interface {
-	http.Flusher
-	http.Hijacker
-	io.ReaderFrom
-}
+type (
+	fhrShape interface {
+		http.Flusher
+		http.Hijacker
+		io.ReaderFrom
+	}
+	fhShape interface {
+		http.Flusher
+		http.Hijacker
+	}
+	frShape interface {
+		http.Flusher
+		io.ReaderFrom
+	}
+	hrShape interface {
+		http.Hijacker
+		io.ReaderFrom
+	}
+)
 
 // The eight variants: single-pointer structs, which fit in an interface
-// without allocating.
+// without allocating. Each keeps exactly the Flusher, Hijacker and
+// ReaderFrom of the wrapped writer.
+//
+// Every variant has WriteString, through the embedded *lease, whether or
+// not the wrapped writer has it. That changes nothing a handler can
+// observe: io.WriteString, the one way callers use it, does exactly what
+// the fallback does (Write([]byte(s))) when a writer has no WriteString,
+// the same bytes reach the same Write, and the fallback allocates the same
+// copy io.WriteString would have made. Unlike Flusher or Hijacker,
+// StringWriter grants no capability a caller could test for and then miss.
+// Mirroring it exactly would double the variants to 16 and the type switch
+// above with them, for no difference on the wire.
 type (
 	plainWriter struct{ *lease }
 	fWriter     struct{ *lease }
@@ -205,8 +254,12 @@ func (w fhrWriter) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }
 
 // Compile-time checks that the variants keep their interfaces.
 var (
-	_ fullWriter    = fhrWriter{}
-	_ http.Flusher  = fWriter{}
-	_ http.Hijacker = hWriter{}
-	_ io.ReaderFrom = rWriter{}
+	_ fhrShape        = fhrWriter{}
+	_ fhShape         = fhWriter{}
+	_ frShape         = frWriter{}
+	_ hrShape         = hrWriter{}
+	_ http.Flusher    = fWriter{}
+	_ http.Hijacker   = hWriter{}
+	_ io.ReaderFrom   = rWriter{}
+	_ io.StringWriter = plainWriter{}
 )
