@@ -221,6 +221,12 @@ func (e *NilError) Error() string { return "handler returned a nil " + e.Type + 
 // isNilValue reports whether err is a non-nil interface holding a nil
 // pointer, map, slice, func or channel.
 func isNilValue(err error) bool {
+	switch e := err.(type) {
+	case codes.Code:
+		return false // the usual cases, without reflection
+	case *codes.Error:
+		return e == nil
+	}
 	switch v := reflect.ValueOf(err); v.Kind() {
 	case reflect.Pointer, reflect.Map, reflect.Slice, reflect.Func, reflect.Chan, reflect.Interface, reflect.UnsafePointer:
 		return v.IsNil()
