@@ -75,10 +75,11 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 // the given status. It never redirects, so it is the answer when a redirect
 // would loop: when the error page or the login page itself fails. Every
 // value is escaped by html/template; the cause never appears. HEAD gets no
-// body. A nil e renders a page saying there is no error.
+// body. A nil e renders a page saying there is no error. The page refuses
+// framing (CSP frame-ancestors, and X-Frame-Options for older browsers).
 func (r *Renderer) Page(w http.ResponseWriter, req *http.Request, status int, e *codes.Error) {
 	setHeaders(w.Header(), pageHeaders, "text/html; charset=utf-8", "no-store", "no-cache", "nosniff", "no-referrer",
-		"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'")
+		"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'", "DENY")
 	w.WriteHeader(status)
 	if req.Method != http.MethodHead {
 		_ = pageTemplate.Execute(w, NewPageData(e))

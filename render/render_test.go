@@ -249,6 +249,8 @@ func TestPage_EscapesAndHidesCause(t *testing.T) {
 	assert.Equal(t, "text/html; charset=utf-8", rec.Header().Get("Content-Type"))
 	assert.Equal(t, "nosniff", rec.Header().Get("X-Content-Type-Options"))
 	assert.Equal(t, "no-store", rec.Header().Get("Cache-Control"))
+	assert.Equal(t, "default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'", rec.Header().Get("Content-Security-Policy"))
+	assert.Equal(t, "DENY", rec.Header().Get("X-Frame-Options"), "older browsers know no frame-ancestors")
 
 	rec = httptest.NewRecorder()
 	r.Page(rec, httptest.NewRequest(http.MethodHead, "/", nil), 200, e)

@@ -119,7 +119,8 @@ var (
 	redirectHeaders = []string{"Location", "Cache-Control", "Pragma", "Referrer-Policy"}
 	// jsonHeaders' last name is the one extra header of a 401 or 503.
 	jsonHeaders = [...]string{"Content-Type", "Cache-Control", "Pragma", "X-Content-Type-Options", ""}
-	pageHeaders = []string{"Content-Type", "Cache-Control", "Pragma", "X-Content-Type-Options", "Referrer-Policy", "Content-Security-Policy"}
+	pageHeaders = []string{"Content-Type", "Cache-Control", "Pragma", "X-Content-Type-Options", "Referrer-Policy",
+		"Content-Security-Policy", "X-Frame-Options"}
 )
 
 // setHeaders drops the headers that describe a body and sets names[i] to

@@ -93,10 +93,8 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request) error {
 }
 
 // errorPage is GET /ooops: the renderer's terminal page for the error in
-// the query. It answers 200 and never redirects. The page sends
-// frame-ancestors 'none' itself; X-Frame-Options is for older browsers.
+// the query. It answers 200, never redirects and refuses framing.
 func (s *server) errorPage(w http.ResponseWriter, r *http.Request) error {
-	w.Header().Set("X-Frame-Options", "DENY")
 	e, _ := render.ParseQuery(r.URL.RawQuery) // unreadable: the page says there is no error
 	s.renderer.Page(w, r, http.StatusOK, e)
 	return nil
