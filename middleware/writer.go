@@ -10,16 +10,16 @@ import (
 )
 
 // ErrWriterReleased is what a handler's writer returns once the handler has
-// returned and its Recoverer route has finished the request: net/http forbids using a
-// ResponseWriter then, and such a late write must never reach another
-// request's response. (A write from another goroutine that races the
+// returned and its Recoverer route has finished the request: net/http
+// forbids using a ResponseWriter then, and such a late write must never
+// reach another request's response. (A write from another goroutine that races the
 // handler's return is a data race, as it is with net/http's own writer; the
 // race detector reports it.)
 var ErrWriterReleased = errors.New("authredirect/middleware: ResponseWriter used after its handler returned")
 
-// tracker is the state behind the ResponseWriter that a Recoverer route hands down.
-// It records whether the response has started, so that the route never writes
-// after it, and it carries the error that Wrap hands up. Trackers are
+// tracker is the state behind the ResponseWriter that a Recoverer route
+// hands down. It records whether the response has started, so that the
+// route never writes after it, and it carries the error that Wrap hands up. Trackers are
 // pooled: the happy path allocates nothing.
 //
 // A handler's writer does not point at the tracker itself but at one of its
