@@ -223,6 +223,8 @@ func (o *observer) recording(c combination) *recording {
 // method is m when it is a method of RFC 9110 or PATCH, else "_OTHER", as
 // the semantic conventions ask so that made-up methods cannot multiply the
 // series. Methods are case-sensitive (RFC 9110 §9.1): "get" is "_OTHER".
+// It returns the constants, not m, so that the cached attribute sets never
+// keep a request's bytes alive.
 func method(m string) string {
 	switch m {
 	case http.MethodGet:
