@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 	"testing"
 	"time"
@@ -96,6 +97,30 @@ func TestLocation_Targets(t *testing.T) {
 	// the page, and redirecting it cannot loop.
 	assert.False(t, r.IsTarget(httptest.NewRequest(http.MethodPost, "/login", nil), codes.Authentication))
 	assert.False(t, r.IsTarget(httptest.NewRequest(http.MethodPut, "/ooops", nil), codes.Authorization))
+}
+
+// TestLocation_JoinsEveryQueryEnding: the contract's parameters start a
+// parameter of their own whatever the target's query ends with (the fuzzer
+// found "/??", whose query is "?", rendered as "/??oauth_exception=…").
+func TestLocation_JoinsEveryQueryEnding(t *testing.T) {
+	for target, want := range map[string]string{
+		"/":        "/?oauth_exception=invalid_scope",
+		"/?":       "/?oauth_exception=invalid_scope",
+		"/??":      "/??&oauth_exception=invalid_scope",
+		"/x?a=1":   "/x?a=1&oauth_exception=invalid_scope",
+		"/x?a=1&":  "/x?a=1&oauth_exception=invalid_scope",
+		"/x?a":     "/x?a&oauth_exception=invalid_scope",
+		"/x?a=?":   "/x?a=?&oauth_exception=invalid_scope",
+		"/x?&":     "/x?&oauth_exception=invalid_scope",
+		"/x?a=1&&": "/x?a=1&&oauth_exception=invalid_scope",
+	} {
+		r := newRenderer(t, render.Config{ErrorPage: target, LoginPage: "/login"})
+		loc := r.Location(codes.InvalidScope.Err())
+		assert.Equal(t, want, loc, "target %q", target)
+		u, err := url.Parse(loc)
+		require.NoError(t, err)
+		assert.Equal(t, []string{"invalid_scope"}, u.Query()["oauth_exception"], "target %q", target)
+	}
 }
 
 func TestNew_RequiresBothPages(t *testing.T) {

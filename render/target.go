@@ -67,14 +67,19 @@ func parseTarget(raw string) (target, error) {
 			return fail("its query already holds " + p)
 		}
 	}
-	t := target{raw: raw, path: u.Path, prefix: raw + "?"}
+	t := target{raw: raw, path: u.Path}
 	if t.path == "" {
 		t.path = "/"
 	}
+	// Join on the query, not on raw's last byte: "/??" has the query "?".
 	switch {
-	case strings.HasSuffix(raw, "?"):
+	case u.RawQuery == "" && u.ForceQuery:
+		t.prefix = raw // "/login?"
+	case u.RawQuery == "":
+		t.prefix = raw + "?"
+	case strings.HasSuffix(u.RawQuery, "&"):
 		t.prefix = raw
-	case u.RawQuery != "":
+	default:
 		t.prefix = raw + "&"
 	}
 	return t, nil
