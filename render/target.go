@@ -9,7 +9,7 @@ import (
 // target is a validated error or login page.
 type target struct {
 	raw    string // as configured
-	prefix string // raw without fragment, ending in "?" or "&"
+	prefix string // raw and the separator the contract's first parameter needs
 	path   string // the path a request for this page has
 }
 
