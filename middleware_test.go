@@ -75,13 +75,18 @@ func contractRows() []row {
 				})
 			}
 			if c.Kind() == codes.Authentication {
+				// entity_id goes with unauthorized only (DESIGN §1).
+				withID := want
+				if c == codes.Unauthorized {
+					withID += "&entity_id=u-jane"
+				}
 				rows = append(rows, row{
 					name:     fmt.Sprintf("%s/%s/%s/entity_id", c.Kind(), c.Name(), d),
 					method:   http.MethodPost,
 					kind:     codes.Authentication,
 					handler:  returns(c.With(d).WithEntityID("u-jane").WithCause(errors.New(secret))),
 					status:   http.StatusSeeOther,
-					location: want + "&entity_id=u-jane",
+					location: withID,
 					outcome:  middleware.Redirected,
 				})
 			}

@@ -65,8 +65,9 @@ func (e *Error) With(d Detail) *Error {
 }
 
 // WithEntityID returns a copy of e carrying the id of the identity the error
-// is about, sent as entity_id with authentication errors. An id that is not
-// a valid identifier (see [ValidEntityID]) is kept here but never sent.
+// is about, sent as entity_id with unauthorized (the identity is known but
+// the credentials are wrong) and kept for logs with any other code. An id
+// that is not a valid identifier (see [ValidEntityID]) is never sent.
 func (e *Error) WithEntityID(id string) *Error {
 	c := e.value()
 	c.entityID = id

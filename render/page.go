@@ -76,12 +76,20 @@ var pageTemplate = template.Must(template.New("page").Parse(`<!doctype html>
 // would loop: when the error page or the login page itself fails. Every
 // value is escaped by html/template; the cause never appears. HEAD gets no
 // body. A nil e renders a page saying there is no error. The page refuses
-// framing (CSP frame-ancestors, and X-Frame-Options for older browsers).
+// framing (CSP frame-ancestors, and X-Frame-Options for older browsers). A
+// 401 or 503 carries the same WWW-Authenticate or Retry-After as
+// [Renderer.JSON], and the loop detail is spelled as in the redirect.
 func (r *Renderer) Page(w http.ResponseWriter, req *http.Request, status int, e *codes.Error) {
-	setHeaders(w.Header(), pageHeaders, "text/html; charset=utf-8", "no-store", "no-cache", "nosniff", "no-referrer",
-		"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'", "DENY")
+	names := pageHeaders
+	set, extra := r.statusHeader(names[:], status, e.Kind())
+	setHeaders(w.Header(), set, "text/html; charset=utf-8", "no-store", "no-cache", "nosniff", "no-referrer",
+		"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'", "DENY", extra)
 	w.WriteHeader(status)
 	if req.Method != http.MethodHead {
-		_ = pageTemplate.Execute(w, NewPageData(e))
+		d := NewPageData(e)
+		if e.Detail().Valid() {
+			d.Detail = r.cfg.detailName(e.Detail())
+		}
+		_ = pageTemplate.Execute(w, d)
 	}
 }

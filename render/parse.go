@@ -14,7 +14,7 @@ var ErrNoException = errors.New("render: no oauth_exception or identity_exceptio
 
 // ErrMalformed is wrapped by the parsers' errors for a query that breaks the
 // contract: a repeated parameter, both families at once, an entity id that
-// is invalid or sent with an authorization error, or bad escaping. Unknown
+// is invalid or sent with a code other than unauthorized, or bad escaping. Unknown
 // codes and details wrap [codes.ErrUnknown] instead.
 var ErrMalformed = errors.New("render: malformed error query")
 
@@ -72,8 +72,8 @@ func ParseQuery(rawQuery string) (*codes.Error, error) {
 	if q.Has("entity_id") {
 		id := q.Get("entity_id")
 		switch {
-		case kind != codes.Authentication:
-			return nil, fmt.Errorf("%w: entity_id with an authorization error", ErrMalformed)
+		case code != codes.Unauthorized:
+			return nil, fmt.Errorf("%w: entity_id with %s, not unauthorized", ErrMalformed, code.Name())
 		case !codes.ValidEntityID(id):
 			return nil, fmt.Errorf("%w: entity_id is not a valid identifier", ErrMalformed)
 		}

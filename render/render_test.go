@@ -61,7 +61,11 @@ func TestLocation_Spelled(t *testing.T) {
 		{codes.UnauthorizedClient.With(codes.ClientIDNotFound), "https://accounts.livechatinc.com/ooops?oauth_exception=unauthorized_client&exception_details=client_id_not_found"},
 		{codes.InvalidRequest.With(codes.TooManyRedirects), "https://accounts.livechatinc.com/ooops?oauth_exception=invalid_request&exception_details=to_many_redirects"},
 		{codes.Unauthorized.WithEntityID("u-jane"), "https://accounts.livechatinc.com/?identity_exception=unauthorized&entity_id=u-jane"},
-		{codes.IdentityInvalidRequest.With(codes.TooManyRedirects).WithEntityID("a.b_c-1"), "https://accounts.livechatinc.com/?identity_exception=invalid_request&exception_details=to_many_redirects&entity_id=a.b_c-1"},
+		{codes.Unauthorized.With(codes.TooManyRedirects).WithEntityID("a.b_c-1"), "https://accounts.livechatinc.com/?identity_exception=unauthorized&exception_details=to_many_redirects&entity_id=a.b_c-1"},
+		// entity_id goes with unauthorized only (DESIGN §1): the identity
+		// is known but wrong.
+		{codes.IdentityInvalidRequest.With(codes.TooManyRedirects).WithEntityID("a.b_c-1"), "https://accounts.livechatinc.com/?identity_exception=invalid_request&exception_details=to_many_redirects"},
+		{codes.IdentityLost.WithEntityID("u-jane"), "https://accounts.livechatinc.com/?identity_exception=identity_lost"},
 		// Invalid entity ids are dropped, never escaped into the URL.
 		{codes.Unauthorized.WithEntityID("jane@example.com"), "https://accounts.livechatinc.com/?identity_exception=unauthorized"},
 		{codes.Unauthorized.WithEntityID("x&oauth_exception=y"), "https://accounts.livechatinc.com/?identity_exception=unauthorized"},
@@ -147,13 +151,20 @@ func TestNew_RefusesBadTargets(t *testing.T) {
 		"https://example.com/ oops", "https://example.com/\nx", "https://exa mple.com/",
 		"https://example.com/ooops?oauth_exception=x", "/?entity_id=1", "/?a=%zz",
 		"///", "///evil.example/", "/\\evil.example", "https://example.com\\@evil.example/",
+		// A browser removes dot segments before it fetches, so such a page
+		// would never be recognised as itself when it fails, and loop.
+		"/pages/../ooops", "/./ooops", "/x/.", "/x/..", "/x/%2e%2e/ooops", "/%2E/x", "https://example.com/x/%2E%2e/ooops",
+		// Authorities no browser follows.
+		"https://example.com:99999/ooops", "https://example.com:8o8o/ooops", "https://exa<m>ple.com/ooops",
+		"https://a|b/ooops", "https://exa%6dple.com/ooops", "http://[::1/x", "http://[zz::1]/x",
 	} {
 		_, err := render.New(render.Config{ErrorPage: bad, LoginPage: "/login"})
 		assert.ErrorIs(t, err, render.ErrConfig, "error page %q", bad)
 		_, err = render.New(render.Config{ErrorPage: "/ooops", LoginPage: bad})
 		assert.ErrorIs(t, err, render.ErrConfig, "login page %q", bad)
 	}
-	for _, good := range []string{"/", "/ooops", "https://example.com", "http://localhost:8080/x?lang=en", "HTTPS://Example.COM/ooops"} {
+	for _, good := range []string{"/", "/ooops", "https://example.com", "http://localhost:8080/x?lang=en", "HTTPS://Example.COM/ooops",
+		"http://[::1]:8080/x", "http://127.0.0.1:65535/", "https://xn--bcher-kva.example/ooops", "/a.b/..c/.d", "/x?next=/../y"} {
 		assert.NoError(t, render.ValidateTarget(good), good)
 	}
 	pages := render.Config{ErrorPage: "/ooops", LoginPage: "/login"}
@@ -286,6 +297,74 @@ func TestPage_EscapesAndHidesCause(t *testing.T) {
 	assert.Contains(t, rec.Body.String(), "No error to show")
 }
 
+// TestPage_SameStatusHeadersAsJSON: a page in place of a redirect is the
+// answer a browser gets when its login or error page fails, so a 401 still
+// challenges (RFC 9110 §15.5.2) and a 503 still says when to retry.
+func TestPage_SameStatusHeadersAsJSON(t *testing.T) {
+	r := newRenderer(t, render.Config{RetryAfter: 7 * time.Second})
+	for _, tc := range []struct {
+		e           *codes.Error
+		name, value string
+	}{
+		{codes.IdentityLost.Err(), "WWW-Authenticate", `Bearer realm="accounts"`},
+		{codes.Unauthorized.Err(), "WWW-Authenticate", `Bearer realm="accounts"`},
+		{codes.InvalidClient.Err(), "WWW-Authenticate", `Basic realm="accounts"`},
+		{codes.TemporarilyUnavailable.Err(), "Retry-After", "7"},
+	} {
+		for _, answer := range []func(http.ResponseWriter, *http.Request, *codes.Error){
+			r.JSON,
+			func(w http.ResponseWriter, req *http.Request, e *codes.Error) {
+				r.Page(w, req, e.Code().HTTPStatus(), e)
+			},
+		} {
+			rec := httptest.NewRecorder()
+			answer(rec, httptest.NewRequest(http.MethodGet, "/login", nil), tc.e)
+			assert.Equal(t, tc.e.Code().HTTPStatus(), rec.Code)
+			assert.Equal(t, []string{tc.value}, rec.Header().Values(tc.name), tc.e.Code().Name())
+		}
+	}
+	rec := httptest.NewRecorder()
+	r.Page(rec, httptest.NewRequest(http.MethodGet, "/", nil), http.StatusBadRequest, codes.InvalidScope.Err())
+	assert.Empty(t, rec.Header().Values("WWW-Authenticate"))
+	assert.Empty(t, rec.Header().Values("Retry-After"))
+}
+
+// TestAnswers_DropTheHandlersLocation: a Location the handler set before
+// failing must not ride on a JSON or page answer.
+func TestAnswers_DropTheHandlersLocation(t *testing.T) {
+	r := newRenderer(t, render.Config{})
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	for name, answer := range map[string]func(http.ResponseWriter){
+		"json":     func(w http.ResponseWriter) { r.JSON(w, req, codes.InvalidGrant.Err()) },
+		"page":     func(w http.ResponseWriter) { r.Page(w, req, http.StatusBadRequest, codes.InvalidGrant.Err()) },
+		"redirect": func(w http.ResponseWriter) { r.Redirect(w, req, codes.InvalidGrant.Err()) },
+	} {
+		rec := httptest.NewRecorder()
+		rec.Header().Set("Location", "https://client.example/cb?code=abc")
+		rec.Header().Set("Set-Cookie", "a=b")
+		answer(rec)
+		want := []string(nil)
+		if name == "redirect" {
+			want = []string{"https://accounts.livechatinc.com/ooops?oauth_exception=invalid_grant"}
+		}
+		assert.Equal(t, want, rec.Header().Values("Location"), name)
+		assert.Equal(t, []string{"a=b"}, rec.Header().Values("Set-Cookie"), name)
+	}
+}
+
+// TestPage_HonoursTheConfiguredLoopSpelling: the page names the loop detail
+// as the redirect and the JSON do.
+func TestPage_HonoursTheConfiguredLoopSpelling(t *testing.T) {
+	for newSpelling, want := range map[bool]string{false: "to_many_redirects", true: "too_many_redirects"} {
+		r := newRenderer(t, render.Config{TooManyRedirectsNewSpelling: newSpelling})
+		e := codes.InvalidRequest.With(codes.TooManyRedirects)
+		require.Contains(t, r.Location(e), "exception_details="+want)
+		rec := httptest.NewRecorder()
+		r.Page(rec, httptest.NewRequest(http.MethodGet, "/ooops", nil), http.StatusBadRequest, e)
+		assert.Contains(t, rec.Body.String(), "Detail <code>"+want+"</code>")
+	}
+}
+
 func TestPage_HostileQueryNeverReachesThePage(t *testing.T) {
 	// An error page reads its query with ParseQuery and shows what it got.
 	// Only closed-set names and validated ids parse, so markup in the query
@@ -320,7 +399,7 @@ func TestParse_RoundTrip(t *testing.T) {
 					require.NoError(t, err, loc)
 					assert.Equal(t, c, got.Code(), loc)
 					assert.Equal(t, d, got.Detail(), loc)
-					if c.Kind() == codes.Authentication {
+					if c == codes.Unauthorized {
 						assert.Equal(t, id, got.EntityID(), loc)
 					} else {
 						assert.Empty(t, got.EntityID(), loc)
@@ -350,6 +429,7 @@ func TestParse_Refuses(t *testing.T) {
 		{"identity_exception=unauthorized&entity_id=a&entity_id=b", render.ErrMalformed},
 		{"oauth_exception=invalid_scope&identity_exception=unauthorized", render.ErrMalformed},
 		{"oauth_exception=access_denied&entity_id=u-1", render.ErrMalformed},
+		{"identity_exception=identity_lost&entity_id=u-1", render.ErrMalformed},
 		{"identity_exception=unauthorized&entity_id=", render.ErrMalformed},
 		{"oauth_exception=%zz", render.ErrMalformed},
 	} {

@@ -88,10 +88,10 @@ func (r *Renderer) location(c codes.Code, d codes.Detail) string {
 }
 
 // sendsEntityID reports whether e's entity id goes on the wire: only with
-// authentication errors, and only when it is a valid identifier (which
-// needs no escaping anywhere).
+// unauthorized, the one code whose identity is known (DESIGN §1), and only
+// when it is a valid identifier (which needs no escaping anywhere).
 func sendsEntityID(e *codes.Error) bool {
-	return e.Kind() == codes.Authentication && codes.ValidEntityID(e.EntityID())
+	return e.Code() == codes.Unauthorized && codes.ValidEntityID(e.EntityID())
 }
 
 // answer is what is built for e's code and detail; e must be valid.
@@ -117,13 +117,35 @@ func (r *Renderer) Location(e *codes.Error) string {
 // setHeaders. The values themselves are new for every answer.
 var (
 	redirectHeaders = []string{"Location", "Cache-Control", "Pragma", "Referrer-Policy"}
-	// jsonHeaders' last name is the one extra header of a 401 or 503.
+	// The last name of these is the status header's (see statusHeader).
 	jsonHeaders = [...]string{"Content-Type", "Cache-Control", "Pragma", "X-Content-Type-Options", ""}
-	pageHeaders = []string{"Content-Type", "Cache-Control", "Pragma", "X-Content-Type-Options", "Referrer-Policy",
-		"Content-Security-Policy", "X-Frame-Options"}
+	pageHeaders = [...]string{"Content-Type", "Cache-Control", "Pragma", "X-Content-Type-Options", "Referrer-Policy",
+		"Content-Security-Policy", "X-Frame-Options", ""}
 )
 
-// setHeaders drops the headers that describe a body and sets names[i] to
+// statusHeader puts the one header that status needs, if any, in the last
+// slot of names and returns the names to set and that header's value: a
+// 401 challenges (Basic for an authorization error, which can only be
+// invalid_client, as client authentication is Basic; Bearer otherwise, so
+// that browsers show no password prompt), a 503 says when to retry.
+func (r *Renderer) statusHeader(names []string, status int, k codes.Kind) ([]string, string) {
+	last := len(names) - 1
+	switch {
+	case status == http.StatusUnauthorized && k == codes.Authorization:
+		names[last] = "Www-Authenticate"
+		return names, r.basicChallenge
+	case status == http.StatusUnauthorized:
+		names[last] = "Www-Authenticate"
+		return names, r.bearerChallenge
+	case status == http.StatusServiceUnavailable:
+		names[last] = "Retry-After"
+		return names, r.retryAfter
+	}
+	return names[:last], ""
+}
+
+// setHeaders drops the headers that describe a body, and a Location the
+// handler set (only a redirect has one, its own), and sets names[i] to
 // values[i]. The values share one new backing array, so each answer owns
 // its header values (a wrapper that edits one in place cannot reach another
 // answer) for a single allocation.
@@ -152,6 +174,7 @@ func dropBodyHeaders(h http.Header) {
 	if len(h) == 0 {
 		return // the usual case: the handler set nothing
 	}
+	delete(h, "Location")
 	delete(h, "Content-Length")
 	delete(h, "Content-Encoding")
 	delete(h, "Content-Type")
@@ -198,21 +221,8 @@ func (r *Renderer) JSON(w http.ResponseWriter, req *http.Request, e *codes.Error
 	}
 	status := e.Code().HTTPStatus()
 	names := jsonHeaders
-	extra := ""
-	switch status {
-	case http.StatusUnauthorized:
-		names[4], extra = "Www-Authenticate", r.bearerChallenge
-		if e.Kind() == codes.Authorization {
-			extra = r.basicChallenge
-		}
-	case http.StatusServiceUnavailable:
-		names[4], extra = "Retry-After", r.retryAfter
-	}
-	n := len(names)
-	if extra == "" {
-		n--
-	}
-	setHeaders(w.Header(), names[:n], "application/json; charset=utf-8", "no-store", "no-cache", "nosniff", extra)
+	set, extra := r.statusHeader(names[:], status, e.Kind())
+	setHeaders(w.Header(), set, "application/json; charset=utf-8", "no-store", "no-cache", "nosniff", extra)
 	w.WriteHeader(status)
 	if req.Method != http.MethodHead {
 		_, _ = w.Write(body)

@@ -2,7 +2,9 @@ package render
 
 import (
 	"fmt"
+	"net/netip"
 	"net/url"
+	"strconv"
 	"strings"
 )
 
@@ -57,6 +59,12 @@ func parseTarget(raw string) (target, error) {
 		return fail("scheme must be http or https")
 	case u.Scheme != "" && u.Hostname() == "":
 		return fail("has no host")
+	case u.Scheme != "" && !validHost(u):
+		return fail("has a host or port no browser would follow")
+	case hasDotSegment(u.Path):
+		// A browser removes them before it fetches, so a failure of the
+		// page would not be recognised as one and would loop.
+		return fail(`has a "." or ".." path segment`)
 	}
 	q, err := url.ParseQuery(u.RawQuery)
 	if err != nil {
@@ -87,3 +95,39 @@ func parseTarget(raw string) (target, error) {
 
 // contractParams are the query parameters the contract owns.
 var contractParams = [...]string{"oauth_exception", "identity_exception", "exception_details", "entity_id"}
+
+// validHost reports whether u's host is a DNS name (ASCII letters, digits,
+// '-' and '.'; IDNs in their xn-- form), an IPv4 address or a bracketed
+// IPv6 address without a zone, and its port, if any, is 1 to 65535.
+func validHost(u *url.URL) bool {
+	host := u.Hostname()
+	if strings.HasPrefix(u.Host, "[") {
+		a, err := netip.ParseAddr(host)
+		if err != nil || !a.Is6() || a.Zone() != "" {
+			return false
+		}
+	} else {
+		for i := 0; i < len(host); i++ {
+			c := host[i]
+			if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '.') {
+				return false
+			}
+		}
+	}
+	if port := u.Port(); port != "" || strings.HasSuffix(u.Host, ":") {
+		n, err := strconv.Atoi(port)
+		return err == nil && n >= 1 && n <= 65535
+	}
+	return true
+}
+
+// hasDotSegment reports whether the decoded path has a "." or ".." segment
+// ("%2e" decodes to ".").
+func hasDotSegment(path string) bool {
+	for seg := range strings.SplitSeq(path, "/") {
+		if seg == "." || seg == ".." {
+			return true
+		}
+	}
+	return false
+}
