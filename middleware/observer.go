@@ -24,8 +24,10 @@ const (
 	// Suppressed: the response had already started (or the connection was
 	// hijacked); nothing more was written.
 	Suppressed
-	// ClientGone: the request's context was done and the handler failed with
-	// context.Canceled or context.DeadlineExceeded; nothing was written.
+	// ClientGone: the request's context was cancelled (net/http does so
+	// when the client goes) and the handler failed with context.Canceled
+	// or context.DeadlineExceeded; nothing was written. A deadline set
+	// above the route is not this: the client still waits for an answer.
 	ClientGone
 )
 

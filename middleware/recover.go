@@ -100,8 +100,9 @@ func (rc *Recoverer) JSON(next http.Handler) http.Handler {
 //     return e) and any panic become server_error of kind, the original
 //     kept for the observer only; http.ErrAbortHandler, panicked or
 //     returned, is re-panicked untouched and not observed;
-//  3. if the client went away (the request's context is done and the error
-//     is context.Canceled or context.DeadlineExceeded) nothing is written;
+//  3. if the client went away (the request's context was cancelled and the
+//     error is context.Canceled or context.DeadlineExceeded) nothing is
+//     written; a deadline set above the route is answered as any error;
 //  4. if the response already started, nothing more is written; after a
 //     panic the connection is then cut (by re-panicking
 //     http.ErrAbortHandler, which net/http does not log), so that the
@@ -189,14 +190,17 @@ func (rt *route) answer(t *tracker, r *http.Request, err error, panicked bool) O
 	ev := Event{Request: r, Err: e, Cause: err, Panicked: panicked}
 	w, rend := t.w, rt.rc.renderer
 	switch {
-	case r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+	// Only a cancelled request is a client gone (net/http cancels it when
+	// the connection closes); a deadline set by a timeout middleware above
+	// ends the request with the client still waiting for an answer.
+	case r.Context().Err() == context.Canceled && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
 		ev.Outcome = ClientGone
 	case t.started || t.hijacked:
 		ev.Outcome = Suppressed
 	case rend.IsTarget(r, e.Kind()):
 		ev.Outcome = LoopStopped
 		rend.Page(w, r, e.Code().HTTPStatus(), e)
-	case rt.mode == ModeJSON || rt.mode == ModeNegotiate && prefersJSON(r.Header.Get("Accept")):
+	case rt.mode == ModeJSON || rt.mode == ModeNegotiate && prefersJSON(r.Header.Values("Accept")):
 		ev.Outcome = WroteJSON
 		rend.JSON(w, r, e)
 	default:

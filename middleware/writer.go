@@ -123,6 +123,24 @@ func (l *lease) WriteString(s string) (int, error) {
 	return t.w.Write([]byte(s))
 }
 
+// FlushError is what http.ResponseController.Flush calls before it looks
+// for Flush or Unwrap. Every variant has it, so such a flush is seen even
+// when no writer above has a Flush of its own: without it the controller
+// would walk Unwrap past us (through a foreign wrapper that only has
+// Unwrap, say) and flush net/http's writer behind the route's back. It
+// grants nothing a type assertion on http.Flusher could find.
+func (l *lease) FlushError() error {
+	t := l.t
+	if t == nil {
+		return ErrWriterReleased
+	}
+	err := http.NewResponseController(t.w).Flush()
+	if err == nil {
+		t.started = true
+	}
+	return err
+}
+
 func (l *lease) flush() {
 	if t := l.t; t != nil {
 		t.started = true
@@ -147,8 +165,16 @@ func (l *lease) readFrom(r io.Reader) (int64, error) {
 	if t == nil {
 		return 0, ErrWriterReleased
 	}
+	// net/http's ReadFrom of an empty source writes nothing, not even the
+	// header, so the response has only started if something was copied. A
+	// panic on the way leaves it marked: it may have written.
+	was := t.started
 	t.started = true
-	return t.w.(io.ReaderFrom).ReadFrom(r)
+	n, err := t.w.(io.ReaderFrom).ReadFrom(r)
+	if n == 0 {
+		t.started = was
+	}
+	return n, err
 }
 
 // releasedWriter is what Unwrap gives after release; it has no optional

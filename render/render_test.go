@@ -101,6 +101,26 @@ func TestLocation_Targets(t *testing.T) {
 	// the page, and redirecting it cannot loop.
 	assert.False(t, r.IsTarget(httptest.NewRequest(http.MethodPost, "/login", nil), codes.Authentication))
 	assert.False(t, r.IsTarget(httptest.NewRequest(http.MethodPut, "/ooops", nil), codes.Authorization))
+
+	// The path compared is the one the client asked for, whatever a
+	// StripPrefix or router made of req.URL.Path since.
+	stripped := httptest.NewRequest(http.MethodGet, "/login", nil)
+	stripped.URL.Path = "/"
+	assert.True(t, r.IsTarget(stripped, codes.Authentication))
+	elsewhere := httptest.NewRequest(http.MethodGet, "/admin/login", nil)
+	elsewhere.URL.Path = "/login"
+	assert.False(t, r.IsTarget(elsewhere, codes.Authentication), "mounted under /admin, it is not the login page")
+	for uri, want := range map[string]bool{
+		"/login?identity_exception=x": true, "/log%69n": true, "http://127.0.0.1:8080/login?a=b": true,
+		"/login/": false, "/%zz": false, "*": false, "http://127.0.0.1:8080": false,
+	} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RequestURI = uri
+		assert.Equal(t, want, r.IsTarget(req, codes.Authentication), uri)
+	}
+	inCode, err := http.NewRequest(http.MethodGet, "http://127.0.0.1:8080/login", nil)
+	require.NoError(t, err)
+	assert.True(t, r.IsTarget(inCode, codes.Authentication), "a request made in code has no RequestURI")
 }
 
 // TestLocation_JoinsEveryQueryEnding: the contract's parameters start a

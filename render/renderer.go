@@ -4,7 +4,9 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/authredirect/authredirect/codes"
@@ -68,12 +70,46 @@ func New(cfg Config) (*Renderer, error) {
 // IsTarget reports whether req fetches the page that errors of family k are
 // sent to, so that a failure there must not redirect (it would loop): a GET
 // or HEAD of the target's path. Only the path is compared, so that a proxy
-// that rewrites the Host cannot hide a real loop. Any other method on that
-// path, such as the login form's POST to the login page, is not a fetch of
-// the page and is redirected like any other request.
+// that rewrites the Host cannot hide a real loop. It is the path the client
+// asked for (req.RequestURI's), which http.StripPrefix and routers leave
+// as it came; req.URL.Path only for a request made in code, which has no
+// RequestURI. Any other method on that path, such as the login form's POST
+// to the login page, is not a fetch of the page and is redirected like any
+// other request.
 func (r *Renderer) IsTarget(req *http.Request, k codes.Kind) bool {
-	return k.Valid() && req.URL != nil && (req.Method == http.MethodGet || req.Method == http.MethodHead) &&
-		req.URL.Path == r.targets[k].path
+	return k.Valid() && (req.Method == http.MethodGet || req.Method == http.MethodHead) &&
+		requestPath(req) == r.targets[k].path
+}
+
+// requestPath is the unescaped path the client asked for, or "" when there
+// is none.
+func requestPath(req *http.Request) string {
+	uri := req.RequestURI
+	if uri == "" {
+		if req.URL == nil {
+			return ""
+		}
+		return req.URL.Path
+	}
+	if !strings.HasPrefix(uri, "/") { // absolute form: scheme://host/path
+		_, rest, ok := strings.Cut(uri, "://")
+		if i := strings.IndexByte(rest, '/'); ok && i >= 0 {
+			uri = rest[i:]
+		} else {
+			return "" // "*", or an authority alone
+		}
+	}
+	if i := strings.IndexByte(uri, '?'); i >= 0 {
+		uri = uri[:i]
+	}
+	if strings.IndexByte(uri, '%') >= 0 {
+		p, err := url.PathUnescape(uri)
+		if err != nil {
+			return ""
+		}
+		return p
+	}
+	return uri
 }
 
 // location builds the Location of a code × detail; New calls it once for

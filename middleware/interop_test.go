@@ -1,0 +1,164 @@
+package middleware_test
+
+import (
+	"context"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/middleware"
+	"github.com/authredirect/authredirect/render"
+)
+
+// A 401 answer must carry WWW-Authenticate (RFC 9110 §15.5.2), also when
+// the loop guard answers the login page itself with the terminal page.
+func TestRecoverer_LoginPageFailingInPlaceStillChallenges(t *testing.T) {
+	rec, _ := newRecover(t, testRoute{Kind: codes.Authentication})
+	res := serve(rec(failing(codes.IdentityLost)), http.MethodGet, "/") // the login page itself
+	require.Equal(t, http.StatusUnauthorized, res.Code)
+	assert.Equal(t, []string{`Bearer realm="accounts"`}, res.Header().Values("WWW-Authenticate"), "a 401 challenges (RFC 9110 §15.5.2)")
+}
+
+// A foreign middleware above the route whose writer has only Unwrap (what
+// Go 1.20+ recommends): the handler flushes with http.ResponseController,
+// which reaches net/http's writer through the Unwrap chain, bypassing the
+// tracker. The route then believes nothing was written.
+func TestWriter_ResponseControllerFlushBeneathAForeignWrapperStarts(t *testing.T) {
+	rec, ev := newRecover(t, testRoute{})
+	cw := newCountingWriter()
+	fw := &flushCounting{countingWriter: cw}
+	h := unwrapping(rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+		if err := http.NewResponseController(w).Flush(); err != nil {
+			return err
+		}
+		return codes.InvalidScope
+	})))
+	h.ServeHTTP(fw, httptest.NewRequest(http.MethodGet, "/x", nil))
+	require.Equal(t, 1, fw.flushes, "the flush reached the real writer")
+	require.Len(t, ev.list(), 1)
+	assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome, "the response had started (flushed)")
+	assert.Equal(t, 1, cw.writeHeaders, "no WriteHeader after the response started")
+}
+
+type flushCounting struct {
+	*countingWriter
+	flushes int
+}
+
+func (f *flushCounting) Flush() {
+	f.flushes++
+	if f.code == 0 {
+		f.WriteHeader(http.StatusOK)
+	}
+}
+
+// The same on a real server: after a flush through ResponseController the
+// client got 200, and a panic is not cut: the client takes the partial
+// response for a whole one.
+func TestWriter_PanicAfterResponseControllerFlushIsCut(t *testing.T) {
+	rec, _ := newRecover(t, testRoute{})
+	srv := httptest.NewUnstartedServer(unwrapping(rec(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		_ = http.NewResponseController(w).Flush()
+		panic("boom")
+	}))))
+	var logs syncBuffer
+	srv.Config.ErrorLog = newLogger(&logs)
+	srv.Start()
+	defer srv.Close()
+	res, err := srv.Client().Get(srv.URL)
+	require.NoError(t, err)
+	_, err = io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "status %d: the response must be cut after a panic", res.StatusCode)
+	assert.NotContains(t, logs.String(), "superfluous")
+}
+
+// http.StripPrefix in front of the authentication routes: the login page
+// "/auth/login" fails on GET; the route sees r.URL.Path "/login" and
+// redirects to /auth/login: a loop.
+func TestRecoverer_LoginPageBehindStripPrefixIsAnsweredInPlace(t *testing.T) {
+	rec, ev := newRecover(t, testRoute{Kind: codes.Authentication,
+		Pages: pagesOf("https://accounts.example.com/ooops", "/auth/login")})
+	inner := http.NewServeMux()
+	inner.Handle("/login", rec(failing(codes.ServerError)))
+	h := http.StripPrefix("/auth", inner)
+	res := serve(h, http.MethodGet, "/auth/login")
+	assert.Equal(t, http.StatusInternalServerError, res.Code, "Location %q redirects to the page itself", res.Header().Get("Location"))
+	assert.Empty(t, res.Header().Values("Location"))
+	require.Len(t, ev.list(), 1)
+	assert.Equal(t, middleware.LoopStopped, ev.list()[0].Outcome)
+}
+
+// RFC 9110 §5.3: a field sent on several lines is one comma-separated list.
+func TestRecoverer_NegotiateReadsEveryAcceptLine(t *testing.T) {
+	neg, _ := newRecover(t, testRoute{Mode: middleware.ModeNegotiate})
+	req := httptest.NewRequest(http.MethodGet, "/x", nil)
+	req.Header["Accept"] = []string{"text/html;q=0.1", "application/json"}
+	res := httptest.NewRecorder()
+	neg(failing(codes.InvalidScope)).ServeHTTP(res, req)
+	assert.Equal(t, http.StatusBadRequest, res.Code, "Location %q", res.Header().Get("Location"))
+	assert.JSONEq(t, `{"error":"invalid_scope","error_description":"`+codes.InvalidScope.Description()+`"}`, res.Body.String())
+}
+
+// A server-side deadline set above the route (a per-request timeout
+// middleware): the client is still there, but it gets an empty 200.
+func TestRecoverer_ServerDeadlineIsNoClientGone(t *testing.T) {
+	rec, ev := newRecover(t, testRoute{})
+	timeout := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			ctx, cancel := context.WithTimeout(r.Context(), 10*time.Millisecond)
+			defer cancel()
+			next.ServeHTTP(w, r.WithContext(ctx))
+		})
+	}
+	srv := httptest.NewServer(timeout(rec(middleware.Wrap(func(_ http.ResponseWriter, r *http.Request) error {
+		<-r.Context().Done() // a slow database query
+		return r.Context().Err()
+	}))))
+	defer srv.Close()
+	client := srv.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := client.Get(srv.URL + "/oauth/authorize")
+	require.NoError(t, err)
+	body, _ := io.ReadAll(res.Body)
+	res.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, res.StatusCode, "body %q", body)
+	assert.Equal(t, "https://accounts.example.com/ooops?oauth_exception=server_error", res.Header.Get("Location"))
+	require.Len(t, ev.list(), 1)
+	assert.Equal(t, middleware.Redirected, ev.list()[0].Outcome)
+}
+
+func pagesOf(errorPage, loginPage string) render.Config {
+	return render.Config{ErrorPage: errorPage, LoginPage: loginPage}
+}
+
+// io.Copy of an empty body through net/http's writer (ReaderFrom) writes
+// nothing, so net/http has not started the response; the tracker marks it
+// started anyway, and the failure is suppressed: the client gets an empty
+// 200 instead of the redirect.
+func TestWriter_EmptyReadFromDoesNotStart(t *testing.T) {
+	rec, ev := newRecover(t, testRoute{})
+	srv := httptest.NewServer(rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+		if _, err := io.Copy(w, struct{ io.Reader }{strings.NewReader("")}); err != nil {
+			return err
+		}
+		return codes.InvalidScope
+	})))
+	defer srv.Close()
+	client := srv.Client()
+	client.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	res, err := client.Get(srv.URL + "/x")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
+	assert.Equal(t, "https://accounts.example.com/ooops?oauth_exception=invalid_scope", res.Header.Get("Location"))
+	require.Len(t, ev.list(), 1)
+	assert.Equal(t, middleware.Redirected, ev.list()[0].Outcome)
+}
