@@ -287,3 +287,49 @@ func TestError_OnRoute(t *testing.T) {
 	}
 	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = codes.InvalidRequest.With(codes.TooManyRedirects).OnRoute(codes.Authentication) }))
 }
+
+// exposing is an error that, like many error libraries' types, offers a
+// contract error through an As method rather than Unwrap.
+type exposing struct {
+	e *codes.Error
+	c codes.Code
+}
+
+func (exposing) Error() string { return "storage: scope lookup failed" }
+func (x exposing) As(target any) bool {
+	switch p := target.(type) {
+	case **codes.Error:
+		*p = x.e
+		return x.e != nil
+	case *codes.Code:
+		*p = x.c
+		return x.c.Valid()
+	}
+	return false
+}
+
+// TestAs_AsksAsMethodsAsErrorsAsDoes: what errors.As finds through an As
+// method, codes.As finds too (the route would answer server_error if not).
+func TestAs_AsksAsMethodsAsErrorsAsDoes(t *testing.T) {
+	for _, tc := range []struct {
+		err  error
+		want codes.Code
+	}{
+		{exposing{e: codes.InvalidScope.With(codes.ClientIDNotFound)}, codes.InvalidScope},
+		{exposing{c: codes.Unauthorized}, codes.Unauthorized},
+		{fmt.Errorf("wrapped: %w", exposing{c: codes.AccessDenied}), codes.AccessDenied},
+		{errors.Join(errors.New("first"), exposing{e: codes.InvalidGrant.Err()}), codes.InvalidGrant},
+	} {
+		var std *codes.Error
+		var stdCode codes.Code
+		require.True(t, errors.As(tc.err, &std) || errors.As(tc.err, &stdCode), "errors.As finds it")
+		got, ok := codes.As(tc.err)
+		require.True(t, ok, "%v", tc.err)
+		assert.Equal(t, tc.want, got.Code())
+	}
+	got, ok := codes.As(exposing{e: codes.InvalidScope.With(codes.ClientIDNotFound)})
+	require.True(t, ok)
+	assert.Equal(t, codes.ClientIDNotFound, got.Detail(), "the detail comes along")
+	_, ok = codes.As(exposing{})
+	assert.False(t, ok, "an As method that finds nothing")
+}

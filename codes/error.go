@@ -186,9 +186,11 @@ func (e *Error) LogValue() slog.Value {
 	return slog.GroupValue(attrs...)
 }
 
-// As finds the first contract error in err's tree (an *Error or a Code, as
-// errors.As would walk it) and returns it as an *Error. A Code found alone
-// becomes the shared *Error of that code, without allocating.
+// As finds the first contract error in err's tree (an *Error or a Code),
+// walking it as errors.As would: each error is matched by its type, then by
+// its own As method, then its Unwrap is followed (every branch of a join,
+// depth first). A Code found alone becomes the shared *Error of that code,
+// without allocating.
 func As(err error) (*Error, bool) {
 	for err != nil {
 		switch e := err.(type) {
@@ -203,8 +205,14 @@ func As(err error) (*Error, bool) {
 			if e.Valid() {
 				return e.shared(), true
 			}
-		case interface{ Unwrap() []error }:
-			for _, inner := range e.Unwrap() {
+		}
+		if x, ok := err.(interface{ As(any) bool }); ok {
+			if e, ok := asMethod(x); ok {
+				return e, true
+			}
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, inner := range j.Unwrap() {
 				if found, ok := As(inner); ok {
 					return found, true
 				}
@@ -212,6 +220,19 @@ func As(err error) (*Error, bool) {
 			return nil, false
 		}
 		err = errors.Unwrap(err)
+	}
+	return nil, false
+}
+
+// asMethod asks an error's own As method for an *Error, then for a Code.
+func asMethod(x interface{ As(any) bool }) (*Error, bool) {
+	var e *Error
+	if x.As(&e) && e != nil && e.code.Valid() {
+		return e, true
+	}
+	var c Code
+	if x.As(&c) && c.Valid() {
+		return c.shared(), true
 	}
 	return nil, false
 }
