@@ -133,6 +133,10 @@ func TestCheckRedirect_StopsAtTheContractsRedirect(t *testing.T) {
 
 	_, err = client.Get(srv.URL + "/bad")
 	assert.ErrorIs(t, err, render.ErrMalformed)
+	for _, q := range []string{"oauth%5Fexception=x;y", "a=1;identity_exception=unauthorized", "entity_id=%zz"} {
+		req := httptest.NewRequest(http.MethodGet, "https://accounts.example.com/ooops?"+q, nil)
+		assert.ErrorIs(t, authredirecttest.CheckRedirect(req, nil), render.ErrMalformed, "a malformed query that names a contract parameter: %s", q)
+	}
 	_, err = client.Get(srv.URL + "/loop")
 	assert.ErrorIs(t, err, authredirecttest.ErrTooManyHops)
 	var ue *url.Error
@@ -179,4 +183,18 @@ func ExampleCheckRedirect() {
 	fmt.Println(e.Kind(), e.Code().Name())
 	// Output:
 	// authorization missing_grant
+}
+
+// TestCheckRedirect_FollowsOrdinaryRedirectsGoCannotParse: a client's own
+// callback whose query Go's parser refuses (a ';' or a stray '%' in the
+// state) names no contract parameter: it is an ordinary hop.
+func TestCheckRedirect_FollowsOrdinaryRedirectsGoCannotParse(t *testing.T) {
+	for _, loc := range []string{
+		"https://client.example/callback?code=abc&state=a;b",
+		"https://client.example/callback?code=abc&state=100%",
+		"https://client.example/callback?exception=x;y",
+	} {
+		req := httptest.NewRequest(http.MethodGet, loc, nil)
+		assert.NoError(t, authredirecttest.CheckRedirect(req, nil), loc)
+	}
 }
