@@ -7,7 +7,9 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash"
+	"log/slog"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -31,6 +33,15 @@ type CookieConfig struct {
 	// drops the one whose window started first. Default 8; at most 43, the
 	// most whose cookie stays within the 1 KiB that is read back.
 	MaxClients int
+	// Name is the cookie's name, "authredirect_loop" by default (on TLS
+	// with the __Host- prefix, which the counter adds): at most 64
+	// characters of a cookie token. Counters that one browser reaches on
+	// one host share Keys, or each has a Name of its own: a counter takes a
+	// cookie signed with other keys for forged and writes over it, so two
+	// such counters under one name erase each other's counts and never
+	// trip. Building a second counter under a name with other keys is
+	// logged (slog, once per name).
+	Name string
 }
 
 // CookieCounter is a stateless [Counter]: the counts live in a cookie signed
@@ -38,8 +49,9 @@ type CookieConfig struct {
 // without shared storage. The cookie holds, per client, a hash of the key
 // (client ids are not revealed), the start of its window and the count; it
 // is HttpOnly, SameSite=Lax, Path=/ and lives as long as the window. On TLS
-// requests it is Secure and named __Host-authredirect_loop; on plain http
-// it is authredirect_loop without Secure, which browsers would drop there.
+// requests it is Secure and named __Host-authredirect_loop (or __Host- and
+// [CookieConfig.Name]); on plain http it is authredirect_loop without
+// Secure, which browsers would drop there.
 //
 // A missing, garbled, forged, expired or oversized cookie counts as no
 // arrivals: never an error. Several arrivals counted in one request (the
@@ -47,14 +59,15 @@ type CookieConfig struct {
 // all of them: a later Arrive reads the Set-Cookie line this counter put on
 // w and replaces it in place.
 type CookieCounter struct {
-	tls        bool
-	maxClients int
-	pool       sync.Pool // of *cookieState, each with the keys' HMACs built once
+	tls              bool
+	maxClients       int
+	name, secureName string
+	pool             sync.Pool // of *cookieState, each with the keys' HMACs built once
 }
 
 const (
 	cookieName        = "authredirect_loop"
-	secureCookieName  = "__Host-authredirect_loop"
+	maxCookieName     = 64
 	cookieVersion     = 1
 	bucketSize        = 8 + 8 + 1 // key hash, window start (unix ns), count
 	macSize           = sha256.Size
@@ -69,10 +82,6 @@ const (
 	// headers are read with r.Cookie.
 	maxScannedCookies = 1000
 )
-
-// macPrefix is what every MAC starts with: the plain cookie name, whatever
-// name the cookie goes by.
-var macPrefix = []byte(cookieName)
 
 // NewCookieCounter validates cfg and builds a CookieCounter. Invalid
 // configuration is an error wrapping [render.ErrConfig].
@@ -91,23 +100,65 @@ func NewCookieCounter(cfg CookieConfig) (*CookieCounter, error) {
 	if cfg.MaxClients < 1 || cfg.MaxClients > maxClients {
 		return nil, fmt.Errorf("%w: MaxClients %d is not within 1..%d (a cookie of more would not be read back)", render.ErrConfig, cfg.MaxClients, maxClients)
 	}
-	return newCookieCounter(cfg.Keys, cfg.BehindTLSProxy, cfg.MaxClients), nil
+	if cfg.Name == "" {
+		cfg.Name = cookieName
+	}
+	if !validCookieName(cfg.Name) {
+		return nil, fmt.Errorf("%w: cookie name %q is not 1 to %d token characters without a __Host- or __Secure- prefix", render.ErrConfig, cfg.Name, maxCookieName)
+	}
+	warnOnKeyClash(cfg.Name, cfg.Keys)
+	return newCookieCounter(cfg.Keys, cfg.BehindTLSProxy, cfg.MaxClients, cfg.Name), nil
 }
 
-func newCookieCounter(keys [][]byte, tls bool, max int) *CookieCounter {
+func newCookieCounter(keys [][]byte, tls bool, max int, name string) *CookieCounter {
 	own := make([][]byte, len(keys))
 	for i, k := range keys {
 		own[i] = append([]byte(nil), k...)
 	}
-	c := &CookieCounter{tls: tls, maxClients: max}
+	c := &CookieCounter{tls: tls, maxClients: max, name: name, secureName: "__Host-" + name}
 	c.pool.New = func() any {
-		st := &cookieState{macs: make([]hash.Hash, len(own)), buckets: make([]bucket, 0, max+1)}
+		st := &cookieState{macs: make([]hash.Hash, len(own)), buckets: make([]bucket, 0, max+1), macPrefix: []byte(name)}
 		for i, k := range own {
 			st.macs[i] = hmac.New(sha256.New, k)
 		}
 		return st
 	}
 	return c
+}
+
+// validCookieName reports whether name is an RFC 6265 token of at most
+// maxCookieName bytes that does not claim a prefix the counter adds.
+func validCookieName(name string) bool {
+	if name == "" || len(name) > maxCookieName || strings.HasPrefix(name, "__Host-") || strings.HasPrefix(name, "__Secure-") {
+		return false
+	}
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// cookieKeys holds, per cookie name, the key set of the first counter built
+// under it in this process, and clashes the names already warned of.
+var cookieKeys, clashes sync.Map
+
+// warnOnKeyClash logs, once per name, a counter built under a name that a
+// counter with other keys already uses: see [CookieConfig.Name].
+func warnOnKeyClash(name string, keys [][]byte) {
+	sorted := make([]string, len(keys))
+	for i, k := range keys {
+		sorted[i] = string(k)
+	}
+	slices.Sort(sorted)
+	set := sha256.Sum256([]byte(strings.Join(sorted, "\x00")))
+	if first, loaded := cookieKeys.LoadOrStore(name, set); loaded && first != set {
+		if _, warned := clashes.LoadOrStore(name, true); !warned {
+			slog.Warn("authredirect/loopguard: two cookie counters share a cookie name with different keys; each will take the other's cookie for forged and neither will trip: share the keys or set CookieConfig.Name", "name", name)
+		}
+	}
 }
 
 // cookieState is one Arrive's scratch space, pooled per counter.
@@ -118,6 +169,9 @@ type cookieState struct {
 	sum     []byte      // a MAC
 	line    []byte      // the Set-Cookie line
 	buckets []bucket
+	// macPrefix is what every MAC starts with: the plain cookie name,
+	// whatever name the cookie goes by.
+	macPrefix []byte
 }
 
 // bucket is one client's count.
@@ -130,9 +184,9 @@ type bucket struct {
 // Arrive implements [Counter].
 func (c *CookieCounter) Arrive(w http.ResponseWriter, r *http.Request, key string, now time.Time, window time.Duration) int {
 	secure := c.tls || r.TLS != nil
-	name := cookieName
+	name := c.name
 	if secure {
-		name = secureCookieName // browsers keep it only from https
+		name = c.secureName // browsers keep it only from https
 	}
 	st := c.pool.Get().(*cookieState)
 	defer c.pool.Put(st)
@@ -188,7 +242,8 @@ func (c *CookieCounter) Arrive(w http.ResponseWriter, r *http.Request, key strin
 	}
 	st.buckets = buckets
 
-	line := c.setCookie(st, name, secure, int(window/time.Second))
+	// Max-Age rounded up: the cookie must outlive the window it counts.
+	line := c.setCookie(st, name, secure, int((window+time.Second-1)/time.Second))
 	if pending >= 0 {
 		lines[pending] = line // this response's own slice: replaced in place
 	} else {
@@ -233,7 +288,7 @@ func (c *CookieCounter) setCookie(st *cookieState, name string, secure bool, max
 func (st *cookieState) mac(i int, payload []byte) []byte {
 	m := st.macs[i]
 	m.Reset()
-	m.Write(macPrefix)
+	m.Write(st.macPrefix)
 	m.Write(payload)
 	st.sum = m.Sum(st.sum[:0])
 	return st.sum
@@ -274,6 +329,11 @@ func (c *CookieCounter) decode(st *cookieState, value string, now time.Time, win
 			count: p[16],
 		}
 		age := now.UnixNano() - b.start
+		if age < 0 && -age < int64(window) {
+			// Set by an instance whose clock runs ahead by less than a
+			// window: fleet skew. It still counts, its window from now.
+			age, b.start = 0, now.UnixNano()
+		}
 		if age < 0 || age >= int64(window) || b.count == 0 {
 			continue // expired, or from a clock we cannot trust
 		}

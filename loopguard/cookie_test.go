@@ -1,9 +1,15 @@
 package loopguard_test
 
 import (
+	"fmt"
+	"log/slog"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
+	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/justinas/alice"
 	"github.com/stretchr/testify/assert"
@@ -11,6 +17,7 @@ import (
 
 	"github.com/authredirect/authredirect/loopguard"
 	"github.com/authredirect/authredirect/middleware"
+	"github.com/authredirect/authredirect/render"
 )
 
 // Issue 11, fix 2: the middleware's count and a handler's own Count in one
@@ -88,4 +95,100 @@ func cookiesAfter(t *testing.T, c loopguard.Counter, n int) []*http.Cookie {
 	}
 	require.Len(t, cookies, 1)
 	return cookies
+}
+
+// TestCookieCounter_CountersWithOtherKeysNeedOtherNames: two counters in one
+// app whose keys differ each take the other's cookie for forged, so under
+// one name a loop that alternates between their routes never trips. With
+// names of their own, as CookieConfig.Name allows, both count, in a real
+// cookie jar; and building the second under the first's name with other
+// keys is logged once.
+func TestCookieCounter_CountersWithOtherKeysNeedOtherNames(t *testing.T) {
+	var logs strings.Builder
+	prev := slog.Default()
+	slog.SetDefault(slog.New(slog.NewTextHandler(&logs, nil)))
+	t.Cleanup(func() { slog.SetDefault(prev) })
+
+	// A name no earlier run in this process used: the warning is once per
+	// name and process.
+	name := fmt.Sprintf("loop_clash_%d", clashRuns.Add(1))
+	authorize := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}, Name: name})
+	cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}, Name: name})
+	assert.Empty(t, logs.String(), "the same keys")
+	cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{otherKey}, Name: name})
+	cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{otherKey}, Name: name})
+	assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
+	assert.Contains(t, logs.String(), "name="+name)
+	login := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{otherKey}, Name: name + "_login"})
+
+	mux := http.NewServeMux()
+	for path, counter := range map[string]loopguard.Counter{"/oauth/authorize": authorize, "/login": login} {
+		mux.Handle(path, guarded(t, newGuard(t, loopguard.Config{Counter: counter})))
+	}
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	client := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	var seen []int
+	for range 4 {
+		for _, path := range []string{"/oauth/authorize", "/login"} {
+			res, err := client.Get(srv.URL + path + "?client_id=loopy")
+			require.NoError(t, err)
+			res.Body.Close()
+			seen = append(seen, res.StatusCode)
+		}
+	}
+	assert.Equal(t, []int{204, 204, 204, 204, 204, 204, 303, 303}, seen, "each route trips on its fourth arrival")
+}
+
+var clashRuns atomic.Int64
+
+// TestCookieCounter_NameIsValidated: a name must be a cookie token of its
+// own; the __Host- prefix is the counter's to add.
+func TestCookieCounter_NameIsValidated(t *testing.T) {
+	for _, name := range []string{"a b", "a;b", "a=b", "__Host-x", "__Secure-x", "é", strings.Repeat("n", 65)} {
+		_, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{testKey}, Name: name})
+		assert.ErrorIs(t, err, render.ErrConfig, name)
+	}
+	c := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}, Name: "app_loop"})
+	for target, want := range map[string]string{"http://example.com/": "app_loop=", "https://example.com/": "__Host-app_loop="} {
+		rec := httptest.NewRecorder()
+		c.Arrive(rec, httptest.NewRequest(http.MethodGet, target, nil), "c", testNow, window)
+		assert.True(t, strings.HasPrefix(rec.Header().Get("Set-Cookie"), want), rec.Header().Get("Set-Cookie"))
+	}
+}
+
+// TestCookieCounter_MaxAgeCoversTheWholeWindow: a window of 1.5 s lives 2 s
+// in the browser, not 1 s, which would drop the count before the window
+// ends.
+func TestCookieCounter_MaxAgeCoversTheWholeWindow(t *testing.T) {
+	c := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}})
+	for w, want := range map[time.Duration]string{1500 * time.Millisecond: "Max-Age=2", 30 * time.Second: "Max-Age=30", 200 * time.Millisecond: "Max-Age=1"} {
+		rec := httptest.NewRecorder()
+		c.Arrive(rec, httptest.NewRequest(http.MethodGet, "/", nil), "c", testNow, w)
+		assert.Contains(t, rec.Header().Get("Set-Cookie"), "; "+want+";", w)
+	}
+}
+
+// TestCookieCounter_ClockAheadStillCounts: a count set by an instance whose
+// clock runs ahead of this one's (by less than a window) still counts:
+// dropping it would let fleet clock skew keep the guard from tripping.
+func TestCookieCounter_ClockAheadStillCounts(t *testing.T) {
+	c := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}})
+	var cookies []*http.Cookie
+	for i, skew := range []time.Duration{2 * time.Second, 0, 5 * time.Second} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		for _, ck := range cookies {
+			req.AddCookie(ck)
+		}
+		rec := httptest.NewRecorder()
+		assert.Equal(t, i+1, c.Arrive(rec, req, "c", testNow.Add(skew), window), "arrival %d at skew %v", i+1, skew)
+		cookies = rec.Result().Cookies()
+	}
+	req := httptest.NewRequest(http.MethodGet, "/", nil)
+	for _, ck := range cookies {
+		req.AddCookie(ck)
+	}
+	assert.Equal(t, 1, c.Arrive(httptest.NewRecorder(), req, "c", testNow.Add(-window), window), "a whole window ahead: that clock is not trusted")
 }

@@ -64,7 +64,7 @@ func processCounter(logger *slog.Logger) Counter {
 	process.once.Do(func() {
 		key := make([]byte, 32)
 		_, _ = rand.Read(key) // never fails (crypto/rand documents it)
-		process.counter = newCookieCounter([][]byte{key}, false, defaultMaxClients)
+		process.counter = newCookieCounter([][]byte{key}, false, defaultMaxClients, cookieName)
 		logger.Warn("authredirect: the loop guard signs its cookie with a random per-process key; instances that must agree need a CookieCounter with shared keys")
 	})
 	return process.counter
