@@ -1,8 +1,10 @@
 package middleware_test
 
 import (
+	"bufio"
 	"context"
 	"io"
+	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -161,4 +163,88 @@ func TestWriter_EmptyReadFromDoesNotStart(t *testing.T) {
 	assert.Equal(t, "https://accounts.example.com/ooops?oauth_exception=invalid_scope", res.Header.Get("Location"))
 	require.Len(t, ev.list(), 1)
 	assert.Equal(t, middleware.Redirected, ev.list()[0].Outcome)
+}
+
+// hijackable is a writer whose Hijack succeeds, as net/http's HTTP/1 one
+// does; after it, nothing may be written.
+type hijackable struct {
+	*countingWriter
+	hijacks int
+}
+
+func (h *hijackable) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	h.hijacks++
+	return nil, nil, nil
+}
+
+// TestWriter_ResponseControllerHijackBeneathAForeignWrapperIsSeen: a
+// foreign middleware above the route whose writer only has Unwrap hides
+// Hijack from the route's writer; a handler that hijacks with
+// http.ResponseController (as websocket libraries do) walks Unwrap. The
+// route must still see the hijack, and write nothing after it.
+func TestWriter_ResponseControllerHijackBeneathAForeignWrapperIsSeen(t *testing.T) {
+	rec, ev := newRecover(t, testRoute{})
+	hw := &hijackable{countingWriter: newCountingWriter()}
+	h := unwrapping(rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+		_, ok := w.(http.Hijacker)
+		require.False(t, ok, "the route's writer keeps the shape above it")
+		if _, _, err := http.NewResponseController(w).Hijack(); err != nil {
+			return err
+		}
+		return codes.InvalidScope // a handshake that failed after the hijack
+	})))
+	h.ServeHTTP(hw, httptest.NewRequest(http.MethodGet, "/x", nil))
+	require.Equal(t, 1, hw.hijacks)
+	require.Len(t, ev.list(), 1)
+	assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome, "the connection was hijacked")
+	assert.Zero(t, hw.writeHeaders, "nothing written after the hijack")
+	assert.Empty(t, hw.Header().Values("Location"))
+}
+
+// headerFirst is a writer whose ReadFrom sends the header before it copies
+// anything, as chi's WrapResponseWriter does, unlike net/http's.
+type headerFirst struct{ *countingWriter }
+
+func (h headerFirst) ReadFrom(r io.Reader) (int64, error) {
+	if h.code == 0 {
+		h.WriteHeader(http.StatusOK)
+	}
+	return io.Copy(h.countingWriter, r)
+}
+
+// TestWriter_EmptyCopyStartsNothingWhateverTheWriterBeneath: an empty copy
+// must leave the response unstarted on every writer, so the route's answer
+// is the one the client gets and the one the observer is told.
+func TestWriter_EmptyCopyStartsNothingWhateverTheWriterBeneath(t *testing.T) {
+	for name, newWriter := range map[string]func() (http.ResponseWriter, *countingWriter){
+		"header first": func() (http.ResponseWriter, *countingWriter) {
+			cw := newCountingWriter()
+			return headerFirst{cw}, cw
+		},
+		"no ReaderFrom": func() (http.ResponseWriter, *countingWriter) {
+			cw := newCountingWriter()
+			return cw, cw
+		},
+	} {
+		for _, body := range []string{"", "hello"} {
+			rec, ev := newRecover(t, testRoute{})
+			w, cw := newWriter()
+			rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+				n, err := io.Copy(w, struct{ io.Reader }{strings.NewReader(body)})
+				require.NoError(t, err)
+				require.Equal(t, int64(len(body)), n)
+				return codes.InvalidScope
+			})).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/x", nil))
+			require.Len(t, ev.list(), 1)
+			assert.Equal(t, 1, cw.writeHeaders, "%s %q: one WriteHeader", name, body)
+			if body == "" {
+				assert.Equal(t, middleware.Redirected, ev.list()[0].Outcome, name)
+				assert.Equal(t, http.StatusSeeOther, cw.code, name)
+			} else {
+				assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome, name)
+				assert.Equal(t, http.StatusOK, cw.code, name)
+				assert.Equal(t, body, string(cw.body), name)
+			}
+		}
+	}
 }

@@ -33,7 +33,8 @@ type tracker struct {
 	w        http.ResponseWriter
 	started  bool // a final header, a body byte or a flush went out
 	hijacked bool
-	err      error // returned by the handler through Wrap
+	err      error   // returned by the handler through Wrap
+	first    [1]byte // readFrom's first byte
 	leases   [leasesPerTracker]lease
 	used     int // leases handed out
 }
@@ -100,9 +101,33 @@ func (l *lease) WriteHeader(code int) {
 }
 
 // Unwrap lets http.ResponseController and other wrappers reach the writer
-// beneath; after release, a writer that refuses everything.
+// beneath; after release, a writer that refuses everything. When that
+// writer is a wrapper that hides a Hijack of the writers under it (a
+// foreign middleware whose writer only has Unwrap), the controller's
+// Hijack would walk past us, so it gets the writer seen through the lease
+// ([beneath]), and walking on reaches the writer itself.
 func (l *lease) Unwrap() http.ResponseWriter {
-	if t := l.t; t != nil {
+	t := l.t
+	if t == nil {
+		return releasedWriter{}
+	}
+	switch any(t.w).(type) {
+	case http.Hijacker:
+	case interface{ Unwrap() http.ResponseWriter }:
+		return beneath{l}
+	}
+	return t.w
+}
+
+// beneath is the writer under the lease seen through it: a Hijack made by
+// walking Unwrap (http.ResponseController's) is recorded like one made on
+// the lease, and so is everything written. Its own Unwrap is the writer.
+type beneath struct{ *lease }
+
+func (b beneath) Hijack() (net.Conn, *bufio.ReadWriter, error) { return b.hijack() }
+
+func (b beneath) Unwrap() http.ResponseWriter {
+	if t := b.t; t != nil {
 		return t.w
 	}
 	return releasedWriter{}
@@ -153,7 +178,7 @@ func (l *lease) hijack() (net.Conn, *bufio.ReadWriter, error) {
 	if t == nil {
 		return nil, nil, ErrWriterReleased
 	}
-	c, rw, err := t.w.(http.Hijacker).Hijack()
+	c, rw, err := http.NewResponseController(t.w).Hijack() // t.w's or one under it
 	if err == nil {
 		t.hijacked = true
 	}
@@ -165,16 +190,25 @@ func (l *lease) readFrom(r io.Reader) (int64, error) {
 	if t == nil {
 		return 0, ErrWriterReleased
 	}
-	// net/http's ReadFrom of an empty source writes nothing, not even the
-	// header, so the response has only started if something was copied. A
-	// panic on the way leaves it marked: it may have written.
-	was := t.started
-	t.started = true
-	n, err := t.w.(io.ReaderFrom).ReadFrom(r)
-	if n == 0 {
-		t.started = was
+	rf := t.w.(io.ReaderFrom)
+	if t.started {
+		return rf.ReadFrom(r)
 	}
-	return n, err
+	// The response starts with the first byte copied, not with the call:
+	// writers differ on an empty copy (net/http's sends nothing, chi's
+	// sends the header), so none sees the copy before it has a byte.
+	if n, err := io.ReadFull(r, t.first[:]); n == 0 {
+		if err == io.EOF {
+			err = nil
+		}
+		return 0, err
+	}
+	t.started = true
+	if n, err := t.w.Write(t.first[:]); err != nil {
+		return int64(n), err
+	}
+	n, err := rf.ReadFrom(r)
+	return 1 + n, err
 }
 
 // releasedWriter is what Unwrap gives after release; it has no optional
