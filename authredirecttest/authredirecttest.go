@@ -161,8 +161,8 @@ func wire(e *codes.Error) string {
 	if e.Detail().Valid() {
 		s += " exception_details=" + e.Detail().Name()
 	}
-	if e.Kind() == codes.Authentication && codes.ValidEntityID(e.EntityID()) {
-		s += " entity_id=" + e.EntityID()
+	if id := e.SentEntityID(); id != "" {
+		s += " entity_id=" + id
 	}
 	return s
 }

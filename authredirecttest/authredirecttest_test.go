@@ -198,3 +198,28 @@ func TestCheckRedirect_FollowsOrdinaryRedirectsGoCannotParse(t *testing.T) {
 		assert.NoError(t, authredirecttest.CheckRedirect(req, nil), loc)
 	}
 }
+
+// TestCheckLocation_EntityIDAsTheRendererSendsIt: the kit expects entity_id
+// exactly where the renderer sends it (with unauthorized), so it agrees
+// with the library's own redirect for an id kept for logs only.
+func TestCheckLocation_EntityIDAsTheRendererSendsIt(t *testing.T) {
+	kit, err := authredirecttest.New(render.Config{})
+	require.NoError(t, err)
+	for _, tc := range []struct {
+		err  *codes.Error
+		want string
+	}{
+		{codes.IdentityLost.WithEntityID("u-jane"), "/login?identity_exception=identity_lost"},
+		{codes.Unauthorized.WithEntityID("u-jane"), "/login?identity_exception=unauthorized&entity_id=u-jane"},
+	} {
+		res := kit.Authentication(middleware.Wrap(func(http.ResponseWriter, *http.Request) error { return tc.err }),
+			httptest.NewRequest(http.MethodGet, "/account", nil))
+		require.Equal(t, http.StatusSeeOther, res.Code)
+		loc := res.Header().Get("Location")
+		require.Equal(t, tc.want, loc)
+		assert.NoError(t, authredirecttest.CheckLocation(loc, res.Err))
+		assert.NoError(t, authredirecttest.CheckLocation(loc, tc.err))
+	}
+	assert.Error(t, authredirecttest.CheckLocation("/login?identity_exception=identity_lost&entity_id=u-jane", codes.IdentityLost.WithEntityID("u-jane")),
+		"entity_id with identity_lost breaks the contract")
+}

@@ -333,3 +333,12 @@ func TestAs_AsksAsMethodsAsErrorsAsDoes(t *testing.T) {
 	_, ok = codes.As(exposing{})
 	assert.False(t, ok, "an As method that finds nothing")
 }
+
+func TestError_SentEntityID(t *testing.T) {
+	assert.Equal(t, "u-jane", codes.Unauthorized.WithEntityID("u-jane").SentEntityID())
+	assert.Equal(t, "", codes.Unauthorized.WithEntityID("jane@example.com").SentEntityID(), "not an identifier")
+	assert.Equal(t, "", codes.IdentityLost.WithEntityID("u-jane").SentEntityID(), "kept for logs only")
+	assert.Equal(t, "", codes.AccessDenied.WithEntityID("u-jane").SentEntityID())
+	var e *codes.Error
+	assert.Equal(t, "", e.SentEntityID())
+}

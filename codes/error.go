@@ -127,6 +127,16 @@ func (e *Error) Detail() Detail { return e.value().detail }
 // EntityID is the id of the identity the error is about, or "".
 func (e *Error) EntityID() string { return e.value().entityID }
 
+// SentEntityID is the entity id the contract sends for e: its id when e is
+// unauthorized (the identity is known, the credentials are wrong) and the
+// id is valid (see [ValidEntityID]), "" otherwise.
+func (e *Error) SentEntityID() string {
+	if v := e.value(); v.code == Unauthorized && ValidEntityID(v.entityID) {
+		return v.entityID
+	}
+	return ""
+}
+
 // Unwrap returns the cause, or nil.
 func (e *Error) Unwrap() error { return e.value().cause }
 

@@ -18,7 +18,8 @@ type PageData struct {
 	Code, CodeDescription string
 	// Detail and DetailDescription name and explain the detail, if any.
 	Detail, DetailDescription string
-	// EntityID is the validated entity id of an authentication error, if any.
+	// EntityID is the entity id the contract sends for the error, if any
+	// (see codes.Error.SentEntityID).
 	EntityID string
 }
 
@@ -36,9 +37,7 @@ func NewPageData(e *codes.Error) PageData {
 		d.Detail = e.Detail().Name()
 		d.DetailDescription = e.Detail().Description()
 	}
-	if sendsEntityID(e) {
-		d.EntityID = e.EntityID()
-	}
+	d.EntityID = e.SentEntityID()
 	return d
 }
 

@@ -123,13 +123,6 @@ func (r *Renderer) location(c codes.Code, d codes.Detail) string {
 	return s
 }
 
-// sendsEntityID reports whether e's entity id goes on the wire: only with
-// unauthorized, the one code whose identity is known (DESIGN §1), and only
-// when it is a valid identifier (which needs no escaping anywhere).
-func sendsEntityID(e *codes.Error) bool {
-	return e.Code() == codes.Unauthorized && codes.ValidEntityID(e.EntityID())
-}
-
 // answer is what is built for e's code and detail; e must be valid.
 func (r *Renderer) answer(e *codes.Error) *answer {
 	return &r.answers[e.Code().Index()][e.Detail().Index()+1]
@@ -143,8 +136,8 @@ func (r *Renderer) Location(e *codes.Error) string {
 		return ""
 	}
 	loc := r.answer(e).location
-	if sendsEntityID(e) {
-		return loc + "&entity_id=" + e.EntityID()
+	if id := e.SentEntityID(); id != "" {
+		return loc + "&entity_id=" + id
 	}
 	return loc
 }
@@ -231,9 +224,7 @@ func (r *Renderer) jsonBody(e *codes.Error) jsonBody {
 	if e.Detail().Valid() {
 		b.ExceptionDetails = r.cfg.detailName(e.Detail())
 	}
-	if sendsEntityID(e) {
-		b.EntityID = e.EntityID()
-	}
+	b.EntityID = e.SentEntityID()
 	return b
 }
 
@@ -249,7 +240,7 @@ func (r *Renderer) JSON(w http.ResponseWriter, req *http.Request, e *codes.Error
 		e = codes.ServerError.Err()
 	}
 	var body []byte
-	if sendsEntityID(e) {
+	if e.SentEntityID() != "" {
 		body, _ = json.Marshal(r.jsonBody(e))
 		body = append(body, '\n')
 	} else {
