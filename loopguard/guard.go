@@ -64,6 +64,7 @@ func processCounter(logger *slog.Logger) Counter {
 	process.once.Do(func() {
 		key := make([]byte, 32)
 		_, _ = rand.Read(key) // never fails (crypto/rand documents it)
+		warnOnKeyClash(cookieName, [][]byte{key})
 		process.counter = newCookieCounter([][]byte{key}, false, defaultMaxClients, cookieName)
 		logger.Warn("authredirect: the loop guard signs its cookie with a random per-process key; instances that must agree need a CookieCounter with shared keys")
 	})
@@ -131,12 +132,15 @@ func New(cfg Config) (*Guard, error) {
 }
 
 // Count records an arrival of r's browser for key (with the account, when
-// Config.Account names one) and returns the guard's
-// error (code + to_many_redirects) when it is over the limit, nil
-// otherwise. A handler calls it before sending the user back to a client;
-// it sets the counter's cookie on w, so call it before writing.
+// Config.Account names one) and returns the guard's error (code +
+// to_many_redirects) when it is over the limit, nil otherwise. An empty key,
+// or one holding a NUL byte (which could pose as another account's), is not
+// counted. A handler calls it before sending the user back to a client; it
+// sets the counter's cookie on w, so call it before writing.
 func (g *Guard) Count(w http.ResponseWriter, r *http.Request, key string) error {
-	if key == "" {
+	if key == "" || strings.IndexByte(key, 0) >= 0 {
+		// A NUL would let a client id pose as another account's key
+		// (client + NUL + account); no real client id holds one.
 		return nil
 	}
 	if g.account != nil {

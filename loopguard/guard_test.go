@@ -14,6 +14,7 @@ import (
 	"os/exec"
 	"strconv"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -354,3 +355,58 @@ func TestLoopGuard_UncountedRequestsAllocateNothing(t *testing.T) {
 }
 
 // The guard's cost per counted request is measured in bench/ (BenchmarkLoopGuard).
+
+// perKey counts per key for everyone, as a fleet-wide store does.
+type perKey struct {
+	mu sync.Mutex
+	n  map[string]int
+}
+
+func (c *perKey) Arrive(_ http.ResponseWriter, _ *http.Request, key string, _ time.Time, _ time.Duration) int {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[key]++
+	return c.n[key]
+}
+
+// TestLoopGuard_ClientIDCannotPoseAsAnAccount: the counted key is the
+// client, a NUL, then the account; a client_id of "loopy%00alice" sent by
+// someone signed in as nobody must not spend alice's count.
+func TestLoopGuard_ClientIDCannotPoseAsAnAccount(t *testing.T) {
+	counter := &perKey{n: map[string]int{}}
+	g := newGuard(t, loopguard.Config{Counter: counter, Account: func(r *http.Request) string { return r.Header.Get("X-Account") }})
+	for range 5 {
+		r := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy%00alice", nil)
+		require.NoError(t, g.Count(httptest.NewRecorder(), r, r.URL.Query().Get("client_id")))
+	}
+	r := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy", nil)
+	r.Header.Set("X-Account", "alice")
+	assert.NoError(t, g.Count(httptest.NewRecorder(), r, "loopy"), "alice's first arrival")
+	assert.Equal(t, map[string]int{"loopy\x00alice": 1}, counter.n, "a key holding a NUL is not counted")
+}
+
+// TestLoopGuard_DefaultCounterClashIsLogged: the default counter (random
+// per-process key, default cookie name) beside a keyed counter under the
+// same name erases each other's counts; building the second is logged, as
+// for any two counters. Run in a child process: the log is once per process.
+func TestLoopGuard_DefaultCounterClashIsLogged(t *testing.T) {
+	if os.Getenv("LOOPGUARD_CLASH_CHILD") == "1" {
+		slog.SetDefault(slog.New(slog.NewTextHandler(os.Stdout, nil)))
+		if _, err := loopguard.New(loopguard.Config{Logger: slog.New(slog.DiscardHandler)}); err != nil {
+			fmt.Println("error:", err)
+		}
+		for range 2 {
+			if _, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{testKey}}); err != nil {
+				fmt.Println("error:", err)
+			}
+		}
+		return
+	}
+	cmd := exec.Command(os.Args[0], "-test.run=^TestLoopGuard_DefaultCounterClashIsLogged$", "-test.count=1")
+	cmd.Env = append(os.Environ(), "LOOPGUARD_CLASH_CHILD=1")
+	out, err := cmd.CombinedOutput()
+	require.NoError(t, err, "%s", out)
+	assert.Equal(t, 1, strings.Count(string(out), "share a cookie name"), "%s", out)
+	assert.Contains(t, string(out), "name=authredirect_loop")
+	assert.NotContains(t, string(out), "error:")
+}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -60,8 +61,10 @@ type Config struct {
 	Client redis.Scripter
 
 	// Prefix starts every key; default [DefaultPrefix]. At most 64 bytes
-	// of printable ASCII without spaces. Instances that must agree on the
-	// counts share it; deployments that must not, use different ones.
+	// of printable ASCII without spaces, ending in ':'. Instances that
+	// must agree on the counts share it; deployments that must not, use
+	// different ones (keys are stored so that no two prefixes share one,
+	// even when one prefix starts the other).
 	Prefix string
 
 	// Timeout bounds the time Arrive waits for Redis, on top of the
@@ -91,9 +94,10 @@ type Config struct {
 // concurrent use.
 //
 // A key is stored as Prefix + key when it is at most [MaxRawKey] bytes of
-// printable ASCII and does not start with '#'; any other key as Prefix +
-// "#" + base64url(SHA-256(key)). So every Redis key is bounded, the two
-// forms cannot collide, and short keys (client ids, accounts) can be read
+// printable ASCII without ':' and does not start with '#'; any other key as
+// Prefix + "#" + base64url(SHA-256(key)). So every Redis key is bounded,
+// the two forms cannot collide, no two prefixes share a key (the prefix
+// ends at the last ':'), and short keys (client ids, accounts) can be read
 // in Redis as they are: hash them in the guard's key function if that
 // Redis must not see them.
 type Counter struct {
@@ -132,6 +136,8 @@ func New(cfg Config) (*Counter, error) {
 		return nil, fmt.Errorf("%w: redisguard Client is a pipeline, which answers nothing until Exec", render.ErrConfig)
 	case len(cfg.Prefix) > maxPrefix || !printable(cfg.Prefix):
 		return nil, fmt.Errorf("%w: redisguard Prefix must be 1..%d bytes of printable ASCII without spaces", render.ErrConfig, maxPrefix)
+	case !strings.HasSuffix(cfg.Prefix, ":"):
+		return nil, fmt.Errorf("%w: redisguard Prefix %q must end with ':', so that no other prefix can share its keys", render.ErrConfig, cfg.Prefix)
 	case cfg.Timeout <= 0 || cfg.Timeout > MaxTimeout:
 		return nil, fmt.Errorf("%w: redisguard Timeout %v is not within (0, %v]", render.ErrConfig, cfg.Timeout, MaxTimeout)
 	case cfg.OnError != nil && cfg.Logger != nil:
@@ -242,11 +248,12 @@ func (c *Counter) run(ctx context.Context, key string, windowMS int64) (res resu
 }
 
 // redisKey is Prefix + key for a key of at most MaxRawKey bytes of
-// printable ASCII that does not start with '#'; any other key is stored as
-// Prefix + "#" + base64url(SHA-256(key)), 44 bytes. The two forms cannot
-// collide, and every Redis key is bounded in length.
+// printable ASCII without ':' that does not start with '#'; any other key
+// is stored as Prefix + "#" + base64url(SHA-256(key)), 44 bytes. The two
+// forms cannot collide, a stored key's prefix is everything up to its last
+// ':', and every Redis key is bounded in length.
 func (c *Counter) redisKey(key string) string {
-	if len(key) <= MaxRawKey && (key == "" || key[0] != '#') && printable(key) {
+	if len(key) <= MaxRawKey && (key == "" || key[0] != '#') && printable(key) && strings.IndexByte(key, ':') < 0 {
 		return c.prefix + key
 	}
 	sum := sha256.Sum256([]byte(key))

@@ -134,6 +134,8 @@ func TestArrive_KeyNamesAreBounded(t *testing.T) {
 		{"space", "a b", hashed("a b")},
 		{"non-ASCII", "klient-ż", hashed("klient-ż")},
 		{"starts like a hashed key", "#" + hashed("x")[len(prefix)+1:], hashed("#" + hashed("x")[len(prefix)+1:])},
+		// A ':' could make Prefix + key another prefix's key.
+		{"colon", "x:foo", hashed("x:foo")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			assert.Equal(t, 1, arrive(c, tc.key, time.Minute))
@@ -302,7 +304,8 @@ func TestNew_RejectsInvalidConfig(t *testing.T) {
 		{"negative timeout", redisguard.Config{Client: rdb, Timeout: -time.Millisecond}, "Timeout -1ms"},
 		{"timeout of seconds", redisguard.Config{Client: rdb, Timeout: 2 * time.Second}, "Timeout 2s"},
 		{"prefix with space", redisguard.Config{Client: rdb, Prefix: "auth redirect:"}, "Prefix"},
-		{"prefix too long", redisguard.Config{Client: rdb, Prefix: strings.Repeat("p", 65)}, "Prefix"},
+		{"prefix too long", redisguard.Config{Client: rdb, Prefix: strings.Repeat("p", 64) + ":"}, "Prefix"},
+		{"prefix without its closing colon", redisguard.Config{Client: rdb, Prefix: "authredirect:loop"}, "end with ':'"},
 		{"OnError and Logger", redisguard.Config{Client: rdb, OnError: func(error) {}, Logger: slog.Default()}, "set one"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -317,7 +320,7 @@ func TestNew_RejectsInvalidConfig(t *testing.T) {
 		c, err := redisguard.New(redisguard.Config{Client: rdb})
 		require.NoError(t, err)
 		assert.NotNil(t, c)
-		_, err = redisguard.New(redisguard.Config{Client: rdb, Timeout: redisguard.MaxTimeout, Prefix: strings.Repeat("p", 64)})
+		_, err = redisguard.New(redisguard.Config{Client: rdb, Timeout: redisguard.MaxTimeout, Prefix: strings.Repeat("p", 63) + ":"})
 		assert.NoError(t, err, "the bounds themselves are accepted")
 	})
 }
@@ -367,4 +370,19 @@ func TestArrive_OneRoundTripPerArrival(t *testing.T) {
 	assert.Equal(t, "calls=1,failed_calls=1", got["evalsha"], "NOSCRIPT")
 	assert.Equal(t, "calls=1,failed_calls=0", got["eval"], "then EVAL, once")
 	assert.Empty(t, rep.all())
+}
+
+// TestArrive_DifferentPrefixesNeverShareACount: deployments that must not
+// agree use different prefixes, even when one prefix starts the other.
+func TestArrive_DifferentPrefixesNeverShareACount(t *testing.T) {
+	t.Parallel()
+	rdb := sharedRedis(t)
+	prefix := testPrefix(t, rdb)
+	a, rep := newCounter(t, rdb, prefix, time.Second)
+	b, repB := newCounter(t, rdb, prefix+"x:", time.Second)
+	assert.Equal(t, 1, arrive(a, "x:foo", time.Minute))
+	assert.Equal(t, 1, arrive(b, "foo", time.Minute), "another deployment's first arrival")
+	assert.Equal(t, 2, arrive(a, "x:foo", time.Minute))
+	assert.Empty(t, rep.all())
+	assert.Empty(t, repB.all())
 }

@@ -124,6 +124,27 @@ func TestGuard_CountsPerClientAndAccount(t *testing.T) {
 	assert.Empty(t, rep.all())
 }
 
+// TestGuard_AClientIDCannotSpendAnAccountsCount: the fleet-wide count is
+// per client and account; someone signed in as nobody who sends
+// client_id=shared-client%00alice must not spend alice's count.
+func TestGuard_AClientIDCannotSpendAnAccountsCount(t *testing.T) {
+	t.Parallel()
+	rdb := sharedRedis(t)
+	prefix := testPrefix(t, rdb)
+	c, rep := newCounter(t, rdb, prefix, time.Second)
+	account := func(r *http.Request) string { return r.Header.Get("X-Account") }
+	srv, cl := startServer(t, guardedApp(t, c, account))
+	for i := 1; i <= 4; i++ {
+		assert.Equal(t, passed, get(t, cl, srv.URL+"/oauth/authorize?client_id=shared-client%00alice", "").contract(), "arrival %d", i)
+	}
+	assert.Equal(t, passed, get(t, cl, srv.URL+"/oauth/authorize?client_id=shared-client", "alice").contract(),
+		"alice's first arrival")
+	keys, err := rdb.Keys(context.Background(), prefix+"*").Result()
+	require.NoError(t, err)
+	assert.Len(t, keys, 1, "only alice's arrival was counted")
+	assert.Empty(t, rep.all())
+}
+
 // Redis is killed (SIGKILL) in the middle of a load run: every request is
 // answered, none with a 5xx, every answer is the contract's (200 from the
 // handler, or 303 to the error page with to_many_redirects), every request
