@@ -29,8 +29,8 @@ type Config struct {
 	// "http://127.0.0.1:8080"; the error and login pages are Base+"/ooops"
 	// and Base+"/".
 	Base string
-	// CookieKey signs the loop guard's cookie; nil uses the loop guard's
-	// random per-process key.
+	// CookieKey signs the loop guard's cookie; nil uses a random key, so
+	// instances do not agree on counts then.
 	CookieKey []byte
 	// Logger logs failures; nil means slog.Default().
 	Logger *slog.Logger
@@ -44,6 +44,7 @@ type Config struct {
 // server holds the demo's state.
 type server struct {
 	base     string
+	secure   bool // Base is https: behind a TLS proxy, cookies are Secure all the same
 	renderer *render.Renderer
 	now      func() time.Time
 	clients  map[string]client
@@ -89,7 +90,7 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	s := &server{
-		base: base, renderer: rc.Renderer(), now: cfg.Now,
+		base: base, secure: u.Scheme == "https", renderer: rc.Renderer(), now: cfg.Now,
 		clients: demoClients(base), users: demoUsers(),
 		usersByID: map[string]*user{}, sessions: map[string]session{},
 		authCodes: map[string]authCode{}, refresh: demoRefreshTokens(cfg.Now()),
@@ -98,13 +99,16 @@ func New(cfg Config) (http.Handler, error) {
 		s.usersByID[u.id] = u
 	}
 
-	loopCfg := loopguard.Config{Now: cfg.Now, Logger: cfg.Logger}
-	if cfg.CookieKey != nil {
-		if loopCfg.Counter, err = loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{cfg.CookieKey}}); err != nil {
-			return nil, err
-		}
+	key := cfg.CookieKey
+	if key == nil {
+		key = make([]byte, 32)
+		_, _ = rand.Read(key) // never fails (crypto/rand documents it)
 	}
-	loop, err := loopguard.New(loopCfg)
+	counter, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{key}, BehindTLSProxy: s.secure})
+	if err != nil {
+		return nil, err
+	}
+	loop, err := loopguard.New(loopguard.Config{Now: cfg.Now, Logger: cfg.Logger, Counter: counter})
 	if err != nil {
 		return nil, err
 	}

@@ -470,3 +470,35 @@ func TestNew_Observer(t *testing.T) {
 	defer mu.Unlock()
 	assert.Equal(t, []string{"redirected temporarily_unavailable", "redirected unauthorized_client"}, heard)
 }
+
+// TestCookies_SecureBehindATLSProxy: with an https Base the server sits
+// behind a TLS proxy and sees plain http; its cookies must still be Secure
+// (the loop cookie with its __Host- name), or a browser would send them
+// over http too.
+func TestCookies_SecureBehindATLSProxy(t *testing.T) {
+	h, err := app.New(app.Config{Base: "https://accounts.example.com", Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	srv := httptest.NewServer(h)
+	defer srv.Close()
+	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+
+	res, err := client.PostForm(srv.URL+"/login", url.Values{"email": {"jane@example.com"}, "password": {"jane-password"}})
+	require.NoError(t, err)
+	res.Body.Close()
+	require.Equal(t, http.StatusSeeOther, res.StatusCode)
+	require.Len(t, res.Cookies(), 1)
+	assert.True(t, res.Cookies()[0].Secure, "session cookie: %s", res.Header.Get("Set-Cookie"))
+
+	res, err = client.Get(srv.URL + "/oauth/authorize?client_id=demo&response_type=code&redirect_uri=" + url.QueryEscape("https://accounts.example.com/demo/callback"))
+	require.NoError(t, err)
+	res.Body.Close()
+	var loop *http.Cookie
+	for _, c := range res.Cookies() {
+		if strings.Contains(c.Name, "authredirect_loop") {
+			loop = c
+		}
+	}
+	require.NotNil(t, loop, "%v", res.Header["Set-Cookie"])
+	assert.Equal(t, "__Host-authredirect_loop", loop.Name)
+	assert.True(t, loop.Secure)
+}

@@ -34,7 +34,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	s.mu.Lock()
 	s.sessions[id] = session{userID: u.id}
 	s.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil, SameSite: http.SameSiteLaxMode})
+	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil || s.secure, SameSite: http.SameSiteLaxMode})
 	next := localPath(r.PostForm.Get("next"))
 	if next == "" {
 		next = "/account"
