@@ -13,6 +13,9 @@ import (
 // Outcome is what a [Recoverer] did with a failed request.
 type Outcome uint8
 
+// Each outcome says what the route wrote; a writer above it that drops
+// writes without an error (http.TimeoutHandler once its time is up) can
+// still keep it from the client.
 const (
 	// Redirected: a 303 to the error or login page was written.
 	Redirected Outcome = iota + 1
