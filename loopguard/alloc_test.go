@@ -58,3 +58,18 @@ func TestCookieCounter_Allocations(t *testing.T) {
 		})
 	}
 }
+
+// TestMemoryCounter_Allocations: an arrival of a known address allocates
+// nothing, IPv6 (counted per /64) included.
+func TestMemoryCounter_Allocations(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts mean nothing under -race")
+	}
+	m := memoryCounter(t, loopguard.MemoryConfig{})
+	for _, addr := range []string{"192.0.2.7:4711", "[2001:db8:1:2::7]:4711"} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RemoteAddr = addr
+		m.Arrive(nil, req, "demo", testNow, window)
+		assert.Zero(t, testing.AllocsPerRun(1000, func() { m.Arrive(nil, req, "demo", testNow, window) }), addr)
+	}
+}

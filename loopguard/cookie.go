@@ -1,6 +1,7 @@
 package loopguard
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/base64"
@@ -95,6 +96,11 @@ func NewCookieCounter(cfg CookieConfig) (*CookieCounter, error) {
 	for i, k := range cfg.Keys {
 		if len(k) < 32 {
 			return nil, fmt.Errorf("%w: cookie key %d has %d bytes, at least 32 are needed", render.ErrConfig, i, len(k))
+		}
+		for j := range i {
+			if bytes.Equal(cfg.Keys[j], k) {
+				return nil, fmt.Errorf("%w: cookie keys %d and %d are the same (a rotation gone wrong?)", render.ErrConfig, j, i)
+			}
 		}
 	}
 	if cfg.MaxClients < 1 || cfg.MaxClients > maxClients {

@@ -77,7 +77,9 @@ func TestCookieCounter_KeyRotation(t *testing.T) {
 
 	assert.Equal(t, 1, arrivals(t, after, cookiesAfter(t, forger, 3), "c"), "forged")
 	_, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{newKey, []byte("short")}})
-	assert.Error(t, err, "every key has 32 bytes at least")
+	assert.ErrorIs(t, err, render.ErrConfig, "every key has 32 bytes at least")
+	_, err = loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{newKey, testKey, append([]byte(nil), newKey...)}})
+	assert.ErrorIs(t, err, render.ErrConfig, "a key given twice is a rotation gone wrong")
 }
 
 // cookiesAfter counts n arrivals for "c" on c and returns the cookie.

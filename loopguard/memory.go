@@ -5,6 +5,7 @@ import (
 	"hash/maphash"
 	"net"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -24,8 +25,9 @@ type MemoryConfig struct {
 
 // MemoryCounter is a [Counter] that keeps counts in this process, for
 // browsers or clients that keep no cookies, on a single instance. A browser
-// is told apart by the host of its remote address (behind a proxy, put a
-// middleware that sets r.RemoteAddr from a header you trust first).
+// is told apart by the host of its remote address, an IPv6 one by its /64
+// (behind a proxy, put a middleware that sets r.RemoteAddr from a header
+// you trust first).
 //
 // Memory is bounded: at most MaxEntries counts, in room for
 // MaxEntries/PerAddress addresses with PerAddress counts each. Each
@@ -106,28 +108,56 @@ func NewMemoryCounter(cfg MemoryConfig) (*MemoryCounter, error) {
 	return m, nil
 }
 
+// v6Net writes into buf, and reports, the key an IPv6 remote host is
+// counted under: its /64, which one subscriber usually holds whole and
+// could otherwise spend one address per request from. The key starts with
+// a NUL, which no text host has.
+func v6Net(host string, buf *[9]byte) bool {
+	a, err := netip.ParseAddr(host)
+	if err != nil || !a.Unmap().Is6() {
+		return false
+	}
+	b := a.As16()
+	copy(buf[1:], b[:8])
+	return true
+}
+
 // Arrive implements [Counter]; it never touches w.
 func (m *MemoryCounter) Arrive(_ http.ResponseWriter, r *http.Request, key string, now time.Time, window time.Duration) int {
 	host, _, err := net.SplitHostPort(r.RemoteAddr)
 	if err != nil {
 		host = r.RemoteAddr
 	}
-	if len(host) > maxHostLen {
-		host = host[:maxHostLen]
+	// id is who the arrival is counted as; a variable of its own, as the
+	// parsers keep what they are given, so that the IPv6 key stays on the
+	// stack.
+	id := host
+	var v6 [9]byte
+	switch {
+	case strings.IndexByte(host, ':') < 0:
+	case v6Net(host, &v6):
+		id = string(v6[:])
+	default:
+		if a, err := netip.ParseAddr(host); err == nil {
+			id = a.Unmap().String() // an IPv4-mapped address is its IPv4 one
+		}
+	}
+	if len(id) > maxHostLen {
+		id = id[:maxHostLen]
 	}
 	k := maphash.String(m.seed, key)
 	t := now.UnixNano()
 	w := int64(window)
-	s := &m.shards[maphash.String(m.seed, host)&m.mask]
+	s := &m.shards[maphash.String(m.seed, id)&m.mask]
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	a := s.addrs[host]
+	a := s.addrs[id]
 	if a == nil {
 		if a = s.room(t, w); a == nil {
 			return 1 // full of live counts: uncounted rather than evict another's
 		}
-		a.host = strings.Clone(host)
+		a.host = strings.Clone(id)
 		if a.slots == nil {
 			a.slots = make([]memorySlot, 0, m.perAddress)
 		}

@@ -1,6 +1,7 @@
 package loopguard_test
 
 import (
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -88,4 +89,28 @@ func TestMemoryCounter_FullTableLeavesNewAddressesUncounted(t *testing.T) {
 		require.Equal(t, http.StatusNoContent, from("10.0.0.3", "/a?client_id=c"))
 	}
 	assert.Equal(t, http.StatusSeeOther, from("10.0.0.3", "/a?client_id=c"), "counted once the old counts expired")
+}
+
+// TestMemoryCounter_IPv6CountsPerSlash64: an IPv6 subscriber holds a whole
+// /64 and can take a new address for every request. Counted per address,
+// it would fill the table and leave every new address uncounted, and a
+// loop that changes address would never trip; counted per /64, it takes
+// one address's room, and its loop trips.
+func TestMemoryCounter_IPv6CountsPerSlash64(t *testing.T) {
+	clk := newClock()
+	from := memoryGuard(t, memoryCounter(t, loopguard.MemoryConfig{MaxEntries: 6, PerAddress: 2}), clk)
+	for i := range 50 {
+		require.Equal(t, http.StatusNoContent, from(fmt.Sprintf("[2001:db8:1:2:%x::1]", i), fmt.Sprintf("/a?client_id=junk%d", i)))
+	}
+	for range 3 {
+		require.Equal(t, http.StatusNoContent, from("10.0.0.1", "/a?client_id=c"))
+	}
+	assert.Equal(t, http.StatusSeeOther, from("10.0.0.1", "/a?client_id=c"), "counted: the /64 took one address's room")
+
+	for i := range 3 {
+		require.Equal(t, http.StatusNoContent, from(fmt.Sprintf("[2001:db8:9:9::%x]", i+1), "/a?client_id=loopy"))
+	}
+	assert.Equal(t, http.StatusSeeOther, from("[2001:db8:9:9:ffff::ff]", "/a?client_id=loopy"), "one /64, one count")
+	assert.Equal(t, http.StatusNoContent, from("[2001:db8:9:a::1]", "/a?client_id=loopy"), "another /64")
+	assert.Equal(t, http.StatusSeeOther, from("[::ffff:10.0.0.1]", "/a?client_id=c"), "an IPv4-mapped address is the IPv4 one")
 }
