@@ -21,7 +21,7 @@ import (
 	"github.com/authredirect/authredirect/render"
 )
 
-// The conformance suite: a real server, an alice chain (Recover, then a
+// The conformance suite: a real server, an alice chain (a Recoverer route, then a
 // foreign middleware that wraps the writer, then Wrap) and a real client
 // that does not follow redirects. Every row asserts the exact wire output.
 

@@ -40,3 +40,48 @@ func TestREADME_TestCommandIsWhatCIRuns(t *testing.T) {
 	require.NoError(t, err)
 	assert.Contains(t, string(ci), "go test -race -count=1 ./... && (cd e2e && go test -race -count=1 ./...)")
 }
+
+// snippetFiles hold the code of the README's snippets, each between
+// "// README snippet NAME begin" and "// README snippet NAME end" lines,
+// where their own module compiles and runs them.
+var snippetFiles = []string{"readme_snippets_test.go", "otelauthredirect/example_test.go"}
+
+// Every README block marked <!-- snippet: NAME --> is the code between
+// NAME's lines in snippetFiles, unindented, byte for byte: a snippet can
+// no longer name an API that has gone.
+func TestREADME_SnippetsAreTestedCode(t *testing.T) {
+	code := map[string]string{}
+	for _, file := range snippetFiles {
+		src, err := os.ReadFile(file)
+		require.NoError(t, err)
+		var name, indent string
+		var body strings.Builder
+		for line := range strings.Lines(string(src)) {
+			trimmed := strings.TrimSpace(line)
+			switch {
+			case strings.HasPrefix(trimmed, "// README snippet ") && strings.HasSuffix(trimmed, " begin"):
+				name = strings.TrimSuffix(strings.TrimPrefix(trimmed, "// README snippet "), " begin")
+				indent = line[:len(line)-len(strings.TrimLeft(line, "\t"))]
+				body.Reset()
+			case name != "" && trimmed == "// README snippet "+name+" end":
+				code[name] = body.String()
+				name = ""
+			case name != "":
+				body.WriteString(strings.TrimPrefix(line, indent))
+			}
+		}
+	}
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	marked := 0
+	for _, part := range strings.Split(string(readme), "<!-- snippet: ")[1:] {
+		name, rest, _ := strings.Cut(part, " -->\n")
+		block, _, ok := strings.Cut(strings.TrimPrefix(rest, "```go\n"), "```\n")
+		require.True(t, ok && strings.HasPrefix(rest, "```go\n"), "snippet %s: a ```go block must follow its marker", name)
+		want, ok := code[name]
+		require.True(t, ok, "snippet %s: no such snippet in %v", name, snippetFiles)
+		assert.Equal(t, want, block, "README snippet %s", name)
+		marked++
+	}
+	assert.Equal(t, len(code), marked, "every snippet in %v is in README.md", snippetFiles)
+}

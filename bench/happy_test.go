@@ -20,7 +20,7 @@ import (
 // BenchmarkHappyPath/HANDLER/SHAPE/CASE runs each handler on each writer
 // shape (net/http's HTTP/1 writer, its HTTP/2 writer, a plain writer with
 // no optional interface; see common_test.go) bare, under chi's Recoverer
-// and under authredirect's Recover + Wrap, in the same run.
+// and under authredirect's Recoverer route + Wrap, in the same run.
 
 // happyHandler is one handler of the happy path and how each request on
 // it is prepared.

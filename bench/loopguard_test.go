@@ -20,7 +20,7 @@ import (
 
 var loopKey = []byte("0123456789abcdef0123456789abcdef")
 
-// The loop guard's cost per request through Recover, the guard and a
+// The loop guard's cost per request through a Recoverer route, the guard and a
 // handler: not counted, counted with a fresh cookie, and counted with a
 // cookie that already counts 7 clients; "legacy" is the same guard with
 // the cookie counter as it was before the rebuild (legacyCookieCounter),

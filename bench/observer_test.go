@@ -23,7 +23,7 @@ import (
 // all, with the slog observer, and with the OpenTelemetry one (module
 // otelauthredirect) on the real metric SDK. Budget (issue 14): the
 // OpenTelemetry observer adds at most 1 allocation to a failure, and
-// nothing to a request that succeeds (Recover calls no observer then).
+// nothing to a request that succeeds (a Recoverer calls no observer then).
 func BenchmarkObserver(b *testing.B) {
 	otelSDK := func(b *testing.B) ar.Observer {
 		mp := sdkmetric.NewMeterProvider(sdkmetric.WithReader(sdkmetric.NewManualReader()))

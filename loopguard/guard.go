@@ -160,7 +160,7 @@ func (g *Guard) check(w http.ResponseWriter, r *http.Request) error {
 
 // Middleware is shaped like alice.Constructor and built with
 // [middleware.Guard]: it counts each request that has a key and, over the
-// limit, hands the guard's error to the Recover above, which renders it
+// limit, hands the guard's error to the Recoverer route above, which renders it
 // like any other. Requests without a key pass untouched and without
 // allocation.
 func (g *Guard) Middleware(next http.Handler) http.Handler {

@@ -84,7 +84,7 @@ func newRecover(t testing.TB, kind codes.Kind) func(http.Handler) http.Handler {
 	return rec
 }
 
-// guarded is g below a Recover, above a handler that answers 204.
+// guarded is g below a Recoverer route, above a handler that answers 204.
 func guarded(t testing.TB, g *loopguard.Guard) http.Handler {
 	return alice.New(newRecover(t, 0), g.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) {
 		w.WriteHeader(http.StatusNoContent)

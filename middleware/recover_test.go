@@ -311,7 +311,7 @@ func TestWrap_WithoutARecovererDropsTheConnection(t *testing.T) {
 	defer srv.Close()
 	_, err := srv.Client().Get(srv.URL)
 	require.Error(t, err, "no answer: the connection is dropped")
-	assert.Eventually(t, func() bool { return strings.Contains(logs.String(), "reached no Recover") }, time.Second, 10*time.Millisecond)
+	assert.Eventually(t, func() bool { return strings.Contains(logs.String(), "reached no Recoverer") }, time.Second, 10*time.Millisecond)
 }
 
 func TestRecoverer_ServeMuxPatterns(t *testing.T) {

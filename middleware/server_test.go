@@ -14,7 +14,7 @@ import (
 	"github.com/authredirect/authredirect/middleware"
 )
 
-// Streaming through Recover: each flushed chunk reaches the client before
+// Streaming through a Recoverer route: each flushed chunk reaches the client before
 // the handler goes on.
 func TestWriter_FlushStreamsOnARealServer(t *testing.T) {
 	rec, ev := newRecover(t, testRoute{})
@@ -87,4 +87,4 @@ func TestRecoverer_PanicAfterWriteOnARealServer(t *testing.T) {
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the client sees the response is cut, not complete")
 }
 
-// The happy path through Recover and Wrap allocates nothing (DESIGN §3).
+// The happy path through a Recoverer route and Wrap allocates nothing (DESIGN §3).

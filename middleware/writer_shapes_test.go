@@ -218,7 +218,7 @@ func TestRecoverer_HappyPathAllocatesNothingOnEveryShape(t *testing.T) {
 	for name, w := range allShapes(b) {
 		_, hasWriteString := w.(io.StringWriter)
 		if !hasWriteString {
-			continue // io.WriteString copies the string, with or without Recover
+			continue // io.WriteString copies the string, with or without a route
 		}
 		h.ServeHTTP(w, req) // warm the pool and the type switch
 		assert.Zero(t, testing.AllocsPerRun(1000, func() { b.body.Reset(); h.ServeHTTP(w, req) }), name)
@@ -257,8 +257,8 @@ func realServers(t *testing.T, h http.Handler) map[string]func() (*http.Response
 }
 
 // On net/http's own writers (HTTP/1 and HTTP/2 over TLS), the writer below
-// Recover has their shape, and io.WriteString reaches their WriteString
-// without allocating, as it does without Recover.
+// a Recoverer route has their shape, and io.WriteString reaches their WriteString
+// without allocating, as it does without a route.
 func TestWriter_WriteStringAllocatesNothingOnRealServers(t *testing.T) {
 	if raceEnabled {
 		t.Skip("allocation counts mean nothing under -race; .ci/run also runs this test without it")
@@ -288,14 +288,14 @@ func TestWriter_WriteStringAllocatesNothingOnRealServers(t *testing.T) {
 			s := <-results
 			want := map[string][4]bool{"HTTP/1.1": {true, true, true, true}, "HTTP/2": {true, false, false, true}}[name]
 			assert.Equal(t, want, s.under, "net/http's writer has the expected shape")
-			assert.Equal(t, want, s.shape, "the writer below Recover has the same shape")
-			assert.Zero(t, s.allocs, "io.WriteString through Recover allocates nothing")
+			assert.Equal(t, want, s.shape, "the writer below a Recoverer route has the same shape")
+			assert.Zero(t, s.allocs, "io.WriteString through a Recoverer route allocates nothing")
 		})
 	}
 	assert.Empty(t, ev.list())
 }
 
-// flushStringWriter is shaped like net/http's HTTP/2 writer as Recover
+// flushStringWriter is shaped like net/http's HTTP/2 writer as a Recoverer route
 // sees it: Flusher and StringWriter, no Hijacker, no ReaderFrom.
 type flushStringWriter interface {
 	http.ResponseWriter

@@ -38,7 +38,7 @@ func succeeding(w http.ResponseWriter, _ *http.Request) error {
 	return err
 }
 
-// allocsPerRequest serves one request through Recover + Wrap with obs,
+// allocsPerRequest serves one request through a Recoverer route + Wrap with obs,
 // warmed up once, and counts the allocations of each further one.
 func allocsPerRequest(t *testing.T, obs middleware.Observer, handler middleware.HandlerFunc, wantStatus int) float64 {
 	t.Helper()
@@ -70,7 +70,7 @@ func TestObserver_FailureAddsAtMostOneAllocation(t *testing.T) {
 	assert.LessOrEqual(t, onNoop-base, 1.0)
 }
 
-// TestObserver_SuccessAllocatesNothing: Recover never calls the observer for
+// TestObserver_SuccessAllocatesNothing: a Recoverer never calls the observer for
 // a request that succeeds, so with the otel observer it stays at the
 // library's zero allocations.
 func TestObserver_SuccessAllocatesNothing(t *testing.T) {

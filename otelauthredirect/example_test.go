@@ -3,6 +3,7 @@ package otelauthredirect_test
 import (
 	"context"
 	"fmt"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -33,7 +34,7 @@ func ExampleNew() {
 	})
 	authz := rc.Authorization
 	mux := http.NewServeMux()
-	mux.Handle("GET /oauth/authorize", authz(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
+	mux.Handle("/oauth/authorize", authz(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 		return codes.UnauthorizedClient.With(codes.ClientIDNotFound)
 	})))
 	mux.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=nope", nil))
@@ -56,4 +57,31 @@ func ExampleNew() {
 	//   error.type=unauthorized_client
 	//   http.request.method=GET
 	//   http.route=/oauth/authorize
+}
+
+// The README's snippet: the observer on the global providers beside the
+// slog one.
+func ExampleNew_besideTheLogObserver() {
+	logger := slog.New(slog.DiscardHandler)
+
+	// README snippet observability begin
+	otelObs, err := otelauthredirect.New() // global providers; or WithMeterProvider(mp)
+	if err != nil {
+		log.Fatal(err)
+	}
+	rc, err := middleware.New(middleware.Config{
+		Pages:    render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
+		Observer: middleware.Observers(otelObs, middleware.LogObserver(logger)),
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	// README snippet observability end
+
+	rec := httptest.NewRecorder()
+	rc.Authorization(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
+		return codes.InvalidScope
+	})).ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/oauth/authorize", nil))
+	fmt.Println(rec.Code, rec.Header().Get("Location"))
+	// Output: 303 /ooops?oauth_exception=invalid_scope
 }

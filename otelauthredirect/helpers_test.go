@@ -107,7 +107,7 @@ func metricAttrs(event []attribute.KeyValue, route, method string) attribute.Set
 func failures(points ...metricdata.DataPoint[int64]) metricdata.Metrics {
 	return metricdata.Metrics{
 		Name:        "authredirect.failures",
-		Description: "Failed requests answered by authredirect's Recover, by error family, code, detail and outcome.",
+		Description: "Failed requests answered by authredirect's Recoverer routes, by error family, code, detail and outcome.",
 		Unit:        "{request}",
 		Data: metricdata.Sum[int64]{
 			Temporality: metricdata.CumulativeTemporality,

@@ -72,7 +72,7 @@ func WithRecordCauses() Option {
 }
 
 // New returns a [middleware.Observer] that records every failed request
-// that Recover reports on OpenTelemetry metrics and on the request's span.
+// that a Recoverer reports on OpenTelemetry metrics and on the request's span.
 // It returns an error wrapping render.ErrConfig only when the meter
 // provider refuses the counter.
 //
@@ -106,7 +106,7 @@ func WithRecordCauses() Option {
 // 5xx answer, sets the status Error again with an empty description; the
 // event still names the code.)
 //
-// The observer is safe for concurrent use. Recover calls it only for
+// The observer is safe for concurrent use. A Recoverer calls it only for
 // failures: a request that succeeds never reaches it.
 func New(opts ...Option) (middleware.Observer, error) {
 	var cfg config
@@ -119,7 +119,7 @@ func New(opts ...Option) (middleware.Observer, error) {
 	meter := cfg.meterProvider.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))
 	counter, err := meter.Int64Counter(MetricName,
 		metric.WithUnit("{request}"),
-		metric.WithDescription("Failed requests answered by authredirect's Recover, by error family, code, detail and outcome."))
+		metric.WithDescription("Failed requests answered by authredirect's Recoverer routes, by error family, code, detail and outcome."))
 	if err != nil {
 		return nil, fmt.Errorf("%w: the MeterProvider refused the counter %s: %w", render.ErrConfig, MetricName, err)
 	}

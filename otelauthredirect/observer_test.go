@@ -30,7 +30,7 @@ import (
 	"github.com/authredirect/authredirect/render"
 )
 
-// TestNew_RecordsEveryFailure drives real requests through Recover + Wrap
+// TestNew_RecordsEveryFailure drives real requests through a Recoverer route + Wrap
 // and checks the exact data point and span of each outcome, both families,
 // panics, a loop-guard trip, a route pattern and an unknown method.
 func TestNew_RecordsEveryFailure(t *testing.T) {
@@ -255,7 +255,7 @@ func TestNew_SameCombinationCountsOnOneSeries(t *testing.T) {
 	), rm.ScopeMetrics[0].Metrics[0], metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
 }
 
-// TestNew_SuccessRecordsNothing: Recover calls no observer for a handler
+// TestNew_SuccessRecordsNothing: a Recoverer calls no observer for a handler
 // that succeeds, so it adds no data point and leaves the span alone.
 func TestNew_SuccessRecordsNothing(t *testing.T) {
 	h := newHarness(t)

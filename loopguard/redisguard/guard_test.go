@@ -56,7 +56,7 @@ func (a answer) contract() answer {
 	return a
 }
 
-// Two instances of an application, each with its own guard and Recover,
+// Two instances of an application, each with its own guard and Recoverer route,
 // share one Redis: whichever instance takes the 4th arrival of a client
 // within the window trips (303 to the error page with to_many_redirects).
 func TestGuard_TwoInstancesShareTheCount(t *testing.T) {

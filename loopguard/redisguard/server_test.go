@@ -91,7 +91,7 @@ func newCounter(t testing.TB, rdb redis.Scripter, prefix string, timeout time.Du
 }
 
 // The application the guard tests serve: a handler that answers 200 "ok",
-// behind the loop guard and Recover.
+// behind the loop guard and a Recoverer route.
 const (
 	errorPage    = "https://accounts.example.com/ooops"
 	loopLocation = errorPage + "?oauth_exception=invalid_request&exception_details=to_many_redirects"

@@ -1,7 +1,8 @@
 // Package app is the example accounts server: an OAuth 2.0 authorization
-// server with a login page, built with authredirect's pieces (Recover, Wrap,
-// the loop guard, the request guards and the renderer's pages) chained with
-// alice. Everything is in memory. cmd: go run ./examples/accounts.
+// server with a login page, built with authredirect's pieces (Recoverer
+// routes, Wrap, the loop guard, the request guards and the renderer's
+// pages) chained with alice. Everything is in memory. cmd: go run
+// ./examples/accounts.
 package app
 
 import (

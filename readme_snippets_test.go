@@ -1,0 +1,113 @@
+package authredirect_test
+
+import (
+	"log"
+	"net/http"
+	"net/http/httptest"
+	"testing"
+
+	"github.com/justinas/alice"
+	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
+
+	"github.com/authredirect/authredirect/authredirecttest"
+	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/loopguard"
+	"github.com/authredirect/authredirect/middleware"
+	"github.com/authredirect/authredirect/render"
+)
+
+// The README's snippets live here, each between "README snippet NAME"
+// lines, with what they need around them: compiled and run by the tests
+// below, and compared with README.md by TestREADME_SnippetsAreTestedCode.
+
+func quietRecoverer(t *testing.T) *middleware.Recoverer {
+	t.Helper()
+	rc, err := middleware.New(middleware.Config{Pages: authredirecttest.Pages, Observer: middleware.Quiet})
+	require.NoError(t, err)
+	return rc
+}
+
+func TestREADMESnippet_LoopGuard(t *testing.T) {
+	rc, mux := quietRecoverer(t), http.NewServeMux()
+	sharedKey := []byte("a key of 32 bytes for the README!")
+	signedInAccount := func(*http.Request) string { return "" }
+	authorize := func(w http.ResponseWriter, _ *http.Request) error { w.WriteHeader(http.StatusNoContent); return nil }
+
+	// README snippet loopguard begin
+	counter, err := loopguard.NewCookieCounter(loopguard.CookieConfig{
+		Keys: [][]byte{sharedKey}, // 32+ bytes each, the same on every instance; the first signs
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	guard, err := loopguard.New(loopguard.Config{
+		Counter: counter,
+		Account: signedInAccount, // optional: count per client per user account
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	mux.Handle("/oauth/authorize", alice.New(rc.Authorization, guard.Middleware).Then(middleware.Wrap(authorize)))
+	// README snippet loopguard end
+
+	var cookies []*http.Cookie
+	var got []string
+	for range 4 {
+		req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy", nil)
+		for _, c := range cookies {
+			req.AddCookie(c)
+		}
+		rec := httptest.NewRecorder()
+		mux.ServeHTTP(rec, req)
+		if set := rec.Result().Cookies(); len(set) > 0 {
+			cookies = set
+		}
+		got = append(got, rec.Header().Get("Location"))
+	}
+	assert.Equal(t, []string{"", "", "", "/ooops?oauth_exception=invalid_request&exception_details=to_many_redirects"}, got)
+}
+
+func TestREADMESnippet_ErrorPage(t *testing.T) {
+	rc, mux := quietRecoverer(t), http.NewServeMux()
+
+	// README snippet errorpage begin
+	mux.Handle("/ooops", alice.New(rc.Authorization).Then(middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
+		e, _ := render.ParseQuery(r.URL.RawQuery) // nil: "no error to show"
+		rc.Renderer().Page(w, r, http.StatusOK, e)
+		return nil
+	})))
+	// README snippet errorpage end
+
+	rec := httptest.NewRecorder()
+	mux.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/ooops?oauth_exception=invalid_scope", nil))
+	assert.Equal(t, http.StatusOK, rec.Code)
+	assert.Contains(t, rec.Body.String(), "<code>invalid_scope</code>")
+}
+
+func TestREADMESnippet_TestKit(t *testing.T) {
+	authorize := func(http.ResponseWriter, *http.Request) error {
+		return codes.UnauthorizedClient.With(codes.ClientIDNotFound)
+	}
+	kitForServer, err := authredirecttest.New(render.Config{})
+	require.NoError(t, err)
+	srv := httptest.NewServer(kitForServer.Recoverer().Authorization(middleware.Wrap(authorize)))
+	defer srv.Close()
+	client := srv.Client()
+
+	// README snippet testkit begin
+	kit, err := authredirecttest.New(render.Config{}) // errors go to /ooops and /login
+	require.NoError(t, err)
+
+	res := kit.Authorization(middleware.Wrap(authorize), httptest.NewRequest("GET", "/oauth/authorize?client_id=nope", nil))
+	assert.Equal(t, codes.UnauthorizedClient, res.Err.Code()) // what the contract made of it
+	assert.NoError(t, authredirecttest.CheckLocation(res.Header().Get("Location"),
+		codes.UnauthorizedClient.With(codes.ClientIDNotFound))) // the exact redirect
+
+	client.CheckRedirect = authredirecttest.CheckRedirect // integration tests: stop at a contract redirect
+	_, err = client.Get(srv.URL + "/oauth/authorize?client_id=nope")
+	e, _ := codes.As(err) // unauthorized_client + client_id_not_found
+	// README snippet testkit end
+
+	assert.Equal(t, codes.ClientIDNotFound, e.Detail())
+}
