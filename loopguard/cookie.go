@@ -112,11 +112,11 @@ func NewCookieCounter(cfg CookieConfig) (*CookieCounter, error) {
 	if !validCookieName(cfg.Name) {
 		return nil, fmt.Errorf("%w: cookie name %q is not 1 to %d token characters without a __Host- or __Secure- prefix", render.ErrConfig, cfg.Name, maxCookieName)
 	}
-	warnOnKeyClash(cfg.Name, cfg.Keys)
 	return newCookieCounter(cfg.Keys, cfg.BehindTLSProxy, cfg.MaxClients, cfg.Name), nil
 }
 
 func newCookieCounter(keys [][]byte, tls bool, max int, name string) *CookieCounter {
+	warnOnKeyClash(name, keys)
 	own := make([][]byte, len(keys))
 	for i, k := range keys {
 		own[i] = append([]byte(nil), k...)

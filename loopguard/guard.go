@@ -64,7 +64,6 @@ func processCounter(logger *slog.Logger) Counter {
 	process.once.Do(func() {
 		key := make([]byte, 32)
 		_, _ = rand.Read(key) // never fails (crypto/rand documents it)
-		warnOnKeyClash(cookieName, [][]byte{key})
 		process.counter = newCookieCounter([][]byte{key}, false, defaultMaxClients, cookieName)
 		logger.Warn("authredirect: the loop guard signs its cookie with a random per-process key; instances that must agree need a CookieCounter with shared keys")
 	})
@@ -160,9 +159,9 @@ func (g *Guard) check(w http.ResponseWriter, r *http.Request) error {
 
 // Middleware is shaped like alice.Constructor and built with
 // [middleware.Guard]: it counts each request that has a key and, over the
-// limit, hands the guard's error to the Recoverer route above, which renders it
-// like any other. Requests without a key pass untouched and without
-// allocation.
+// limit, hands the guard's error to the Recoverer route above, which
+// renders it like any other. Requests without a key pass untouched and
+// without allocation.
 func (g *Guard) Middleware(next http.Handler) http.Handler {
 	return g.mw(next)
 }

@@ -14,8 +14,8 @@ var ErrNoException = errors.New("render: no oauth_exception or identity_exceptio
 
 // ErrMalformed is wrapped by the parsers' errors for a query that breaks the
 // contract: a repeated parameter, both families at once, an entity id that
-// is invalid or sent with a code other than unauthorized, or bad escaping. Unknown
-// codes and details wrap [codes.ErrUnknown] instead.
+// is invalid or sent with a code other than unauthorized, or bad escaping.
+// Unknown codes and details wrap [codes.ErrUnknown] instead.
 var ErrMalformed = errors.New("render: malformed error query")
 
 // ParseLocation reads the error out of a redirect's Location (or any URL
