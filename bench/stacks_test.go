@@ -366,7 +366,7 @@ func chiLogger() func(http.Handler) http.Handler {
 
 func chiMount(h http.Handler) http.Handler {
 	r := chi.NewRouter()
-	r.Use(chimw.RealIP, chimw.WithValue(ctxKey{}, "v"), chimw.StripSlashes)
+	r.Use(chimw.RequestID, chimw.WithValue(ctxKey{}, "v"), chimw.StripSlashes)
 	r.Mount("/", h)
 	return r
 }
@@ -540,7 +540,7 @@ func TestStacks_LoginPageUnderPrefixes(t *testing.T) {
 	cr := chi.NewRouter()
 	cr.Use(chimw.CleanPath, chimw.StripSlashes)
 	cr.Route("/auth", func(r chi.Router) {
-		r.Use(chimw.RealIP)
+		r.Use(chimw.RequestID)
 		r.Handle("/login", login)
 	})
 	chiSrv := startStack(t, chimw.Compress(5)(cr), false)
