@@ -1,6 +1,7 @@
 package authredirect_test
 
 import (
+	"errors"
 	"log"
 	"net/http"
 	"net/http/httptest"
@@ -110,4 +111,39 @@ func TestREADMESnippet_TestKit(t *testing.T) {
 	// README snippet testkit end
 
 	assert.Equal(t, codes.ClientIDNotFound, e.Detail())
+}
+
+func TestREADMESnippet_CodesAndRender(t *testing.T) {
+	r, err := render.New(render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"})
+	require.NoError(t, err)
+	w, req := httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/oauth/authorize", nil)
+	dbErr := errors.New("dial tcp 10.0.0.5:5432: connection refused")
+
+	// README snippet codesrender begin
+	e := codes.UnauthorizedClient.With(codes.ClientIDNotFound) // no allocation
+	r.Redirect(w, req, e)
+	// 303 See Other
+	// Location: https://accounts.example.com/ooops?oauth_exception=unauthorized_client&exception_details=client_id_not_found
+	// Cache-Control: no-store / Pragma: no-cache / Referrer-Policy: no-referrer
+
+	r.Redirect(w, req, codes.Unauthorized.WithEntityID("u-jane"))
+	// Location: https://accounts.example.com/?identity_exception=unauthorized&entity_id=u-jane
+
+	r.JSON(w, req, codes.InvalidClient.WithCause(dbErr)) // 401, WWW-Authenticate; the cause is never sent
+	r.Page(w, req, http.StatusOK, e)                     // terminal HTML page, never a redirect
+	// README snippet codesrender end
+
+	assert.Equal(t, http.StatusSeeOther, w.Code, "the first answer's status")
+	assert.NotContains(t, w.Body.String(), "10.0.0.5")
+	for _, tc := range []struct {
+		e    *codes.Error
+		want string
+	}{
+		{e, "https://accounts.example.com/ooops?oauth_exception=unauthorized_client&exception_details=client_id_not_found"},
+		{codes.Unauthorized.WithEntityID("u-jane"), "https://accounts.example.com/?identity_exception=unauthorized&entity_id=u-jane"},
+	} {
+		rec := httptest.NewRecorder()
+		r.Redirect(rec, req, tc.e)
+		assert.Equal(t, tc.want, rec.Header().Get("Location"), "the snippet's comment")
+	}
 }

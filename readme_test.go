@@ -46,9 +46,10 @@ func TestREADME_TestCommandIsWhatCIRuns(t *testing.T) {
 // where their own module compiles and runs them.
 var snippetFiles = []string{"readme_snippets_test.go", "otelauthredirect/example_test.go"}
 
-// Every README block marked <!-- snippet: NAME --> is the code between
-// NAME's lines in snippetFiles, unindented, byte for byte: a snippet can
-// no longer name an API that has gone.
+// Every ```go block of README.md but the quick start is marked
+// <!-- snippet: NAME --> and is the code between NAME's lines in
+// snippetFiles, unindented, byte for byte; every snippet there is in
+// README once. A snippet can no longer name an API that has gone.
 func TestREADME_SnippetsAreTestedCode(t *testing.T) {
 	code := map[string]string{}
 	for _, file := range snippetFiles {
@@ -63,6 +64,8 @@ func TestREADME_SnippetsAreTestedCode(t *testing.T) {
 				name = strings.TrimSuffix(strings.TrimPrefix(trimmed, "// README snippet "), " begin")
 				indent = line[:len(line)-len(strings.TrimLeft(line, "\t"))]
 				body.Reset()
+				_, dup := code[name]
+				require.False(t, dup, "snippet %s is defined twice", name)
 			case name != "" && trimmed == "// README snippet "+name+" end":
 				code[name] = body.String()
 				name = ""
@@ -70,18 +73,36 @@ func TestREADME_SnippetsAreTestedCode(t *testing.T) {
 				body.WriteString(strings.TrimPrefix(line, indent))
 			}
 		}
+		require.Empty(t, name, "%s: snippet %s has no end", file, name)
 	}
+
 	readme, err := os.ReadFile("README.md")
 	require.NoError(t, err)
-	marked := 0
-	for _, part := range strings.Split(string(readme), "<!-- snippet: ")[1:] {
-		name, rest, _ := strings.Cut(part, " -->\n")
-		block, _, ok := strings.Cut(strings.TrimPrefix(rest, "```go\n"), "```\n")
-		require.True(t, ok && strings.HasPrefix(rest, "```go\n"), "snippet %s: a ```go block must follow its marker", name)
+	quickstart := readmeBlock(t, "quickstart")
+	seen := map[string]bool{}
+	lines := strings.Split(string(readme), "\n")
+	for i, line := range lines {
+		if line != "```go" {
+			continue
+		}
+		rest := strings.Join(lines[i+1:], "\n")
+		block, _, ok := strings.Cut(rest, "```\n")
+		require.True(t, ok, "README.md line %d: an unclosed block", i+1)
+		if strings.HasPrefix(quickstart, "```go\n"+block) {
+			continue // checked by TestREADME_QuickStartIsTheTestedProgram
+		}
+		name, marked := "", i > 0 && strings.HasPrefix(lines[i-1], "<!-- snippet: ")
+		if marked {
+			name = strings.TrimSuffix(strings.TrimPrefix(lines[i-1], "<!-- snippet: "), " -->")
+		}
+		require.True(t, marked, "README.md line %d: a ```go block without a snippet marker", i+1)
 		want, ok := code[name]
 		require.True(t, ok, "snippet %s: no such snippet in %v", name, snippetFiles)
+		assert.False(t, seen[name], "snippet %s is in README twice", name)
+		seen[name] = true
 		assert.Equal(t, want, block, "README snippet %s", name)
-		marked++
 	}
-	assert.Equal(t, len(code), marked, "every snippet in %v is in README.md", snippetFiles)
+	for name := range code {
+		assert.True(t, seen[name], "snippet %s is not in README.md", name)
+	}
 }

@@ -66,7 +66,7 @@ func TestMemoryCounter_Allocations(t *testing.T) {
 		t.Skip("allocation counts mean nothing under -race")
 	}
 	m := memoryCounter(t, loopguard.MemoryConfig{})
-	for _, addr := range []string{"192.0.2.7:4711", "[2001:db8:1:2::7]:4711"} {
+	for _, addr := range []string{"192.0.2.7:4711", "[2001:db8:1:2::7]:4711", "[::ffff:192.0.2.7]:4711", "[64:ff9b::192.0.2.7]:443", "[2001:db8:1:2::7]"} {
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		req.RemoteAddr = addr
 		m.Arrive(nil, req, "demo", testNow, window)

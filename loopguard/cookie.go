@@ -133,9 +133,10 @@ func newCookieCounter(keys [][]byte, tls bool, max int, name string) *CookieCoun
 }
 
 // validCookieName reports whether name is an RFC 6265 token of at most
-// maxCookieName bytes that does not claim a prefix the counter adds.
+// maxCookieName bytes that does not claim a prefix the counter adds, in
+// any case (RFC 6265bis matches the prefixes case-insensitively).
 func validCookieName(name string) bool {
-	if name == "" || len(name) > maxCookieName || strings.HasPrefix(name, "__Host-") || strings.HasPrefix(name, "__Secure-") {
+	if name == "" || len(name) > maxCookieName || hasPrefixFold(name, "__Host-") || hasPrefixFold(name, "__Secure-") {
 		return false
 	}
 	for i := 0; i < len(name); i++ {
@@ -145,6 +146,10 @@ func validCookieName(name string) bool {
 		}
 	}
 	return true
+}
+
+func hasPrefixFold(s, prefix string) bool {
+	return len(s) >= len(prefix) && strings.EqualFold(s[:len(prefix)], prefix)
 }
 
 // cookieKeys holds, per cookie name, the key set of the first counter built
@@ -159,7 +164,13 @@ func warnOnKeyClash(name string, keys [][]byte) {
 		sorted[i] = string(k)
 	}
 	slices.Sort(sorted)
-	set := sha256.Sum256([]byte(strings.Join(sorted, "\x00")))
+	h := sha256.New()
+	for _, k := range sorted { // each with its length: keys are any bytes
+		h.Write(binary.BigEndian.AppendUint64(nil, uint64(len(k))))
+		h.Write([]byte(k))
+	}
+	var set [sha256.Size]byte
+	h.Sum(set[:0])
 	if first, loaded := cookieKeys.LoadOrStore(name, set); loaded && first != set {
 		if _, warned := clashes.LoadOrStore(name, true); !warned {
 			slog.Warn("authredirect/loopguard: two cookie counters share a cookie name with different keys; each will take the other's cookie for forged and neither will trip: share the keys or set CookieConfig.Name", "name", name)

@@ -1,6 +1,7 @@
 package loopguard_test
 
 import (
+	"bytes"
 	"fmt"
 	"log/slog"
 	"net/http"
@@ -121,6 +122,13 @@ func TestCookieCounter_CountersWithOtherKeysNeedOtherNames(t *testing.T) {
 	cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{otherKey}, Name: name})
 	assert.Equal(t, 1, strings.Count(logs.String(), "level=WARN"), logs.String())
 	assert.Contains(t, logs.String(), "name="+name)
+
+	// Keys are bytes: {A NUL B} is not {A, B}.
+	a, b := bytes.Repeat([]byte("a"), 32), bytes.Repeat([]byte("b"), 32)
+	logs.Reset()
+	cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{append(append(append([]byte{}, a...), 0), b...)}, Name: name + "_nul"})
+	cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{a, b}, Name: name + "_nul"})
+	assert.Contains(t, logs.String(), "name="+name+"_nul", "a key holding NUL is no pair of keys")
 	login := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{otherKey}, Name: name + "_login"})
 
 	mux := http.NewServeMux()
@@ -149,7 +157,9 @@ var clashRuns atomic.Int64
 // TestCookieCounter_NameIsValidated: a name must be a cookie token of its
 // own; the __Host- prefix is the counter's to add.
 func TestCookieCounter_NameIsValidated(t *testing.T) {
-	for _, name := range []string{"a b", "a;b", "a=b", "__Host-x", "__Secure-x", "é", strings.Repeat("n", 65)} {
+	// The prefixes in any case: RFC 6265bis matches them so, and a browser
+	// would refuse "__host-x" without Secure on plain http.
+	for _, name := range []string{"a b", "a;b", "a=b", "__Host-x", "__Secure-x", "__host-x", "__SECURE-x", "é", strings.Repeat("n", 65)} {
 		_, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{testKey}, Name: name})
 		assert.ErrorIs(t, err, render.ErrConfig, name)
 	}

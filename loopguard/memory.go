@@ -3,7 +3,6 @@ package loopguard
 import (
 	"fmt"
 	"hash/maphash"
-	"net"
 	"net/http"
 	"net/netip"
 	"strings"
@@ -25,9 +24,10 @@ type MemoryConfig struct {
 
 // MemoryCounter is a [Counter] that keeps counts in this process, for
 // browsers or clients that keep no cookies, on a single instance. A browser
-// is told apart by the host of its remote address, an IPv6 one by its /64
-// (behind a proxy, put a middleware that sets r.RemoteAddr from a header
-// you trust first).
+// is told apart by the host of its remote address: an IPv4 client by its
+// address however written (IPv4-mapped, or through NAT64's 64:ff9b::/96),
+// an IPv6 one by its /64 (behind a proxy, put a middleware that sets
+// r.RemoteAddr from a header you trust first).
 //
 // Memory is bounded: at most MaxEntries counts, in room for
 // MaxEntries/PerAddress addresses with PerAddress counts each. Each
@@ -108,39 +108,59 @@ func NewMemoryCounter(cfg MemoryConfig) (*MemoryCounter, error) {
 	return m, nil
 }
 
-// v6Net writes into buf, and reports, the key an IPv6 remote host is
-// counted under: its /64, which one subscriber usually holds whole and
-// could otherwise spend one address per request from. The key starts with
-// a NUL, which no text host has.
-func v6Net(host string, buf *[9]byte) bool {
+// hostOf is the host of a remote address, with or without a port, IPv6 in
+// brackets or not; net.SplitHostPort would allocate an error for the forms
+// without a port.
+func hostOf(addr string) string {
+	if rest, ok := strings.CutPrefix(addr, "["); ok {
+		host, _, _ := strings.Cut(rest, "]")
+		return host
+	}
+	if strings.Count(addr, ":") == 1 {
+		host, _, _ := strings.Cut(addr, ":")
+		return host
+	}
+	return addr // no port, or IPv6 without brackets
+}
+
+// nat64 is the well-known prefix IPv4 clients arrive from through NAT64.
+var nat64 = netip.MustParsePrefix("64:ff9b::/96")
+
+// ipKey writes into key who the IP address host is and returns the key's
+// length, or 0 when host is no IP address. An IPv4 client, also when
+// written IPv4-mapped or reached through NAT64, is NUL, '4' and its
+// address; an IPv6 one is NUL, '6' and its /64, which one subscriber
+// usually holds whole and could otherwise spend an address per request
+// from. No text host starts with NUL.
+func ipKey(host string, key *[10]byte) int {
 	a, err := netip.ParseAddr(host)
-	if err != nil || !a.Unmap().Is6() {
-		return false
+	if err != nil {
+		return 0
+	}
+	if a = a.Unmap(); nat64.Contains(a) {
+		b := a.As16()
+		a = netip.AddrFrom4([4]byte(b[12:]))
+	}
+	if a.Is4() {
+		b := a.As4()
+		key[1] = '4'
+		return 2 + copy(key[2:], b[:])
 	}
 	b := a.As16()
-	copy(buf[1:], b[:8])
-	return true
+	key[1] = '6'
+	return 2 + copy(key[2:], b[:8])
 }
 
 // Arrive implements [Counter]; it never touches w.
 func (m *MemoryCounter) Arrive(_ http.ResponseWriter, r *http.Request, key string, now time.Time, window time.Duration) int {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	// id is who the arrival is counted as; a variable of its own, as the
-	// parsers keep what they are given, so that the IPv6 key stays on the
+	host := hostOf(r.RemoteAddr)
+	// id is who the arrival is counted as: a variable of its own, since
+	// the parser keeps what it is given, so that an IP's key stays on the
 	// stack.
 	id := host
-	var v6 [9]byte
-	switch {
-	case strings.IndexByte(host, ':') < 0:
-	case v6Net(host, &v6):
-		id = string(v6[:])
-	default:
-		if a, err := netip.ParseAddr(host); err == nil {
-			id = a.Unmap().String() // an IPv4-mapped address is its IPv4 one
-		}
+	var ip [10]byte
+	if n := ipKey(host, &ip); n > 0 {
+		id = string(ip[:n])
 	}
 	if len(id) > maxHostLen {
 		id = id[:maxHostLen]

@@ -114,3 +114,27 @@ func TestMemoryCounter_IPv6CountsPerSlash64(t *testing.T) {
 	assert.Equal(t, http.StatusNoContent, from("[2001:db8:9:a::1]", "/a?client_id=loopy"), "another /64")
 	assert.Equal(t, http.StatusSeeOther, from("[::ffff:10.0.0.1]", "/a?client_id=c"), "an IPv4-mapped address is the IPv4 one")
 }
+
+// TestMemoryCounter_EveryFormOfAnAddressIsOneClient: an IPv4 client is one
+// count however it is written (plain, IPv4-mapped, behind NAT64's
+// 64:ff9b::/96), an IPv6 one is its /64 with or without brackets and a
+// port, and different IPv4 clients behind NAT64 are counted apart.
+func TestMemoryCounter_EveryFormOfAnAddressIsOneClient(t *testing.T) {
+	m := memoryCounter(t, loopguard.MemoryConfig{})
+	arrive := func(addr, key string) int {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RemoteAddr = addr
+		return m.Arrive(nil, req, key, testNow, window)
+	}
+	for i, addr := range []string{"192.0.2.7:4711", "[::ffff:192.0.2.7]:4711", "[64:ff9b::192.0.2.7]:443", "192.0.2.7", "[::ffff:c000:207]"} {
+		assert.Equal(t, i+1, arrive(addr, "v4"), addr)
+	}
+	for i, addr := range []string{"[2001:db8:9:9::1]:1", "[2001:db8:9:9::2]", "2001:db8:9:9::3", "[2001:db8:9:9:ffff::]:65535"} {
+		assert.Equal(t, i+1, arrive(addr, "v6"), addr)
+	}
+	for i := range 5 {
+		assert.Equal(t, 1, arrive(fmt.Sprintf("[64:ff9b::198.51.100.%d]:443", i+1), "nat64"), "IPv4 client %d behind NAT64", i+1)
+	}
+	assert.Equal(t, 1, arrive("pipe", "other"), "a remote address that is no IP is a client of its own")
+	assert.Equal(t, 2, arrive("pipe", "other"))
+}

@@ -1,9 +1,11 @@
 package middleware_test
 
 import (
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"runtime"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -60,4 +62,45 @@ func TestRecoverer_HappyPathAmortizedAllocations(t *testing.T) {
 	runtime.ReadMemStats(&after)
 	perRequest := float64(after.Mallocs-before.Mallocs) / runs
 	assert.LessOrEqual(t, perRequest, 1.0/64+0.005, "allocations per request")
+}
+
+type noWriteTo struct{ r *strings.Reader }
+
+func (n *noWriteTo) Read(p []byte) (int, error) { return n.r.Read(p) }
+
+// TestWriter_AddsNoAllocationToCopiesFlushesOrUnwrap: the route adds no
+// allocation to a copy, a ResponseController flush or an Unwrap walk.
+func TestWriter_AddsNoAllocationToCopiesFlushesOrUnwrap(t *testing.T) {
+	if raceEnabled {
+		t.Skip("allocation counts mean nothing under -race")
+	}
+	src := &noWriteTo{strings.NewReader("hello")}
+	var rd io.Reader = src
+	cases := map[string]func(w http.ResponseWriter){
+		"writeheader": func(w http.ResponseWriter) { w.WriteHeader(204) },
+		"copy": func(w http.ResponseWriter) {
+			src.r.Reset("hello")
+			_, _ = io.Copy(w, rd)
+		},
+		"rc flush": func(w http.ResponseWriter) { _ = http.NewResponseController(w).Flush() },
+		"unwrap":   func(w http.ResponseWriter) { _ = w.(interface{ Unwrap() http.ResponseWriter }).Unwrap() },
+	}
+	for name, f := range cases {
+		var got [2]float64
+		for i, routed := range []bool{false, true} {
+			var h http.Handler = http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { f(w) })
+			if routed {
+				rec, _ := newRecover(t, testRoute{})
+				h = rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error { f(w); return nil }))
+			}
+			cw := newCountingWriter()
+			var w http.ResponseWriter = unwrappingWrapper{fhrW{fhW{fW{baseW{cw}}}}}
+			req := httptest.NewRequest(http.MethodGet, "/", nil)
+			h.ServeHTTP(w, req)
+			got[i] = testing.AllocsPerRun(1000, func() { cw.body = cw.body[:0]; h.ServeHTTP(w, req) })
+		}
+		if got[1] != got[0] {
+			t.Errorf("%s: %v allocations through the route, %v without", name, got[1], got[0])
+		}
+	}
 }

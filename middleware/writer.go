@@ -197,18 +197,28 @@ func (l *lease) readFrom(r io.Reader) (int64, error) {
 	// The response starts with the first byte copied, not with the call:
 	// writers differ on an empty copy (net/http's sends nothing, chi's
 	// sends the header), so none sees the copy before it has a byte.
-	if n, err := io.ReadFull(r, t.first[:]); n == 0 {
-		if err == io.EOF {
-			err = nil
-		}
+	// Read as io.Copy does: retry an empty read, and keep an error that
+	// comes with the byte.
+	var n int
+	var err error
+	for n == 0 && err == nil {
+		n, err = r.Read(t.first[:])
+	}
+	if err == io.EOF {
+		err = nil
+	}
+	if n == 0 {
 		return 0, err
 	}
 	t.started = true
-	if n, err := t.w.Write(t.first[:]); err != nil {
-		return int64(n), err
+	if n, werr := t.w.Write(t.first[:]); werr != nil {
+		return int64(n), werr
 	}
-	n, err := rf.ReadFrom(r)
-	return 1 + n, err
+	if err != nil {
+		return 1, err
+	}
+	m, err := rf.ReadFrom(r)
+	return 1 + m, err
 }
 
 // releasedWriter is what Unwrap gives after release; it has no optional

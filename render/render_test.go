@@ -113,6 +113,8 @@ func TestLocation_Targets(t *testing.T) {
 	for uri, want := range map[string]bool{
 		"/login?identity_exception=x": true, "/log%69n": true, "http://127.0.0.1:8080/login?a=b": true,
 		"/login/": false, "/%zz": false, "*": false, "http://127.0.0.1:8080": false,
+		// The query is no path, even in the absolute form.
+		"http://127.0.0.1:8080?/login": false, "/?x=/login": false, "/a://b/login": false,
 	} {
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
 		req.RequestURI = uri
@@ -121,6 +123,17 @@ func TestLocation_Targets(t *testing.T) {
 	inCode, err := http.NewRequest(http.MethodGet, "http://127.0.0.1:8080/login", nil)
 	require.NoError(t, err)
 	assert.True(t, r.IsTarget(inCode, codes.Authentication), "a request made in code has no RequestURI")
+
+	// A target at the root: an empty path, or an authority alone, is the root.
+	root := newRenderer(t, render.Config{ErrorPage: "/ooops", LoginPage: "https://accounts.example.com"})
+	for uri, want := range map[string]bool{"/": true, "http://accounts.example.com": true, "http://accounts.example.com?x=/ooops": true, "/?a=b": true, "*": false} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RequestURI = uri
+		assert.Equal(t, want, root.IsTarget(req, codes.Authentication), uri)
+	}
+	rootInCode, err := http.NewRequest(http.MethodGet, "https://accounts.example.com", nil)
+	require.NoError(t, err)
+	assert.True(t, root.IsTarget(rootInCode, codes.Authentication), "no path is the root")
 }
 
 // TestLocation_JoinsEveryQueryEnding: the contract's parameters start a

@@ -81,28 +81,30 @@ func (r *Renderer) IsTarget(req *http.Request, k codes.Kind) bool {
 		requestPath(req) == r.targets[k].path
 }
 
-// requestPath is the unescaped path the client asked for, or "" when there
-// is none.
+// requestPath is the unescaped path the client asked for ("/" for an empty
+// one, as for a target), or "" when there is none ("*").
 func requestPath(req *http.Request) string {
 	uri := req.RequestURI
-	if uri == "" {
+	if uri == "" { // a request made in code
 		if req.URL == nil {
 			return ""
 		}
-		return req.URL.Path
+		uri = req.URL.EscapedPath()
 	}
-	if !strings.HasPrefix(uri, "/") { // absolute form: scheme://host/path
-		_, rest, ok := strings.Cut(uri, "://")
-		if i := strings.IndexByte(rest, '/'); ok && i >= 0 {
+	uri, _, _ = strings.Cut(uri, "?")
+	if scheme, rest, ok := strings.Cut(uri, "://"); ok && !strings.Contains(scheme, "/") {
+		// The absolute form: scheme://authority[/path].
+		uri = ""
+		if i := strings.IndexByte(rest, '/'); i >= 0 {
 			uri = rest[i:]
-		} else {
-			return "" // "*", or an authority alone
 		}
 	}
-	if i := strings.IndexByte(uri, '?'); i >= 0 {
-		uri = uri[:i]
-	}
-	if strings.IndexByte(uri, '%') >= 0 {
+	switch {
+	case uri == "":
+		return "/"
+	case uri[0] != '/':
+		return ""
+	case strings.IndexByte(uri, '%') >= 0:
 		p, err := url.PathUnescape(uri)
 		if err != nil {
 			return ""
