@@ -37,8 +37,9 @@ func (w readerFromWriter) ReadFrom(r io.Reader) (int64, error) {
 	return n, err
 }
 
-// io.Copy through the route's writer drops an error that the source
-// returned together with the first byte.
+// TestWriter_CopyKeepsTheFirstReadsError: io.Copy through the route's
+// writer reports an error the source returns with its first byte, as
+// io.Copy does without the route.
 func TestWriter_CopyKeepsTheFirstReadsError(t *testing.T) {
 	// What io.Copy reports for this source on a writer with ReaderFrom.
 	var buf bytes.Buffer
@@ -57,8 +58,8 @@ func TestWriter_CopyKeepsTheFirstReadsError(t *testing.T) {
 	assert.ErrorIs(t, gotErr, iotest.ErrTimeout, "the copy's error is lost")
 }
 
-// Same on a real server: without the route, net/http's ReadFrom reports
-// the error; with it, the handler is told the copy succeeded.
+// TestWriter_CopyKeepsTheFirstReadsErrorOnARealServer: the same on
+// net/http's writer, with the route and without.
 func TestWriter_CopyKeepsTheFirstReadsErrorOnARealServer(t *testing.T) {
 	for _, routed := range []bool{false, true} {
 		errs := make(chan error, 1)
@@ -80,8 +81,9 @@ func TestWriter_CopyKeepsTheFirstReadsErrorOnARealServer(t *testing.T) {
 	}
 }
 
-// sources of every kind copy the same bytes and counts
-// through the route as without it, on a real server (sendfile included).
+// TestWriter_CopyFromEverySourceAsNetHTTPDoes: sources of every kind copy
+// the same bytes and counts through the route as without it, on a real
+// server (sendfile included).
 func TestWriter_CopyFromEverySourceAsNetHTTPDoes(t *testing.T) {
 	dir := t.TempDir()
 	content := bytes.Repeat([]byte("0123456789abcdef"), 4096) // 64 KiB
@@ -137,8 +139,8 @@ func TestWriter_CopyFromEverySourceAsNetHTTPDoes(t *testing.T) {
 	}
 }
 
-// ServeContent (io.CopyN of an *os.File: the sendfile
-// path) with and without ranges.
+// TestWriter_ServeFileThroughTheRoute: ServeContent (io.CopyN of an
+// *os.File: the sendfile path) with and without ranges.
 func TestWriter_ServeFileThroughTheRoute(t *testing.T) {
 	dir := t.TempDir()
 	content := bytes.Repeat([]byte("0123456789abcdef"), 4096)
@@ -181,8 +183,8 @@ func (p *panicReader) Read(b []byte) (int, error) {
 	return 1, nil
 }
 
-// a panic in the first Read leaves the response
-// unstarted (redirect); one after a byte went out is cut.
+// TestWriter_PanicInACopysRead: a panic in the first Read leaves the
+// response unstarted (redirect); one after a byte went out is cut.
 func TestWriter_PanicInACopysRead(t *testing.T) {
 	for _, after := range []int{0, 3} {
 		rec, ev := newRecover(t, testRoute{})
@@ -204,8 +206,9 @@ func TestWriter_PanicInACopysRead(t *testing.T) {
 	}
 }
 
-// through stacked routes and Unwrap-only wrappers,
-// ResponseController calls end, and after release everything refuses.
+// TestWriter_ResponseControllerThroughStackedRoutes: through stacked routes
+// and Unwrap-only wrappers, ResponseController calls end, and after
+// release everything refuses.
 func TestWriter_ResponseControllerThroughStackedRoutes(t *testing.T) {
 	rec1, ev1 := newRecover(t, testRoute{})
 	rec2, ev2 := newRecover(t, testRoute{})
@@ -235,9 +238,9 @@ func TestWriter_ResponseControllerThroughStackedRoutes(t *testing.T) {
 	assert.Empty(t, hw.body)
 }
 
-// "GET http://host?/ooops" asks for the root (the
-// path is empty; "/ooops" is the query). Its failure must be redirected,
-// but it is answered in place as though it were the error page.
+// TestRecoverer_AbsoluteFormQueryIsNotTheErrorPage: "GET http://host?/ooops"
+// asks for the root ("/ooops" is the query), so its failure is redirected,
+// not answered in place as the error page.
 func TestRecoverer_AbsoluteFormQueryIsNotTheErrorPage(t *testing.T) {
 	rec, ev := newRecover(t, testRoute{})
 	srv := httptest.NewServer(rec(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {

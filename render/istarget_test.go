@@ -12,9 +12,8 @@ import (
 	"github.com/authredirect/authredirect/render"
 )
 
-// an absolute-form request-target without a path whose query holds
-// a '/' is taken for the error page: the path is read from the first '/'
-// after "://", which here is in the query.
+// TestIsTarget_AbsoluteFormQueryIsNoPath: an absolute-form request-target
+// without a path asks for the root, whatever '/' its query holds.
 func TestIsTarget_AbsoluteFormQueryIsNoPath(t *testing.T) {
 	r, err := render.New(render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/login"})
 	require.NoError(t, err)
