@@ -81,30 +81,33 @@ func (r *Renderer) IsTarget(req *http.Request, k codes.Kind) bool {
 		requestPath(req) == r.targets[k].path
 }
 
-// requestPath is the unescaped path the client asked for ("/" for an empty
-// one, as for a target), or "" when there is none ("*").
+// requestPath is the unescaped path the client asked for ("/" when a
+// request for a host names no path), or "" when it names none ("*").
 func requestPath(req *http.Request) string {
 	uri := req.RequestURI
-	if uri == "" { // a request made in code
-		if req.URL == nil {
+	if uri == "" || uri[0] != '/' {
+		// A request made in code, or the absolute form (sent to proxies)
+		// or "*": rare, so net/url says what net/http made of it, even at
+		// an allocation.
+		u := req.URL
+		if uri != "" {
+			var err error
+			if u, err = url.ParseRequestURI(uri); err != nil {
+				return ""
+			}
+		}
+		switch {
+		case u == nil:
+			return ""
+		case u.Path == "" && u.Host != "":
+			return "/"
+		case !strings.HasPrefix(u.Path, "/"):
 			return ""
 		}
-		uri = req.URL.EscapedPath()
+		return u.Path
 	}
-	uri, _, _ = strings.Cut(uri, "?")
-	if scheme, rest, ok := strings.Cut(uri, "://"); ok && !strings.Contains(scheme, "/") {
-		// The absolute form: scheme://authority[/path].
-		uri = ""
-		if i := strings.IndexByte(rest, '/'); i >= 0 {
-			uri = rest[i:]
-		}
-	}
-	switch {
-	case uri == "":
-		return "/"
-	case uri[0] != '/':
-		return ""
-	case strings.IndexByte(uri, '%') >= 0:
+	uri, _, _ = strings.Cut(uri, "?") // the origin form: the common case
+	if strings.IndexByte(uri, '%') >= 0 {
 		p, err := url.PathUnescape(uri)
 		if err != nil {
 			return ""
