@@ -15,7 +15,7 @@ import (
 func FuzzRequestPath(f *testing.F) {
 	for _, seed := range []string{
 		"/login", "/login?x=/y", "/log%69n", "http://h/login?a", "http://h", "http://h?/ooops", "HTTP://h:80/a%2Fb",
-		"*", "//x/y", "/a://b/c", "/%zz", "/?", "http://h/", "/a;b", "/a#b",
+		"*", "//x/y", "/a://b/c", "/%zz", "/?", "http://h/", "/a;b", "/a#b", "A:", "A:/", // the last two found by this fuzzer
 	} {
 		f.Add(seed)
 	}
