@@ -248,3 +248,29 @@ func TestWriter_EmptyCopyStartsNothingWhateverTheWriterBeneath(t *testing.T) {
 		}
 	}
 }
+
+// TestWriter_UnwrapOffersHijackOnlyWhereAWriterBeneathHasIt: over writers
+// none of which can hijack (HTTP/2's), Unwrap is the writer beneath itself,
+// so no type check finds a Hijacker that is not there.
+func TestWriter_UnwrapOffersHijackOnlyWhereAWriterBeneathHasIt(t *testing.T) {
+	for name, tc := range map[string]struct {
+		beneath    http.ResponseWriter
+		wantHijack bool
+	}{
+		"nothing can hijack":        {unwrappingWrapper{fW{baseW{newCountingWriter()}}}, false},
+		"a writer beneath can":      {unwrappingWrapper{&hijackable{countingWriter: newCountingWriter()}}, true},
+		"the writer itself can, so": {&hijackable{countingWriter: newCountingWriter()}, false},
+	} {
+		rec, _ := newRecover(t, testRoute{})
+		rec(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+			u := w.(interface{ Unwrap() http.ResponseWriter }).Unwrap()
+			_, hijacker := u.(http.Hijacker)
+			if tc.wantHijack {
+				assert.True(t, hijacker, name)
+				assert.Equal(t, tc.beneath, u.(interface{ Unwrap() http.ResponseWriter }).Unwrap(), "%s: walking on reaches the writer", name)
+			} else {
+				assert.Equal(t, tc.beneath, u, "%s: the writer beneath itself", name)
+			}
+		})).ServeHTTP(tc.beneath, httptest.NewRequest(http.MethodGet, "/", nil))
+	}
+}

@@ -102,21 +102,37 @@ func (l *lease) WriteHeader(code int) {
 
 // Unwrap lets http.ResponseController and other wrappers reach the writer
 // beneath; after release, a writer that refuses everything. When that
-// writer is a wrapper that hides a Hijack of the writers under it (a
-// foreign middleware whose writer only has Unwrap), the controller's
-// Hijack would walk past us, so it gets the writer seen through the lease
-// ([beneath]), and walking on reaches the writer itself.
+// writer is a wrapper that hides a Hijack of a writer under it (a foreign
+// middleware whose writer only has Unwrap), the controller's Hijack would
+// walk past us, so it gets the writer seen through the lease ([beneath]),
+// and walking on reaches the writer itself.
 func (l *lease) Unwrap() http.ResponseWriter {
 	t := l.t
 	if t == nil {
 		return releasedWriter{}
 	}
-	switch any(t.w).(type) {
-	case http.Hijacker:
-	case interface{ Unwrap() http.ResponseWriter }:
+	if _, ok := t.w.(http.Hijacker); !ok && hijackerUnder(t.w) {
 		return beneath{l}
 	}
 	return t.w
+}
+
+// hijackerUnder reports whether a writer that w unwraps to can hijack. The
+// walk is bounded: a foreign Unwrap may loop.
+func hijackerUnder(w http.ResponseWriter) bool {
+	for range 64 {
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return false
+		}
+		if w = u.Unwrap(); w == nil {
+			return false
+		}
+		if _, ok := w.(http.Hijacker); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // beneath is the writer under the lease seen through it: a Hijack made by
