@@ -471,9 +471,11 @@ func TestStacks_ChiTimeoutSlow(t *testing.T) {
 
 // ---- hijack under foreign wrappers ----------------------------------------------------
 
-func TestStacks_HijackThenFail(t *testing.T) {
+// wrapperStacks are the foreign middlewares that wrap the writer, each
+// inside and outside the library.
+func wrapperStacks() []stack {
 	compress := chimw.Compress(5)
-	for _, st := range []stack{
+	return []stack{
 		{name: "plain"},
 		{name: "compress-outside-lib", outer: compress},
 		{name: "compress-inside-lib", inner: compress},
@@ -481,9 +483,14 @@ func TestStacks_HijackThenFail(t *testing.T) {
 		{name: "logger-inside-lib", inner: chiLogger()},
 		{name: "otelhttp-outside-lib", outer: func(h http.Handler) http.Handler { return otelhttp.NewHandler(h, "x") }},
 		{name: "otelhttp-inside-lib", inner: func(h http.Handler) http.Handler { return otelhttp.NewHandler(h, "x") }},
-		{name: "snoop-inside-lib", inner: snoop},
-		{name: "snoop-outside-lib", outer: snoop},
-	} {
+	}
+}
+
+func TestStacks_HijackThenFail(t *testing.T) {
+	for _, st := range append(wrapperStacks(),
+		stack{name: "snoop-inside-lib", inner: snoop},
+		stack{name: "snoop-outside-lib", outer: snoop},
+	) {
 		for _, how := range []string{"error", "panic"} {
 			t.Run(st.name+"/"+how, func(t *testing.T) {
 				ev := make(events, 4)
@@ -575,16 +582,7 @@ func TestStacks_LoginPageUnderPrefixes(t *testing.T) {
 // ---- informational headers before a failure ------------------------------------------
 
 func TestStacks_EarlyHintsThenFail(t *testing.T) {
-	compress := chimw.Compress(5)
-	for _, st := range []stack{
-		{name: "plain"},
-		{name: "compress-outside-lib", outer: compress},
-		{name: "compress-inside-lib", inner: compress},
-		{name: "logger-outside-lib", outer: chiLogger()},
-		{name: "logger-inside-lib", inner: chiLogger()},
-		{name: "otelhttp-outside-lib", outer: func(h http.Handler) http.Handler { return otelhttp.NewHandler(h, "x") }},
-		{name: "otelhttp-inside-lib", inner: func(h http.Handler) http.Handler { return otelhttp.NewHandler(h, "x") }},
-	} {
+	for _, st := range wrapperStacks() {
 		for _, h2 := range []bool{false, true} {
 			t.Run(st.name+map[bool]string{false: "/h1", true: "/h2"}[h2], func(t *testing.T) {
 				ev := make(events, 4)
