@@ -7,16 +7,12 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-	"hash"
 	"log/slog"
 	"net/http"
 	"slices"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/authredirect/authredirect/render"
 )
 
 // CookieConfig configures [NewCookieCounter].
@@ -31,7 +27,7 @@ type CookieConfig struct {
 	// named with the __Host- prefix.
 	BehindTLSProxy bool
 	// MaxClients bounds how many clients one cookie counts; a new client
-	// drops the one whose window started first. Default 8; at most 43, the
+	// drops the one whose window started first. Default 8; at most 34, the
 	// most whose cookie stays within the 1 KiB that is read back.
 	MaxClients int
 	// Name is the cookie's name, "authredirect_loop" by default (on TLS
@@ -45,72 +41,77 @@ type CookieConfig struct {
 	Name string
 }
 
-// CookieCounter is a stateless [Counter]: the counts live in a cookie signed
-// with HMAC-SHA256, so any number of instances sharing the keys agree
-// without shared storage. The cookie holds, per client, a hash of the key
-// (client ids are not revealed), the start of its window and the count; it
-// is HttpOnly, SameSite=Lax, Path=/ and lives as long as the window. On TLS
+// CookieCounter is a stateless [Counter] that counts per browser: the
+// counts live in a cookie signed with HMAC-SHA256, so any number of
+// instances sharing the keys agree without shared storage. The cookie
+// holds, per client, a hash of the key (client ids are not revealed), the
+// start of its window and the count, and when it was written; it is
+// HttpOnly, SameSite=Lax, Path=/ and lives as long as the window. On TLS
 // requests it is Secure and named __Host-authredirect_loop (or __Host- and
-// [CookieConfig.Name]); on plain http it is authredirect_loop without
-// Secure, which browsers would drop there.
+// [CookieConfig.Name]), which no other host can set; on plain http it is
+// authredirect_loop without Secure, which browsers would drop there. The
+// signature covers the name, so a value minted over http is refused under
+// the __Host- name.
 //
 // A missing, garbled, forged, expired or oversized cookie counts as no
-// arrivals: never an error. Several arrivals counted in one request (the
-// guard's and a handler's own [Guard.Count]) end in one Set-Cookie holding
-// all of them: a later Arrive reads the Set-Cookie line this counter put on
-// w and replaces it in place.
+// arrivals: never an error. When the browser sends several cookies of the
+// name (on plain http a sibling subdomain, or a longer Path, can set one
+// that is sent first), the values that fail the signature are ignored and
+// of the others the most recently written wins: a planted value loses to
+// the one this counter wrote since. Several arrivals counted in one
+// request (the guard's and a handler's own [Guard.Count]) end in one
+// Set-Cookie holding all of them.
 type CookieCounter struct {
+	keys             [][]byte
 	tls              bool
 	maxClients       int
 	name, secureName string
-	pool             sync.Pool // of *cookieState, each with the keys' HMACs built once
 }
 
 const (
 	cookieName        = "authredirect_loop"
 	maxCookieName     = 64
-	cookieVersion     = 1
-	bucketSize        = 8 + 8 + 1 // key hash, window start (unix ns), count
+	cookieVersion     = 2
+	headerSize        = 1 + 8     // version, when written (unix ns)
+	bucketSize        = 8 + 8 + 4 + 1 // key hash, window start (unix ns), window (ms), count
 	macSize           = sha256.Size
 	maxCookieValue    = 1024 // longer values are not even decoded
 	defaultMaxClients = 8
 	// maxClients is the most buckets whose cookie value, in unpadded
-	// base64, stays within maxCookieValue: 43.
-	maxClients = (maxCookieValue*3/4 - 1 - macSize) / bucketSize
-	// maxScannedCookies keeps the in-place scan of Cookie headers well
-	// below net/http's limit on the number of cookies (3000 by default;
-	// GODEBUG httpcookiemaxnum), past which r.Cookie finds none: longer
-	// headers are read with r.Cookie.
-	maxScannedCookies = 1000
+	// base64, stays within maxCookieValue: 34.
+	maxClients = (maxCookieValue*3/4 - headerSize - macSize) / bucketSize
+	// maxVerified bounds the signatures checked per request, however many
+	// well-formed values of the name a request carries.
+	maxVerified = 16
 )
 
 // NewCookieCounter validates cfg and builds a CookieCounter. Invalid
-// configuration is an error wrapping [render.ErrConfig].
+// configuration is an error wrapping [ErrConfig].
 func NewCookieCounter(cfg CookieConfig) (*CookieCounter, error) {
 	if cfg.MaxClients == 0 {
 		cfg.MaxClients = defaultMaxClients
 	}
 	if len(cfg.Keys) == 0 {
-		return nil, fmt.Errorf("%w: the cookie counter needs at least one key", render.ErrConfig)
+		return nil, fmt.Errorf("%w: the cookie counter needs at least one key", ErrConfig)
 	}
 	for i, k := range cfg.Keys {
 		if len(k) < 32 {
-			return nil, fmt.Errorf("%w: cookie key %d has %d bytes, at least 32 are needed", render.ErrConfig, i, len(k))
+			return nil, fmt.Errorf("%w: cookie key %d has %d bytes, at least 32 are needed", ErrConfig, i, len(k))
 		}
 		for j := range i {
 			if bytes.Equal(cfg.Keys[j], k) {
-				return nil, fmt.Errorf("%w: cookie keys %d and %d are the same (a rotation gone wrong?)", render.ErrConfig, j, i)
+				return nil, fmt.Errorf("%w: cookie keys %d and %d are the same (a rotation gone wrong?)", ErrConfig, j, i)
 			}
 		}
 	}
 	if cfg.MaxClients < 1 || cfg.MaxClients > maxClients {
-		return nil, fmt.Errorf("%w: MaxClients %d is not within 1..%d (a cookie of more would not be read back)", render.ErrConfig, cfg.MaxClients, maxClients)
+		return nil, fmt.Errorf("%w: MaxClients %d is not within 1..%d (a cookie of more would not be read back)", ErrConfig, cfg.MaxClients, maxClients)
 	}
 	if cfg.Name == "" {
 		cfg.Name = cookieName
 	}
 	if !validCookieName(cfg.Name) {
-		return nil, fmt.Errorf("%w: cookie name %q is not 1 to %d token characters without a __Host- or __Secure- prefix", render.ErrConfig, cfg.Name, maxCookieName)
+		return nil, fmt.Errorf("%w: cookie name %q is not 1 to %d token characters without a __Host- or __Secure- prefix", ErrConfig, cfg.Name, maxCookieName)
 	}
 	return newCookieCounter(cfg.Keys, cfg.BehindTLSProxy, cfg.MaxClients, cfg.Name), nil
 }
@@ -119,22 +120,14 @@ func newCookieCounter(keys [][]byte, tls bool, max int, name string) *CookieCoun
 	warnOnKeyClash(name, keys)
 	own := make([][]byte, len(keys))
 	for i, k := range keys {
-		own[i] = append([]byte(nil), k...)
+		own[i] = bytes.Clone(k)
 	}
-	c := &CookieCounter{tls: tls, maxClients: max, name: name, secureName: "__Host-" + name}
-	c.pool.New = func() any {
-		st := &cookieState{macs: make([]hash.Hash, len(own)), buckets: make([]bucket, 0, max+1), macPrefix: []byte(name)}
-		for i, k := range own {
-			st.macs[i] = hmac.New(sha256.New, k)
-		}
-		return st
-	}
-	return c
+	return &CookieCounter{keys: own, tls: tls, maxClients: max, name: name, secureName: "__Host-" + name}
 }
 
 // validCookieName reports whether name is an RFC 6265 token of at most
 // maxCookieName bytes that does not claim a prefix the counter adds, in
-// any case (RFC 6265bis matches the prefixes case-insensitively).
+// any case (browsers match the prefixes case-insensitively).
 func validCookieName(name string) bool {
 	if name == "" || len(name) > maxCookieName || hasPrefixFold(name, "__Host-") || hasPrefixFold(name, "__Secure-") {
 		return false
@@ -178,75 +171,52 @@ func warnOnKeyClash(name string, keys [][]byte) {
 	}
 }
 
-// cookieState is one Arrive's scratch space, pooled per counter.
-type cookieState struct {
-	macs    []hash.Hash // one per key, the signing key first; Reset before use
-	value   []byte      // the cookie value read
-	raw     []byte      // the value decoded, then the payload written
-	sum     []byte      // a MAC
-	line    []byte      // the Set-Cookie line
-	buckets []bucket
-	// macPrefix is what every MAC starts with: the plain cookie name,
-	// whatever name the cookie goes by.
-	macPrefix []byte
-}
-
-// bucket is one client's count.
+// bucket is one key's count, in a window of its own: guards with
+// different windows share a cookie without cutting each other's short.
 type bucket struct {
-	hash  uint64
-	start int64 // unix nanoseconds
-	count uint8
+	hash   uint64
+	start  int64  // unix nanoseconds
+	window uint32 // milliseconds
+	count  uint8
 }
 
-// Arrive implements [Counter].
-func (c *CookieCounter) Arrive(w http.ResponseWriter, r *http.Request, key string, now time.Time, window time.Duration) int {
+// end is when b's window ends, in unix nanoseconds.
+func (b bucket) end() int64 { return b.start + int64(b.window)*int64(time.Millisecond) }
+
+// Arrive implements [Counter]; it never fails.
+func (c *CookieCounter) Arrive(w http.ResponseWriter, r *http.Request, key string, now time.Time, window time.Duration) (int, error) {
 	secure := c.tls || r.TLS != nil
 	name := c.name
 	if secure {
 		name = c.secureName // browsers keep it only from https
 	}
-	st := c.pool.Get().(*cookieState)
-	defer c.pool.Put(st)
 
 	// A count made earlier in this request is newer than the request's cookie.
 	header := w.Header()
 	lines := header["Set-Cookie"]
 	pending := -1
+	var buckets []bucket
 	for i, l := range lines {
-		if len(l) > len(name) && l[len(name)] == '=' && strings.HasPrefix(l, name) {
+		if ck, err := http.ParseSetCookie(l); err == nil && ck.Name == name {
 			pending = i
+			buckets, _, _ = c.decode(name, ck.Value, now)
 		}
 	}
-	st.buckets = st.buckets[:0]
-	read := false
-	if pending >= 0 {
-		v := lines[pending][len(name)+1:]
-		if i := strings.IndexByte(v, ';'); i >= 0 {
-			v = v[:i]
-		}
-		read = c.decode(st, v, now, window)
-	}
-	if !read {
-		if v, ok := requestCookie(r, name); ok {
-			c.decode(st, v, now, window)
-		}
+	if pending < 0 {
+		buckets = c.read(r, name, now)
 	}
 
 	h := keyHash(key)
-	n := 1
-	found := false
-	buckets := st.buckets
+	n := 0
 	for i := range buckets {
 		if buckets[i].hash == h {
-			if buckets[i].count < 255 {
-				buckets[i].count++
-			}
-			n, found = int(buckets[i].count), true
-			break
+			buckets[i].count = min(buckets[i].count, 254) + 1
+			n = int(buckets[i].count)
 		}
 	}
-	if !found {
-		buckets = append(buckets, bucket{hash: h, start: now.UnixNano(), count: 1})
+	if n == 0 {
+		n = 1
+		buckets = append(buckets, bucket{hash: h, start: now.UnixNano(), window: uint32(window.Milliseconds()), count: 1})
 		if len(buckets) > c.maxClients {
 			oldest := 0
 			for i := range buckets {
@@ -254,172 +224,126 @@ func (c *CookieCounter) Arrive(w http.ResponseWriter, r *http.Request, key strin
 					oldest = i
 				}
 			}
-			buckets = append(buckets[:oldest], buckets[oldest+1:]...)
+			buckets = slices.Delete(buckets, oldest, oldest+1)
 		}
 	}
-	st.buckets = buckets
 
-	// Max-Age rounded up: the cookie must outlive the window it counts.
-	line := c.setCookie(st, name, secure, int((window+time.Second-1)/time.Second))
+	last := now.UnixNano()
+	for _, b := range buckets {
+		last = max(last, b.end())
+	}
+	line := (&http.Cookie{
+		Name:     name,
+		Value:    c.encode(name, buckets, now),
+		Path:     "/",
+		MaxAge:   int((time.Duration(last-now.UnixNano()) + time.Second - 1) / time.Second), // the cookie outlives every window it counts
+		HttpOnly: true,
+		Secure:   secure,
+		SameSite: http.SameSiteLaxMode,
+	}).String()
+	lines = slices.Clone(lines) // a handler's slice may be shared: this answer owns its own
 	if pending >= 0 {
-		lines[pending] = line // this response's own slice: replaced in place
+		lines[pending] = line
 	} else {
-		header["Set-Cookie"] = append(lines, line)
+		lines = append(lines, line)
 	}
-	return n
+	header["Set-Cookie"] = lines
+	return n, nil
 }
 
-// setCookie returns the Set-Cookie line of st.buckets, byte for byte what
-// http.Cookie's String makes of the same cookie.
-func (c *CookieCounter) setCookie(st *cookieState, name string, secure bool, maxAge int) string {
-	payload := append(st.raw[:0], cookieVersion)
-	for _, b := range st.buckets {
-		payload = binary.BigEndian.AppendUint64(payload, b.hash)
-		payload = binary.BigEndian.AppendUint64(payload, uint64(b.start))
-		payload = append(payload, b.count)
-	}
-	payload = append(payload, st.mac(0, payload)...)
-	st.raw = payload
-
-	line := append(st.line[:0], name...)
-	line = append(line, '=')
-	line = base64.RawURLEncoding.AppendEncode(line, payload)
-	line = append(line, "; Path=/"...)
-	switch {
-	case maxAge > 0:
-		line = append(line, "; Max-Age="...)
-		line = strconv.AppendInt(line, int64(maxAge), 10)
-	case maxAge < 0:
-		line = append(line, "; Max-Age=0"...)
-	}
-	line = append(line, "; HttpOnly"...)
-	if secure {
-		line = append(line, "; Secure"...)
-	}
-	line = append(line, "; SameSite=Lax"...)
-	st.line = line
-	return string(line)
-}
-
-// mac returns the MAC of payload under key i, in st.sum.
-func (st *cookieState) mac(i int, payload []byte) []byte {
-	m := st.macs[i]
-	m.Reset()
-	m.Write(st.macPrefix)
-	m.Write(payload)
-	st.sum = m.Sum(st.sum[:0])
-	return st.sum
-}
-
-// decode reads into st.buckets the buckets of a cookie value that one of
-// the keys signed and whose windows are still open at now; it reports
-// whether the value was signed and well formed. Anything else yields none.
-func (c *CookieCounter) decode(st *cookieState, value string, now time.Time, window time.Duration) bool {
-	st.buckets = st.buckets[:0]
-	if len(value) > maxCookieValue {
-		return false
-	}
-	st.value = append(st.value[:0], value...)
-	raw, err := base64.RawURLEncoding.AppendDecode(st.raw[:0], st.value)
-	st.raw = raw
-	if err != nil || len(raw) < 1+macSize {
-		return false
-	}
-	payload, sig := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
-	signed := false
-	for i := range st.macs {
-		if hmac.Equal(sig, st.mac(i, payload)) {
-			signed = true
+// read returns the buckets of the request's cookies named name: of the
+// values one of the keys signed, the most recently written; none when no
+// value is signed.
+func (c *CookieCounter) read(r *http.Request, name string, now time.Time) []bucket {
+	var best []bucket
+	var bestAt int64
+	found, checked := false, 0
+	for _, ck := range r.CookiesNamed(name) {
+		if !wellFormed(ck.Value) {
+			continue // garbage is not even checked
+		}
+		if checked++; checked > maxVerified {
 			break
 		}
-	}
-	if !signed || payload[0] != cookieVersion || (len(payload)-1)%bucketSize != 0 {
-		return false
-	}
-	if (len(payload)-1)/bucketSize > c.maxClients {
-		return false
-	}
-	for p := payload[1:]; len(p) > 0; p = p[bucketSize:] {
-		b := bucket{
-			hash:  binary.BigEndian.Uint64(p),
-			start: int64(binary.BigEndian.Uint64(p[8:])),
-			count: p[16],
+		if buckets, at, ok := c.decode(name, ck.Value, now); ok && (!found || at > bestAt) {
+			best, bestAt, found = buckets, at, true
 		}
+	}
+	return best
+}
+
+// wellFormed reports whether a value has the length of a cookie this
+// counter writes, before any decoding.
+func wellFormed(value string) bool {
+	n := base64.RawURLEncoding.DecodedLen(len(value))
+	return len(value) <= maxCookieValue && n >= headerSize+macSize && (n-headerSize-macSize)%bucketSize == 0
+}
+
+// encode returns the signed cookie value of buckets, written at now.
+func (c *CookieCounter) encode(name string, buckets []bucket, now time.Time) string {
+	payload := make([]byte, 0, headerSize+len(buckets)*bucketSize+macSize)
+	payload = append(payload, cookieVersion)
+	payload = binary.BigEndian.AppendUint64(payload, uint64(now.UnixNano()))
+	for _, b := range buckets {
+		payload = binary.BigEndian.AppendUint64(payload, b.hash)
+		payload = binary.BigEndian.AppendUint64(payload, uint64(b.start))
+		payload = binary.BigEndian.AppendUint32(payload, b.window)
+		payload = append(payload, b.count)
+	}
+	payload = append(payload, mac(c.keys[0], name, payload)...)
+	return base64.RawURLEncoding.EncodeToString(payload)
+}
+
+// mac signs the cookie's name with its payload, so that a value is only
+// good under the name it was written for.
+func mac(key []byte, name string, payload []byte) []byte {
+	m := hmac.New(sha256.New, key)
+	m.Write([]byte(name))
+	m.Write([]byte{0})
+	m.Write(payload)
+	return m.Sum(nil)
+}
+
+// decode returns the buckets of a cookie value that one of the keys signed
+// under name, whose windows are still open at now, and when the value was
+// written; ok is false for anything else, which yields no buckets.
+func (c *CookieCounter) decode(name, value string, now time.Time) (buckets []bucket, written int64, ok bool) {
+	if !wellFormed(value) {
+		return nil, 0, false
+	}
+	raw, err := base64.RawURLEncoding.DecodeString(value)
+	if err != nil {
+		return nil, 0, false
+	}
+	payload, sig := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
+	if !slices.ContainsFunc(c.keys, func(k []byte) bool { return hmac.Equal(sig, mac(k, name, payload)) }) {
+		return nil, 0, false
+	}
+	if payload[0] != cookieVersion || (len(payload)-headerSize)/bucketSize > c.maxClients {
+		return nil, 0, false
+	}
+	written = int64(binary.BigEndian.Uint64(payload[1:]))
+	for p := payload[headerSize:]; len(p) > 0; p = p[bucketSize:] {
+		b := bucket{
+			hash:   binary.BigEndian.Uint64(p),
+			start:  int64(binary.BigEndian.Uint64(p[8:])),
+			window: binary.BigEndian.Uint32(p[16:]),
+			count:  p[20],
+		}
+		window := int64(b.window) * int64(time.Millisecond)
 		age := now.UnixNano() - b.start
-		if age < 0 && -age < int64(window) {
+		if age < 0 && -age < window {
 			// Set by an instance whose clock runs ahead by less than a
 			// window: fleet skew. It still counts, its window from now.
 			age, b.start = 0, now.UnixNano()
 		}
-		if age < 0 || age >= int64(window) || b.count == 0 {
+		if age < 0 || age >= window || b.count == 0 {
 			continue // expired, or from a clock we cannot trust
 		}
-		st.buckets = append(st.buckets, b)
+		buckets = append(buckets, b)
 	}
-	return true
+	return buckets, written, true
 }
-
-// requestCookie is r.Cookie(name)'s value, found without allocating: the
-// first cookie of that name whose value is valid, unquoted.
-func requestCookie(r *http.Request, name string) (string, bool) {
-	lines := r.Header["Cookie"]
-	n := 0
-	for _, line := range lines {
-		n += strings.Count(line, ";") + 1
-	}
-	if n >= maxScannedCookies {
-		ck, err := r.Cookie(name)
-		if err != nil {
-			return "", false
-		}
-		return ck.Value, true
-	}
-	for _, line := range lines {
-		for line != "" {
-			var part string
-			part, line, _ = strings.Cut(line, ";")
-			k, v, _ := strings.Cut(part, "=")
-			if trimSpace(k) != name {
-				continue
-			}
-			if v, ok := cookieValue(trimRight(v)); ok { // net/http keeps leading space in a value
-				return v, true
-			}
-		}
-	}
-	return "", false
-}
-
-// cookieValue is net/http's reading of a cookie value: surrounding double
-// quotes stripped, and only valid bytes.
-func cookieValue(v string) (string, bool) {
-	if len(v) > 1 && v[0] == '"' && v[len(v)-1] == '"' {
-		v = v[1 : len(v)-1]
-	}
-	for i := 0; i < len(v); i++ {
-		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
-			return "", false
-		}
-	}
-	return v, true
-}
-
-// trimSpace trims ASCII space as net/textproto.TrimString does.
-func trimSpace(s string) string {
-	for len(s) > 0 && isSpace(s[0]) {
-		s = s[1:]
-	}
-	return trimRight(s)
-}
-
-func trimRight(s string) string {
-	for len(s) > 0 && isSpace(s[len(s)-1]) {
-		s = s[:len(s)-1]
-	}
-	return s
-}
-
-func isSpace(b byte) bool { return b == ' ' || b == '\t' || b == '\n' || b == '\r' }
 
 func keyHash(key string) uint64 {
 	sum := sha256.Sum256([]byte(key))

@@ -18,7 +18,6 @@ import (
 
 	"github.com/authredirect/authredirect/loopguard"
 	"github.com/authredirect/authredirect/middleware"
-	"github.com/authredirect/authredirect/render"
 )
 
 // Issue 11, fix 2: the middleware's count and a handler's own Count in one
@@ -78,9 +77,9 @@ func TestCookieCounter_KeyRotation(t *testing.T) {
 
 	assert.Equal(t, 1, arrivals(t, after, cookiesAfter(t, forger, 3), "c"), "forged")
 	_, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{newKey, []byte("short")}})
-	assert.ErrorIs(t, err, render.ErrConfig, "every key has 32 bytes at least")
+	assert.ErrorIs(t, err, loopguard.ErrConfig, "every key has 32 bytes at least")
 	_, err = loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{newKey, testKey, append([]byte(nil), newKey...)}})
-	assert.ErrorIs(t, err, render.ErrConfig, "a key given twice is a rotation gone wrong")
+	assert.ErrorIs(t, err, loopguard.ErrConfig, "a key given twice is a rotation gone wrong")
 }
 
 // cookiesAfter counts n arrivals for "c" on c and returns the cookie.
@@ -93,7 +92,7 @@ func cookiesAfter(t *testing.T, c loopguard.Counter, n int) []*http.Cookie {
 			req.AddCookie(ck)
 		}
 		rec := httptest.NewRecorder()
-		c.Arrive(rec, req, "c", testNow, window)
+		counted(c.Arrive(rec, req, "c", testNow, window))
 		cookies = rec.Result().Cookies()
 	}
 	require.Len(t, cookies, 1)
@@ -161,12 +160,12 @@ func TestCookieCounter_NameIsValidated(t *testing.T) {
 	// would refuse "__host-x" without Secure on plain http.
 	for _, name := range []string{"a b", "a;b", "a=b", "__Host-x", "__Secure-x", "__host-x", "__SECURE-x", "é", strings.Repeat("n", 65)} {
 		_, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{testKey}, Name: name})
-		assert.ErrorIs(t, err, render.ErrConfig, name)
+		assert.ErrorIs(t, err, loopguard.ErrConfig, name)
 	}
 	c := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}, Name: "app_loop"})
 	for target, want := range map[string]string{"http://example.com/": "app_loop=", "https://example.com/": "__Host-app_loop="} {
 		rec := httptest.NewRecorder()
-		c.Arrive(rec, httptest.NewRequest(http.MethodGet, target, nil), "c", testNow, window)
+		counted(c.Arrive(rec, httptest.NewRequest(http.MethodGet, target, nil), "c", testNow, window))
 		assert.True(t, strings.HasPrefix(rec.Header().Get("Set-Cookie"), want), rec.Header().Get("Set-Cookie"))
 	}
 }
@@ -178,7 +177,7 @@ func TestCookieCounter_MaxAgeCoversTheWholeWindow(t *testing.T) {
 	c := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}})
 	for w, want := range map[time.Duration]string{1500 * time.Millisecond: "Max-Age=2", 30 * time.Second: "Max-Age=30", 200 * time.Millisecond: "Max-Age=1"} {
 		rec := httptest.NewRecorder()
-		c.Arrive(rec, httptest.NewRequest(http.MethodGet, "/", nil), "c", testNow, w)
+		counted(c.Arrive(rec, httptest.NewRequest(http.MethodGet, "/", nil), "c", testNow, w))
 		assert.Contains(t, rec.Header().Get("Set-Cookie"), "; "+want+";", w)
 	}
 }
@@ -195,12 +194,99 @@ func TestCookieCounter_ClockAheadStillCounts(t *testing.T) {
 			req.AddCookie(ck)
 		}
 		rec := httptest.NewRecorder()
-		assert.Equal(t, i+1, c.Arrive(rec, req, "c", testNow.Add(skew), window), "arrival %d at skew %v", i+1, skew)
+		assert.Equal(t, i+1, counted(c.Arrive(rec, req, "c", testNow.Add(skew), window)), "arrival %d at skew %v", i+1, skew)
 		cookies = rec.Result().Cookies()
 	}
 	req := httptest.NewRequest(http.MethodGet, "/", nil)
 	for _, ck := range cookies {
 		req.AddCookie(ck)
 	}
-	assert.Equal(t, 1, c.Arrive(httptest.NewRecorder(), req, "c", testNow.Add(-window), window), "a whole window ahead: that clock is not trusted")
+	assert.Equal(t, 1, counted(c.Arrive(httptest.NewRecorder(), req, "c", testNow.Add(-window), window)), "a whole window ahead: that clock is not trusted")
+}
+
+// shadowedArrivals replays n arrivals of a browser whose jar also holds
+// planted, a cookie of the counter's name set by a sibling subdomain or
+// with a longer Path, which the browser sends first; it returns the statuses.
+func shadowedArrivals(t *testing.T, h http.Handler, planted *http.Cookie, n int) []int {
+	t.Helper()
+	var own []*http.Cookie
+	var statuses []int
+	for range n {
+		req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy", nil)
+		req.AddCookie(planted)
+		for _, ck := range own {
+			req.AddCookie(ck)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		if set := rec.Result().Cookies(); len(set) > 0 {
+			own = set
+		}
+		statuses = append(statuses, rec.Code)
+	}
+	return statuses
+}
+
+// Issue 19, item 5: on plain http a cookie planted by a sibling subdomain
+// or with a longer Path is sent before the browser's own. Garbage under the
+// name used to win and turn counting off (0 trips in 10); now values that
+// fail the signature are ignored.
+func TestCookieCounter_PlantedGarbageDoesNotTurnCountingOff(t *testing.T) {
+	h := guarded(t, newGuard(t, keyed(t, loopguard.Config{})))
+	for _, garbage := range []string{"x", "AAAA", strings.Repeat("A", 96)} {
+		statuses := shadowedArrivals(t, h, &http.Cookie{Name: "authredirect_loop", Value: garbage}, 4)
+		assert.Equal(t, []int{204, 204, 204, 303}, statuses, "planted %q", garbage)
+	}
+}
+
+// Issue 19, item 5: a signed count planted before the browser's own cookie
+// was written (the attacker looped on their own browser and copied the
+// value) used to trip the victim at once; of several signed values the one
+// written last wins, and that is the browser's own.
+func TestCookieCounter_PlantedSignedCountLosesToTheBrowsersOwn(t *testing.T) {
+	clk := newClock()
+	counter := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}})
+	h := guarded(t, newGuard(t, loopguard.Config{Counter: counter, Now: clk.Now}))
+	attacker := &browser{}
+	for range 3 {
+		require.Equal(t, http.StatusNoContent, attacker.arrive(t, h, "/oauth/authorize?client_id=loopy").Code)
+	}
+	planted := attacker.cookies[0]
+	clk.Advance(time.Second)
+
+	victim := &browser{}
+	require.Equal(t, http.StatusNoContent, victim.arrive(t, h, "/oauth/authorize?client_id=loopy").Code, "the victim's first arrival, before the plant")
+	clk.Advance(time.Second)
+	for i := 2; i <= 4; i++ {
+		req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy", nil)
+		req.AddCookie(planted) // sent first, as a longer Path's would be
+		for _, ck := range victim.cookies {
+			req.AddCookie(ck)
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		victim.cookies = rec.Result().Cookies()
+		want := http.StatusNoContent
+		if i == 4 {
+			want = http.StatusSeeOther // the victim's own 4th arrival: its own count
+		}
+		require.Equal(t, want, rec.Code, "the victim's arrival %d", i)
+		clk.Advance(time.Second)
+	}
+}
+
+// Issue 19, item 5: a value minted over http (named authredirect_loop) is
+// not accepted under the __Host- name; the signature covers the name.
+func TestCookieCounter_HTTPValueRefusedUnderTheHostName(t *testing.T) {
+	c := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}})
+	overHTTP := cookiesAfter(t, c, 3)
+	require.Equal(t, "authredirect_loop", overHTTP[0].Name)
+	req := httptest.NewRequest(http.MethodGet, "https://accounts.example.com/oauth/authorize", nil)
+	req.AddCookie(&http.Cookie{Name: "__Host-authredirect_loop", Value: overHTTP[0].Value})
+	assert.Equal(t, 1, counted(c.Arrive(httptest.NewRecorder(), req, "c", testNow, window)), "an http value counts as nothing under __Host-")
+
+	// The same value under its own name still counts.
+	req = httptest.NewRequest(http.MethodGet, "/", nil)
+	req.AddCookie(overHTTP[0])
+	assert.Equal(t, 4, counted(c.Arrive(httptest.NewRecorder(), req, "c", testNow, window)))
 }

@@ -1,18 +1,29 @@
 package loopguard
 
 import (
+	"errors"
 	"net/http"
 	"time"
 )
 
-// Counter counts a browser's arrivals per key. The guard calls it once for
-// each arrival it counts. The default, [CookieCounter], keeps the count in a
-// signed cookie; [MemoryCounter] keeps it in this process. A shared store
-// can be plugged in by implementing Counter.
+// ErrConfig is wrapped by every configuration error of this package's
+// constructors.
+var ErrConfig = errors.New("loopguard: invalid configuration")
+
+// Counter counts arrivals per key. The guard calls it once for each arrival
+// it counts. [CookieCounter] (the default) and [MemoryCounter] count per
+// browser: their counts can never be shared by two browsers whatever the
+// key. A store shared by a fleet counts per key alone and is plugged in as
+// [Config.Accounts], which only ever sees keys that name an account.
 type Counter interface {
-	// Arrive records an arrival of the browser behind r for key at now and
-	// returns how many of its arrivals for key, this one included, fall in
-	// the window that started with the first of them. It may set headers
-	// on w (a cookie) but must not write the response.
-	Arrive(w http.ResponseWriter, r *http.Request, key string, now time.Time, window time.Duration) int
+	// Arrive records an arrival for key at now and returns how many
+	// arrivals for key, this one included, fall in the window that started
+	// with the first of them. It may set headers on w (a cookie) but must
+	// not write the response.
+	//
+	// An error means the arrival was not counted: the guard lets the
+	// request through, tells its observer and logs it. A counter that
+	// cannot tell a client that went away from a failure of its own
+	// returns the context's error, which the guard does not report.
+	Arrive(w http.ResponseWriter, r *http.Request, key string, now time.Time, window time.Duration) (int, error)
 }

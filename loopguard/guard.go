@@ -1,52 +1,71 @@
 package loopguard
 
 import (
+	"context"
 	"crypto/rand"
+	"errors"
 	"fmt"
 	"log/slog"
 	"net/http"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
 
 	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/middleware"
-	"github.com/authredirect/authredirect/render"
 )
 
 // Config configures [New]. The zero value is valid: 3 arrivals per client in
-// 30 seconds, keyed by the client_id query parameter, counted in a cookie
-// signed with a random per-process key shared by every such guard.
+// 30 seconds, keyed by the client_id query parameter, counted per browser in
+// a cookie signed with a random per-process key shared by every such guard.
 type Config struct {
 	// Limit is how many arrivals per key the window allows; the next one
 	// trips the guard. Default 3, at most 250.
 	Limit int
 	// Window is how long arrivals are counted from the first one. Default
-	// 30 seconds; at least a second.
+	// 30 seconds; at least a second. Guards with different windows never
+	// share a count, even on one counter.
 	Window time.Duration
 	// Key returns the client a request counts for; "" means the request is
-	// not counted. Default: the client_id query parameter exactly as
-	// r.URL.Query().Get("client_id") reads it, without allocating when the
-	// query has no '%'.
+	// not counted. Default: r.URL.Query().Get("client_id").
 	Key func(*http.Request) string
+	// KnownClient, when set, reports whether a client id is registered;
+	// arrivals for any other are not counted (the handler refuses them
+	// anyway), so invented client ids make no counts in a shared store.
+	KnownClient func(client string) bool
 	// Account, when set, returns the signed-in account of a request (""
 	// when none is known); the counted key is then the client and the
-	// account, as the service counts "per client per user account". Count's
-	// key is extended the same way.
+	// account, as the service counts "per client per user account".
+	// Count's key is extended the same way.
 	Account func(*http.Request) string
 	// Code is the error a tripped guard yields, with the detail
 	// to_many_redirects. Default codes.InvalidRequest.
 	Code codes.Code
-	// Counter counts. Default: a [CookieCounter] signed with a random key
-	// made once per process and shared by every guard without a Counter
-	// (so guards on several routes count one loop together); the first
-	// such guard warns through Logger, once per process. Instances that
-	// must agree set a CookieCounter built with their shared keys.
+	// Counter counts per browser: every arrival when Accounts is nil, else
+	// those without an account. Default: a [CookieCounter] signed with a
+	// random key made once per process and shared by every guard without
+	// a Counter (so guards on several routes count one browser's loop
+	// together); the first such guard warns through Logger, once per
+	// process. Instances that must agree set a CookieCounter built with
+	// their shared keys.
 	Counter Counter
+	// Accounts, when set, counts the arrivals of signed-in requests (those
+	// for which Account returns an account) per client and account, across
+	// browsers and instances: a store shared by the fleet, such as the
+	// Redis counter. It is never given a key without an account, so no
+	// count belongs to a whole client and strangers cannot spend each
+	// other's. It requires Account.
+	Accounts Counter
+	// Observer, when set, hears of every arrival a counter failed to count
+	// (Outcome [middleware.Uncounted], Cause the counter's error), such as
+	// an OpenTelemetry observer counting them. The request goes on.
+	Observer middleware.Observer
 	// Now is the clock; default time.Now. Tests inject their own.
 	Now func() time.Time
-	// Logger receives the warning about the default counter's random key;
-	// default slog.Default().
+	// Logger receives the warning about the default counter's random key
+	// and the counters' failures, at most one record a second with the
+	// number of failures since the last; default slog.Default().
 	Logger *slog.Logger
 }
 
@@ -70,22 +89,27 @@ func processCounter(logger *slog.Logger) Counter {
 	return process.counter
 }
 
-// Guard breaks redirect loops: it counts each browser's arrivals at an
-// endpoint per client and, past the limit, fails the request with
-// code + to_many_redirects. It is immutable and safe for concurrent use.
+// Guard breaks redirect loops: it counts each browser's (or signed-in
+// account's) arrivals at an endpoint per client and, past the limit, fails
+// the request with code + to_many_redirects. It is immutable and safe for
+// concurrent use.
 type Guard struct {
-	limit   int
-	window  time.Duration
-	key     func(*http.Request) string
-	account func(*http.Request) string
-	err     *codes.Error
-	counter Counter
-	now     func() time.Time
-	mw      func(http.Handler) http.Handler
+	limit       int
+	window      time.Duration
+	tag         string // the window, which starts every counted key
+	key         func(*http.Request) string
+	knownClient func(string) bool
+	account     func(*http.Request) string
+	err         *codes.Error
+	counter     Counter
+	accounts    Counter
+	observer    middleware.Observer
+	failures    *failureLog
+	now         func() time.Time
 }
 
 // New validates cfg and builds a Guard. Invalid configuration is an error
-// wrapping [render.ErrConfig].
+// wrapping [ErrConfig].
 func New(cfg Config) (*Guard, error) {
 	if cfg.Limit == 0 {
 		cfg.Limit = 3
@@ -95,11 +119,13 @@ func New(cfg Config) (*Guard, error) {
 	}
 	switch {
 	case cfg.Limit < 1 || cfg.Limit > 250:
-		return nil, fmt.Errorf("%w: loop guard Limit %d is not within 1..250", render.ErrConfig, cfg.Limit)
+		return nil, fmt.Errorf("%w: Limit %d is not within 1..250", ErrConfig, cfg.Limit)
 	case cfg.Window < time.Second:
-		return nil, fmt.Errorf("%w: loop guard Window %v is less than a second", render.ErrConfig, cfg.Window)
+		return nil, fmt.Errorf("%w: Window %v is less than a second", ErrConfig, cfg.Window)
 	case cfg.Code != (codes.Code{}) && !cfg.Code.Valid():
-		return nil, fmt.Errorf("%w: loop guard Code is not a contract code", render.ErrConfig)
+		return nil, fmt.Errorf("%w: Code is not a contract code", ErrConfig)
+	case cfg.Accounts != nil && cfg.Account == nil:
+		return nil, fmt.Errorf("%w: Accounts counts signed-in accounts, so it needs Account to name them", ErrConfig)
 	}
 	if cfg.Key == nil {
 		cfg.Key = clientID
@@ -110,94 +136,118 @@ func New(cfg Config) (*Guard, error) {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
 	if cfg.Counter == nil {
-		logger := cfg.Logger
-		if logger == nil {
-			logger = slog.Default()
-		}
-		cfg.Counter = processCounter(logger)
+		cfg.Counter = processCounter(cfg.Logger)
 	}
-	g := &Guard{
-		limit:   cfg.Limit,
-		window:  cfg.Window,
-		key:     cfg.Key,
-		account: cfg.Account,
-		err:     cfg.Code.With(codes.TooManyRedirects),
-		counter: cfg.Counter,
-		now:     cfg.Now,
-	}
-	g.mw = middleware.Guard(g.check)
-	return g, nil
+	return &Guard{
+		limit:       cfg.Limit,
+		window:      cfg.Window,
+		tag:         strconv.FormatInt(cfg.Window.Milliseconds(), 10) + "ms\x00",
+		key:         cfg.Key,
+		knownClient: cfg.KnownClient,
+		account:     cfg.Account,
+		err:         cfg.Code.With(codes.TooManyRedirects),
+		counter:     cfg.Counter,
+		accounts:    cfg.Accounts,
+		observer:    cfg.Observer,
+		failures:    &failureLog{logger: cfg.Logger},
+		now:         cfg.Now,
+	}, nil
 }
 
-// Count records an arrival of r's browser for key (with the account, when
-// Config.Account names one) and returns the guard's error (code +
-// to_many_redirects) when it is over the limit, nil otherwise. An empty key,
-// or one holding a NUL byte (which could pose as another account's), is not
-// counted. A handler calls it before sending the user back to a client; it
-// sets the counter's cookie on w, so call it before writing.
-func (g *Guard) Count(w http.ResponseWriter, r *http.Request, key string) error {
-	if key == "" || strings.IndexByte(key, 0) >= 0 {
-		// A NUL would let a client id pose as another account's key
-		// (client + NUL + account); no real client id holds one.
+// Count records an arrival of r's browser (or of its signed-in account,
+// when Config.Accounts counts accounts) for client and returns the guard's
+// error (code + to_many_redirects) when it is over the limit, nil
+// otherwise. An empty client, one that KnownClient refuses, or one holding
+// a NUL byte (which could pose as another account's) is not counted. A
+// counter's failure lets the request through and is reported. A handler
+// calls Count before sending the user back to a client; it may set the
+// counter's cookie on w, so call it before writing.
+func (g *Guard) Count(w http.ResponseWriter, r *http.Request, client string) error {
+	if client == "" || strings.IndexByte(client, 0) >= 0 {
 		return nil
 	}
+	if g.knownClient != nil && !g.knownClient(client) {
+		return nil
+	}
+	counter, key := g.counter, g.tag+client
 	if g.account != nil {
 		if a := g.account(r); a != "" {
 			key += "\x00" + a
+			if g.accounts != nil {
+				counter = g.accounts
+			}
 		}
 	}
-	if g.counter.Arrive(w, r, key, g.now(), g.window) > g.limit {
+	n, err := counter.Arrive(w, r, key, g.now(), g.window)
+	if err != nil {
+		g.uncounted(r, err)
+		return nil
+	}
+	if n > g.limit {
 		return g.err
 	}
 	return nil
 }
 
-func (g *Guard) check(w http.ResponseWriter, r *http.Request) error {
-	return g.Count(w, r, g.key(r))
+// uncounted reports an arrival a counter failed to count, unless the
+// request's client went away, which is no failure of the counter.
+func (g *Guard) uncounted(r *http.Request, err error) {
+	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+		return
+	}
+	if g.observer != nil {
+		g.observer(middleware.Event{Request: r, Outcome: middleware.Uncounted, Cause: err})
+	}
+	g.failures.add(err)
 }
 
-// Middleware is shaped like alice.Constructor and built with
-// [middleware.Guard]: it counts each request that has a key and, over the
-// limit, hands the guard's error to the Recoverer route above, which
-// renders it like any other. Requests without a key pass untouched and
-// without allocation.
+// Middleware is shaped like alice.Constructor: it counts each request that
+// has a client and, over the limit, hands the guard's error to the
+// Recoverer route above, which renders it like any other. Other requests
+// pass untouched.
 func (g *Guard) Middleware(next http.Handler) http.Handler {
-	return g.mw(next)
+	return middleware.Guard(func(w http.ResponseWriter, r *http.Request) error {
+		return g.Count(w, r, g.key(r))
+	})(next)
 }
 
-// clientID is the default key: the client_id query parameter exactly as
-// r.URL.Query().Get("client_id") reads it (the first value that parses;
-// pairs with a semicolon or a bad escape are dropped), or "" when there is
-// none. A query without '%' is scanned in place, without allocation unless
-// the value holds a '+'; any other is parsed in full.
+// clientID is the default key: the client_id query parameter as the
+// handler will read it. A query that holds neither "client_id" nor a '%'
+// (which could spell it) has none: it is not parsed, so a request that is
+// not counted costs no allocation.
 func clientID(r *http.Request) string {
-	raw := r.URL.RawQuery
-	if strings.IndexByte(raw, '%') >= 0 || strings.Count(raw, "&") >= maxScannedParams {
-		return r.URL.Query().Get("client_id")
+	if q := r.URL.RawQuery; !strings.Contains(q, "client_id") && !strings.Contains(q, "%") {
+		return ""
 	}
-	for raw != "" {
-		var pair string
-		pair, raw, _ = strings.Cut(raw, "&")
-		if strings.IndexByte(pair, ';') >= 0 {
-			continue // url.ParseQuery drops the pair
-		}
-		// Without '%', unescaping only turns '+' into ' ': a name with a
-		// '+' is not client_id, and a value without one is unchanged.
-		k, v, _ := strings.Cut(pair, "=")
-		if k != "client_id" {
-			continue
-		}
-		if strings.IndexByte(v, '+') >= 0 {
-			v = strings.ReplaceAll(v, "+", " ")
-		}
-		return v
-	}
-	return ""
+	return r.URL.Query().Get("client_id")
 }
 
-// maxScannedParams keeps the in-place scan well below url.ParseQuery's
-// limit on the number of parameters (10000 by default; GODEBUG
-// urlmaxqueryparams), past which Query() yields nothing: longer queries
-// take the full parse.
-const maxScannedParams = 1000
+// failureLog logs counters' failures at Warn, at most one record a second
+// with the number of failures since the last, so that an outage of a
+// shared store cannot flood the log.
+type failureLog struct {
+	logger *slog.Logger
+
+	mu     sync.Mutex
+	last   time.Time
+	missed int
+}
+
+func (f *failureLog) add(err error) {
+	now := time.Now()
+	f.mu.Lock()
+	if !f.last.IsZero() && now.Sub(f.last) < time.Second {
+		f.missed++
+		f.mu.Unlock()
+		return
+	}
+	failures := f.missed + 1
+	f.last, f.missed = now, 0
+	f.mu.Unlock()
+	f.logger.Warn("authredirect: loop guard counter failed; requests go on uncounted",
+		slog.Int("failures", failures), slog.Any("err", err))
+}

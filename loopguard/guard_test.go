@@ -1,6 +1,7 @@
 package loopguard_test
 
 import (
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
@@ -89,16 +90,16 @@ func TestLoopGuard_RefusesBadConfig(t *testing.T) {
 		{Limit: -1}, {Limit: 251}, {Window: time.Millisecond},
 	} {
 		_, err := loopguard.New(cfg)
-		assert.ErrorIs(t, err, render.ErrConfig, "%+v", cfg)
+		assert.ErrorIs(t, err, loopguard.ErrConfig, "%+v", cfg)
 	}
 	for _, cfg := range []loopguard.CookieConfig{
 		{}, {Keys: [][]byte{[]byte("short")}}, {Keys: [][]byte{testKey}, MaxClients: 65},
 	} {
 		_, err := loopguard.NewCookieCounter(cfg)
-		assert.ErrorIs(t, err, render.ErrConfig, "%+v", cfg)
+		assert.ErrorIs(t, err, loopguard.ErrConfig, "%+v", cfg)
 	}
 	_, err := loopguard.NewMemoryCounter(loopguard.MemoryConfig{MaxEntries: -1})
-	assert.ErrorIs(t, err, render.ErrConfig)
+	assert.ErrorIs(t, err, loopguard.ErrConfig)
 }
 
 // Issue 11, fix 1: guards without a counter share one process-wide key,
@@ -231,8 +232,8 @@ func TestLoopGuard_CookieAttributes(t *testing.T) {
 }
 
 // Issue 13: the bound is exact. The default cookie counts 8 clients (the
-// 9th new one drops the oldest); 43 is the most whose cookie stays within
-// the 1 KiB read limit, and 44 is refused.
+// 9th new one drops the oldest); 34 is the most whose cookie stays within
+// the 1 KiB read limit, and 35 is refused.
 func TestCookieCounter_HoldsExactlyMaxClients(t *testing.T) {
 	for _, tc := range []struct {
 		name       string
@@ -241,7 +242,7 @@ func TestCookieCounter_HoldsExactlyMaxClients(t *testing.T) {
 	}{
 		{"default", 0, 8},
 		{"one", 1, 1},
-		{"largest readable", 43, 43},
+		{"largest readable", 34, 34},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			c := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}, MaxClients: tc.maxClients})
@@ -252,16 +253,16 @@ func TestCookieCounter_HoldsExactlyMaxClients(t *testing.T) {
 				require.Equal(t, http.StatusNoContent, b.arrive(t, h, client(i)).Code)
 			}
 			require.Len(t, b.cookies, 1)
-			assert.Len(t, b.cookies[0].Value, base64.RawURLEncoding.EncodedLen(1+tc.want*17+32), "version, %d buckets, MAC", tc.want)
+			assert.Len(t, b.cookies[0].Value, base64.RawURLEncoding.EncodedLen(9+tc.want*21+32), "version, time written, %d buckets, MAC", tc.want)
 			// Clients 1..want are still counted; client 0, the oldest, was dropped.
 			for i := tc.want; i >= 1; i-- {
-				assert.Equal(t, 2, arrivals(t, c, b.cookies, "client-"+strconv.Itoa(i)), "client %d", i)
+				assert.Equal(t, 2, arrivals(t, c, b.cookies, tag+"client-"+strconv.Itoa(i)), "client %d", i)
 			}
-			assert.Equal(t, 1, arrivals(t, c, b.cookies, "client-0"), "the oldest was dropped")
+			assert.Equal(t, 1, arrivals(t, c, b.cookies, tag+"client-0"), "the oldest was dropped")
 		})
 	}
-	_, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{testKey}, MaxClients: 44})
-	assert.ErrorIs(t, err, render.ErrConfig, "a cookie of 44 clients exceeds the read limit")
+	_, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{testKey}, MaxClients: 35})
+	assert.ErrorIs(t, err, loopguard.ErrConfig, "a cookie of 35 clients exceeds the read limit")
 }
 
 // arrivals is what c counts for key on a request carrying cookies, this
@@ -272,7 +273,7 @@ func arrivals(t *testing.T, c loopguard.Counter, cookies []*http.Cookie, key str
 	for _, ck := range cookies {
 		req.AddCookie(ck)
 	}
-	return c.Arrive(httptest.NewRecorder(), req, key, testNow, window)
+	return counted(c.Arrive(httptest.NewRecorder(), req, key, testNow, window))
 }
 
 // A real browser-like client with a cookie jar follows a misbehaving
@@ -345,15 +346,6 @@ func TestLoopGuard_Count(t *testing.T) {
 	assert.NoError(t, g.Count(rec, req, ""), "no key, not counted")
 }
 
-func TestLoopGuard_UncountedRequestsAllocateNothing(t *testing.T) {
-	g := newGuard(t, keyed(t, loopguard.Config{}))
-	h := guarded(t, g)
-	req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?response_type=code&scope=profile", nil)
-	w := newPlainWriter()
-	h.ServeHTTP(w, req)
-	assert.Zero(t, testing.AllocsPerRun(1000, func() { h.ServeHTTP(w, req) }))
-}
-
 // The guard's cost per counted request is measured in bench/ (BenchmarkLoopGuard).
 
 // perKey counts per key for everyone, as a fleet-wide store does.
@@ -362,11 +354,11 @@ type perKey struct {
 	n  map[string]int
 }
 
-func (c *perKey) Arrive(_ http.ResponseWriter, _ *http.Request, key string, _ time.Time, _ time.Duration) int {
+func (c *perKey) Arrive(_ http.ResponseWriter, _ *http.Request, key string, _ time.Time, _ time.Duration) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.n[key]++
-	return c.n[key]
+	return c.n[key], nil
 }
 
 // TestLoopGuard_ClientIDCannotPoseAsAnAccount: the counted key is the
@@ -374,7 +366,7 @@ func (c *perKey) Arrive(_ http.ResponseWriter, _ *http.Request, key string, _ ti
 // someone signed in as nobody must not spend alice's count.
 func TestLoopGuard_ClientIDCannotPoseAsAnAccount(t *testing.T) {
 	counter := &perKey{n: map[string]int{}}
-	g := newGuard(t, loopguard.Config{Counter: counter, Account: func(r *http.Request) string { return r.Header.Get("X-Account") }})
+	g := newGuard(t, loopguard.Config{Accounts: counter, Account: func(r *http.Request) string { return r.Header.Get("X-Account") }})
 	for range 5 {
 		r := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy%00alice", nil)
 		require.NoError(t, g.Count(httptest.NewRecorder(), r, r.URL.Query().Get("client_id")))
@@ -382,7 +374,7 @@ func TestLoopGuard_ClientIDCannotPoseAsAnAccount(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy", nil)
 	r.Header.Set("X-Account", "alice")
 	assert.NoError(t, g.Count(httptest.NewRecorder(), r, "loopy"), "alice's first arrival")
-	assert.Equal(t, map[string]int{"loopy\x00alice": 1}, counter.n, "a key holding a NUL is not counted")
+	assert.Equal(t, map[string]int{"30000ms\x00loopy\x00alice": 1}, counter.n, "a key holding a NUL is not counted")
 }
 
 // TestLoopGuard_DefaultCounterClashIsLogged: the default counter (random
@@ -409,4 +401,139 @@ func TestLoopGuard_DefaultCounterClashIsLogged(t *testing.T) {
 	assert.Equal(t, 1, strings.Count(string(out), "share a cookie name"), "%s", out)
 	assert.Contains(t, string(out), "name=authredirect_loop")
 	assert.NotContains(t, string(out), "error:")
+}
+
+// Issue 19, item 3: two guards with different windows on one counter each
+// trip on their own limit. The 30 s guard used to drop the bucket the 60 s
+// guard was counting in, so the long window never tripped.
+func TestLoopGuard_GuardsWithDifferentWindowsTripOnTheirOwn(t *testing.T) {
+	clk := newClock()
+	counter := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}})
+	short := guarded(t, newGuard(t, loopguard.Config{Counter: counter, Now: clk.Now}))
+	long := guarded(t, newGuard(t, loopguard.Config{Counter: counter, Now: clk.Now, Window: time.Minute}))
+	b := &browser{}
+	for i := 1; i <= 3; i++ {
+		require.Equal(t, http.StatusNoContent, b.arrive(t, short, "/a?client_id=loopy").Code, "short, arrival %d", i)
+		require.Equal(t, http.StatusNoContent, b.arrive(t, long, "/b?client_id=loopy").Code, "long, arrival %d", i)
+		clk.Advance(14 * time.Second)
+	}
+	// 42 s in: the short window has passed and starts again; the long one has not.
+	assert.Equal(t, http.StatusNoContent, b.arrive(t, short, "/a?client_id=loopy").Code, "a new 30 s window")
+	res := b.arrive(t, long, "/b?client_id=loopy")
+	assert.Equal(t, http.StatusSeeOther, res.Code, "the 4th arrival within 60 s trips the long guard")
+	assert.Equal(t, tripped, res.Header().Get("Location"))
+}
+
+// failing is a Counter whose store is down.
+type failing struct{ err error }
+
+func (f failing) Arrive(http.ResponseWriter, *http.Request, string, time.Time, time.Duration) (int, error) {
+	return 0, f.err
+}
+
+// countingHandler counts the log records it is handed.
+type countingHandler struct {
+	mu      sync.Mutex
+	records []slog.Record
+}
+
+func (h *countingHandler) Enabled(context.Context, slog.Level) bool { return true }
+func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.records = append(h.records, r)
+	return nil
+}
+func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
+func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
+
+// Issue 19, item 2: the guard, not the counter, decides what a failure
+// means: the request goes on, the observer hears of every failure, and the
+// log gets one record however many fail in a burst.
+func TestLoopGuard_CounterFailureFailsOpenAndIsReported(t *testing.T) {
+	down := errors.New("store: connection refused")
+	var events []middleware.Event
+	logs := &countingHandler{}
+	account := func(r *http.Request) string { return r.Header.Get("X-Account") }
+	g := newGuard(t, loopguard.Config{
+		Counter:  failing{down},
+		Accounts: failing{down},
+		Account:  account,
+		Observer: func(ev middleware.Event) { events = append(events, ev) },
+		Logger:   slog.New(logs),
+	})
+	h := guarded(t, g)
+	for i := range 100 {
+		req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy", nil)
+		if i%2 == 0 {
+			req.Header.Set("X-Account", "jane")
+		}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		require.Equal(t, http.StatusNoContent, rec.Code, "arrival %d goes on uncounted", i)
+	}
+	require.Len(t, events, 100, "every failure is observed")
+	for _, ev := range events {
+		assert.Equal(t, middleware.Uncounted, ev.Outcome)
+		assert.ErrorIs(t, ev.Cause, down)
+		assert.Nil(t, ev.Err, "nothing was answered")
+	}
+	assert.Equal(t, "uncounted", middleware.Uncounted.String())
+	require.Len(t, logs.records, 1, "one log record for a burst of failures")
+	assert.Equal(t, slog.LevelWarn, logs.records[0].Level)
+
+	// A client that went away is no failure of the store.
+	events = nil
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	gone := newGuard(t, loopguard.Config{Counter: failing{context.Canceled}, Observer: func(ev middleware.Event) { events = append(events, ev) }, Logger: slog.New(logs)})
+	req := httptest.NewRequestWithContext(ctx, http.MethodGet, "/oauth/authorize?client_id=loopy", nil)
+	assert.NoError(t, gone.Count(httptest.NewRecorder(), req, "loopy"))
+	assert.Empty(t, events)
+}
+
+// Issue 19, item 1: a shared store counts only signed-in accounts; a
+// signed-out browser is counted per browser, so no count belongs to a
+// whole client. An Accounts counter without Account is refused.
+func TestLoopGuard_AccountsCounterNeverSeesAClientAlone(t *testing.T) {
+	shared := &perKey{n: map[string]int{}}
+	g := newGuard(t, keyed(t, loopguard.Config{Accounts: shared, Account: func(r *http.Request) string { return r.Header.Get("X-Account") }}))
+	h := guarded(t, g)
+	for range 10 { // ten strangers, signed out, one arrival each
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=demo", nil))
+		require.Equal(t, http.StatusNoContent, rec.Code)
+	}
+	assert.Empty(t, shared.n, "signed-out browsers are counted in their own cookies")
+	for i := 1; i <= 4; i++ { // one account, a fresh browser each time
+		req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=demo", nil)
+		req.Header.Set("X-Account", "jane")
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		want := http.StatusNoContent
+		if i == 4 {
+			want = http.StatusSeeOther
+		}
+		assert.Equal(t, want, rec.Code, "jane's arrival %d", i)
+	}
+	assert.Equal(t, map[string]int{"30000ms\x00demo\x00jane": 4}, shared.n)
+
+	_, err := loopguard.New(loopguard.Config{Accounts: shared})
+	assert.ErrorIs(t, err, loopguard.ErrConfig)
+}
+
+// Issue 19, item 7: with KnownClient, invented client ids make no counts.
+func TestLoopGuard_KnownClientKeepsInventedIDsUncounted(t *testing.T) {
+	shared := &perKey{n: map[string]int{}}
+	g := newGuard(t, keyed(t, loopguard.Config{
+		Accounts:    shared,
+		Account:     func(*http.Request) string { return "jane" },
+		KnownClient: func(id string) bool { return id == "demo" },
+	}))
+	h := guarded(t, g)
+	for i := range 2000 {
+		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=invented-"+strconv.Itoa(i), nil))
+	}
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=demo", nil))
+	assert.Equal(t, map[string]int{"30000ms\x00demo\x00jane": 1}, shared.n, "one key: the known client's")
 }

@@ -33,7 +33,10 @@ type clock struct {
 	now time.Time
 }
 
-func newClock() *clock { return &clock{now: time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)} }
+func newClock() *clock { return &clock{now: testNow} }
+
+// Elapsed is the time since the clock started, for a counter's monotonic clock.
+func (c *clock) Elapsed() time.Duration { return c.Now().Sub(testNow) }
 
 func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
 
@@ -121,3 +124,11 @@ func (w *plainWriter) Header() http.Header         { return w.h }
 func (w *plainWriter) Write(p []byte) (int, error) { return len(p), nil }
 func (w *plainWriter) WriteHeader(code int)        { w.code = code }
 func (w *plainWriter) reset()                      { clear(w.h); w.code = 0 }
+
+// counted is the count of an arrival that a counter that never fails counted.
+func counted(n int, err error) int {
+	if err != nil {
+		panic(err)
+	}
+	return n
+}

@@ -20,12 +20,15 @@ type recorder struct {
 	keys []string
 }
 
-func (c *recorder) Arrive(_ http.ResponseWriter, _ *http.Request, key string, _ time.Time, _ time.Duration) int {
+func (c *recorder) Arrive(_ http.ResponseWriter, _ *http.Request, key string, _ time.Time, _ time.Duration) (int, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.keys = append(c.keys, key)
-	return 1
+	return 1, nil
 }
+
+// tag starts every key a guard with the default window counts.
+const tag = "30000ms\x00"
 
 // Issue 11, fix 3: the guard reads client_id exactly as a handler does
 // with r.URL.Query().Get, so no spelling of the query dodges the count.
@@ -61,7 +64,7 @@ func TestLoopGuard_KeyIsTheClientIDTheHandlerReads(t *testing.T) {
 			if tc.want == "" {
 				assert.Empty(t, c.keys, "not counted")
 			} else {
-				assert.Equal(t, []string{tc.want}, c.keys)
+				assert.Equal(t, []string{tag + tc.want}, c.keys)
 			}
 		})
 	}
@@ -84,7 +87,7 @@ func TestLoopGuard_AccountIsPartOfTheKey(t *testing.T) {
 		req.Header.Set("X-Account", "jane")
 		return req
 	}(), "demo"))
-	assert.Equal(t, []string{"loopy\x00jane", "loopy\x00joe", "loopy", "demo\x00jane"}, c.keys)
+	assert.Equal(t, []string{tag + "loopy\x00jane", tag + "loopy\x00joe", tag + "loopy", tag + "demo\x00jane"}, c.keys)
 
 	// On a real counter, two accounts count apart.
 	h = guarded(t, newGuard(t, keyed(t, loopguard.Config{Limit: 1, Account: func(r *http.Request) string { return r.Header.Get("X-Account") }})))

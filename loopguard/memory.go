@@ -8,8 +8,6 @@ import (
 	"strings"
 	"sync"
 	"time"
-
-	"github.com/authredirect/authredirect/render"
 )
 
 // MemoryConfig configures [NewMemoryCounter].
@@ -20,28 +18,46 @@ type MemoryConfig struct {
 	// client of an address whose counts are all taken replaces that
 	// address's own oldest count. Default 8 (MaxEntries when smaller).
 	PerAddress int
+	// NAT64 lists the IPv6 /96 prefixes through which IPv4 clients arrive
+	// (RFC 6052, RFC 8215); such a client is counted as its IPv4 address.
+	// Default: 64:ff9b::/96 alone; list it too when adding others, such as
+	// a local 64:ff9b:1::/96.
+	NAT64 []netip.Prefix
+	// Clock reads a monotonic clock: the time elapsed since any fixed
+	// origin. Windows are measured on it, never on the wall clock, so a
+	// clock stepped back leaves no count stuck. Default: the time since
+	// the counter was built, on the monotonic clock. Tests inject their own.
+	Clock func() time.Duration
 }
 
 // MemoryCounter is a [Counter] that keeps counts in this process, for
-// browsers or clients that keep no cookies, on a single instance. A browser
-// is told apart by the host of its remote address: an IPv4 client by its
-// address however written (IPv4-mapped, or through NAT64's 64:ff9b::/96),
-// an IPv6 one by its /64 (behind a proxy, put a middleware that sets
-// r.RemoteAddr from a header you trust first).
+// browsers or clients that keep no cookies, on a single instance. It
+// counts per browser as far as an address tells one: an IPv4 client by its
+// address however written (IPv4-mapped, or through a NAT64 prefix), an
+// IPv6 one by its /64 (behind a proxy, put a middleware that sets
+// r.RemoteAddr from a header you trust first). It ignores Arrive's now and
+// measures windows on its own monotonic [MemoryConfig.Clock].
 //
 // Memory is bounded: at most MaxEntries counts, in room for
 // MaxEntries/PerAddress addresses with PerAddress counts each. Each
 // arrival takes O(PerAddress) work under the lock of one of up to 64
-// shards, never a lock over the whole table. One address cannot evict
-// another's counts: an address only ever replaces its own; an address
-// whose counts have all expired gives its room to a new one; and while the
-// table is full of live counts, a new address goes uncounted (every
-// arrival is its first) until room frees up.
+// shards, and a few short locks of the prefix tables, never a lock over
+// the whole table. One address cannot evict another's counts: an address
+// only ever replaces its own; an address whose counts have all expired
+// gives its room to a new one; and while the table is full of live
+// counts, a new address goes uncounted (every arrival is its first) until
+// room frees up. One network cannot fill the table: an IPv6 /56 holds at
+// most 1/64 of the addresses' room, a /48 1/16 and a /32 1/4; an IPv4 /24
+// 1/64 and a /16 1/16. Past its share a network's new addresses go
+// uncounted while everyone else's are counted.
 type MemoryCounter struct {
 	perAddress int
+	nat64      []netip.Prefix
+	clock      func() time.Duration
 	seed       maphash.Seed
 	mask       uint64
 	shards     []memoryShard
+	prefixes   prefixTable
 }
 
 // memoryShard is one lock's part of the table.
@@ -57,15 +73,16 @@ type memoryShard struct {
 // memoryAddr is one remote address's counts.
 type memoryAddr struct {
 	host       string
-	latest     int64 // the newest window start among slots, unix ns
+	nets       []prefixKey // the networks whose share it takes
+	end        int64       // when the last of its windows ends, on the clock
 	prev, next *memoryAddr
 	slots      []memorySlot // at most perAddress
 }
 
 type memorySlot struct {
-	key   uint64 // maphash of the key
-	start int64  // unix ns
-	count int
+	key        uint64 // maphash of the key
+	start, end int64  // the window, on the clock
+	count      int
 }
 
 const (
@@ -74,10 +91,15 @@ const (
 	maxShards         = 64
 	minShardAddrs     = 64 // fewer shards rather than smaller ones
 	maxHostLen        = 64 // longer hosts are cut: memory stays bounded
+	// sweep is how many expired addresses an arrival frees at most, so
+	// that networks get their share back without a sweeper goroutine.
+	sweep = 2
+	// minShare is the least room a network gets, however small the table.
+	minShare = 4
 )
 
 // NewMemoryCounter validates cfg and builds a MemoryCounter. Invalid
-// configuration is an error wrapping [render.ErrConfig].
+// configuration is an error wrapping [ErrConfig].
 func NewMemoryCounter(cfg MemoryConfig) (*MemoryCounter, error) {
 	if cfg.MaxEntries == 0 {
 		cfg.MaxEntries = defaultMaxEntries
@@ -85,18 +107,38 @@ func NewMemoryCounter(cfg MemoryConfig) (*MemoryCounter, error) {
 	if cfg.PerAddress == 0 {
 		cfg.PerAddress = min(defaultPerAddress, max(cfg.MaxEntries, 1))
 	}
+	if cfg.NAT64 == nil {
+		cfg.NAT64 = []netip.Prefix{netip.MustParsePrefix("64:ff9b::/96")}
+	}
 	switch {
 	case cfg.MaxEntries < 1:
-		return nil, fmt.Errorf("%w: MemoryCounter MaxEntries %d is below 1", render.ErrConfig, cfg.MaxEntries)
+		return nil, fmt.Errorf("%w: MemoryCounter MaxEntries %d is below 1", ErrConfig, cfg.MaxEntries)
 	case cfg.PerAddress < 1 || cfg.PerAddress > cfg.MaxEntries:
-		return nil, fmt.Errorf("%w: MemoryCounter PerAddress %d is not within 1..MaxEntries (%d)", render.ErrConfig, cfg.PerAddress, cfg.MaxEntries)
+		return nil, fmt.Errorf("%w: MemoryCounter PerAddress %d is not within 1..MaxEntries (%d)", ErrConfig, cfg.PerAddress, cfg.MaxEntries)
+	}
+	for _, p := range cfg.NAT64 {
+		if !p.IsValid() || !p.Addr().Is6() || p.Addr().Is4In6() || p.Bits() != 96 || p.Masked() != p {
+			return nil, fmt.Errorf("%w: NAT64 prefix %v is not an IPv6 /96", ErrConfig, p)
+		}
+	}
+	if cfg.Clock == nil {
+		origin := time.Now()
+		cfg.Clock = func() time.Duration { return time.Since(origin) }
 	}
 	addrs := cfg.MaxEntries / cfg.PerAddress
 	n := 1
 	for n < maxShards && addrs/(2*n) >= minShardAddrs {
 		n *= 2
 	}
-	m := &MemoryCounter{perAddress: cfg.PerAddress, seed: maphash.MakeSeed(), mask: uint64(n - 1), shards: make([]memoryShard, n)}
+	m := &MemoryCounter{
+		perAddress: cfg.PerAddress,
+		nat64:      cfg.NAT64,
+		clock:      cfg.Clock,
+		seed:       maphash.MakeSeed(),
+		mask:       uint64(n - 1),
+		shards:     make([]memoryShard, n),
+	}
+	m.prefixes.init(addrs)
 	for i := range m.shards {
 		s := &m.shards[i]
 		s.maxAddrs = addrs / n
@@ -109,8 +151,7 @@ func NewMemoryCounter(cfg MemoryConfig) (*MemoryCounter, error) {
 }
 
 // hostOf is the host of a remote address, with or without a port, IPv6 in
-// brackets or not; net.SplitHostPort would allocate an error for the forms
-// without a port.
+// brackets or not.
 func hostOf(addr string) string {
 	if rest, ok := strings.CutPrefix(addr, "["); ok {
 		host, _, _ := strings.Cut(rest, "]")
@@ -123,64 +164,65 @@ func hostOf(addr string) string {
 	return addr // no port, or IPv6 without brackets
 }
 
-// nat64 is the well-known prefix IPv4 clients arrive from through NAT64.
-var nat64 = netip.MustParsePrefix("64:ff9b::/96")
-
-// ipKey writes into key who the IP address host is and returns the key's
-// length, or 0 when host is no IP address. An IPv4 client, also when
-// written IPv4-mapped or reached through NAT64, is NUL, '4' and its
-// address; an IPv6 one is NUL, '6' and its /64, which one subscriber
-// usually holds whole and could otherwise spend an address per request
-// from. No text host starts with NUL.
-func ipKey(host string, key *[10]byte) int {
+// ipClient writes into id who the IP address host is counted as (NUL, '4'
+// and the IPv4 address, or NUL, '6' and the /64; no text host starts with
+// NUL) and into nets the networks holding it; it returns the lengths used,
+// or zeros when host is no IP address.
+func (m *MemoryCounter) ipClient(host string, id *[10]byte, nets *[3]prefixKey) (idLen, netsLen int) {
 	a, err := netip.ParseAddr(host)
 	if err != nil {
-		return 0
+		return 0, 0
 	}
-	if a = a.Unmap(); nat64.Contains(a) {
-		b := a.As16()
-		a = netip.AddrFrom4([4]byte(b[12:]))
+	a = a.Unmap()
+	for _, p := range m.nat64 {
+		if p.Contains(a) {
+			b := a.As16()
+			a = netip.AddrFrom4([4]byte(b[12:]))
+			break
+		}
 	}
 	if a.Is4() {
 		b := a.As4()
-		key[1] = '4'
-		return 2 + copy(key[2:], b[:])
+		id[1] = '4'
+		copy(id[2:], b[:])
+		nets[0], nets[1] = netOf(a, 24), netOf(a, 16)
+		return 6, 2
 	}
 	b := a.As16()
-	key[1] = '6'
-	return 2 + copy(key[2:], b[:8])
+	id[1] = '6'
+	copy(id[2:], b[:8])
+	nets[0], nets[1], nets[2] = netOf(a, 56), netOf(a, 48), netOf(a, 32)
+	return 10, 3
 }
 
-// Arrive implements [Counter]; it never touches w.
-func (m *MemoryCounter) Arrive(_ http.ResponseWriter, r *http.Request, key string, now time.Time, window time.Duration) int {
-	host := hostOf(r.RemoteAddr)
-	// id is who the arrival is counted as: a variable of its own, since
-	// the parser keeps what it is given, so that an IP's key stays on the
-	// stack.
-	id := host
+// Arrive implements [Counter]; it never touches w, ignores now (windows
+// are measured on the counter's monotonic clock) and never fails.
+func (m *MemoryCounter) Arrive(_ http.ResponseWriter, r *http.Request, key string, _ time.Time, window time.Duration) (int, error) {
 	var ip [10]byte
-	if n := ipKey(host, &ip); n > 0 {
+	var netBuf [3]prefixKey
+	host := hostOf(r.RemoteAddr)
+	n, netsLen := m.ipClient(host, &ip, &netBuf)
+	nets := netBuf[:netsLen]
+	// id is who the arrival is counted as, built here so that it stays on
+	// the stack.
+	id := host[:min(len(host), maxHostLen)]
+	if n > 0 {
 		id = string(ip[:n])
 	}
-	if len(id) > maxHostLen {
-		id = id[:maxHostLen]
-	}
 	k := maphash.String(m.seed, key)
-	t := now.UnixNano()
-	w := int64(window)
+	t := int64(m.clock())
+	end := t + int64(window)
 	s := &m.shards[maphash.String(m.seed, id)&m.mask]
 
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.sweep(t, &m.prefixes)
 	a := s.addrs[id]
 	if a == nil {
-		if a = s.room(t, w); a == nil {
-			return 1 // full of live counts: uncounted rather than evict another's
+		if len(s.addrs) >= s.maxAddrs || !m.prefixes.take(nets) {
+			return 1, nil // no room, or the network's share is taken: uncounted rather than evict another's
 		}
-		a.host = strings.Clone(id)
-		if a.slots == nil {
-			a.slots = make([]memorySlot, 0, m.perAddress)
-		}
+		a = &memoryAddr{host: strings.Clone(id), nets: append([]prefixKey(nil), nets...), slots: make([]memorySlot, 0, m.perAddress)}
 		s.addrs[a.host] = a
 		s.pushBack(a)
 	}
@@ -189,16 +231,16 @@ func (m *MemoryCounter) Arrive(_ http.ResponseWriter, r *http.Request, key strin
 		if sl.key != k {
 			continue
 		}
-		if age := t - sl.start; age < 0 || age >= w {
-			*sl = memorySlot{key: k, start: t, count: 1} // a new window
-			s.started(a, t)
-			return 1
+		if t >= sl.end {
+			*sl = memorySlot{key: k, start: t, end: end, count: 1} // a new window
+			s.started(a, end)
+			return 1, nil
 		}
 		sl.count++
-		return sl.count
+		return sl.count, nil
 	}
 	if len(a.slots) < m.perAddress {
-		a.slots = append(a.slots, memorySlot{key: k, start: t, count: 1})
+		a.slots = append(a.slots, memorySlot{key: k, start: t, end: end, count: 1})
 	} else {
 		oldest := 0 // the address's own oldest, expired or not
 		for i := range a.slots {
@@ -206,33 +248,30 @@ func (m *MemoryCounter) Arrive(_ http.ResponseWriter, r *http.Request, key strin
 				oldest = i
 			}
 		}
-		a.slots[oldest] = memorySlot{key: k, start: t, count: 1}
+		a.slots[oldest] = memorySlot{key: k, start: t, end: end, count: 1}
 	}
-	s.started(a, t)
-	return 1
+	s.started(a, end)
+	return 1, nil
 }
 
-// room returns an address record for a new address: a fresh one while the
-// shard has room, else the one whose counts all expired longest ago, or nil
-// when every address still has a live count.
-func (s *memoryShard) room(t, window int64) *memoryAddr {
-	if len(s.addrs) < s.maxAddrs {
-		return &memoryAddr{}
+// sweep frees up to [sweep] addresses whose windows have all ended,
+// oldest first, giving their networks' share back.
+func (s *memoryShard) sweep(t int64, prefixes *prefixTable) {
+	for range sweep {
+		a := s.head
+		if a == nil || t < a.end {
+			return
+		}
+		s.unlink(a)
+		delete(s.addrs, a.host)
+		prefixes.give(a.nets)
 	}
-	a := s.head
-	if a == nil || t-a.latest < window {
-		return nil
-	}
-	s.unlink(a)
-	delete(s.addrs, a.host)
-	a.slots = a.slots[:0]
-	return a
 }
 
-// started records that one of a's windows started at t: a moves to the
-// tail, keeping the list ordered by newest window start.
-func (s *memoryShard) started(a *memoryAddr, t int64) {
-	a.latest = max(a.latest, t)
+// started records that one of a's windows runs until end: a moves to the
+// tail, keeping the list ordered by when windows started.
+func (s *memoryShard) started(a *memoryAddr, end int64) {
+	a.end = max(a.end, end)
 	if s.tail != a {
 		s.unlink(a)
 		s.pushBack(a)
@@ -261,4 +300,84 @@ func (s *memoryShard) unlink(a *memoryAddr) {
 		s.tail = a.prev
 	}
 	a.prev, a.next = nil, nil
+}
+
+// prefixKey is a network: its address masked to bits, and bits.
+type prefixKey struct {
+	addr netip.Addr
+	bits uint8
+}
+
+func netOf(a netip.Addr, bits int) prefixKey {
+	p, _ := a.Prefix(bits) // bits always fits a's family
+	return prefixKey{addr: p.Addr(), bits: uint8(bits)}
+}
+
+// prefixTable counts how many addresses each network holds, in shards of
+// their own, so that one network's share is bounded across every shard of
+// the address table.
+type prefixTable struct {
+	seed   maphash.Seed
+	addrs  int // the room for addresses in the whole table
+	shards [maxShards]struct {
+		mu   sync.Mutex
+		held map[prefixKey]int
+		_    [64]byte
+	}
+}
+
+func (p *prefixTable) init(addrs int) {
+	p.seed, p.addrs = maphash.MakeSeed(), addrs
+	for i := range p.shards {
+		p.shards[i].held = make(map[prefixKey]int)
+	}
+}
+
+// share is the most addresses one network of n's length holds.
+func (p *prefixTable) share(n prefixKey) int {
+	switch n.bits {
+	case 56, 24: // an IPv6 subscriber, an IPv4 /24
+		return max(p.addrs/64, minShare)
+	case 48, 16: // an IPv6 site, an IPv4 /16
+		return max(p.addrs/16, minShare)
+	}
+	return max(p.addrs/4, minShare) // an IPv6 /32: a provider
+}
+
+func (p *prefixTable) shard(n prefixKey) int {
+	b := n.addr.As16()
+	return int((maphash.Bytes(p.seed, b[:]) ^ uint64(n.bits)) % maxShards)
+}
+
+// take counts one more address in each of nets, or none when one of them
+// holds its share already.
+func (p *prefixTable) take(nets []prefixKey) bool {
+	for i, n := range nets {
+		sh := &p.shards[p.shard(n)]
+		sh.mu.Lock()
+		ok := sh.held[n] < p.share(n)
+		if ok {
+			sh.held[n]++
+		}
+		sh.mu.Unlock()
+		if !ok {
+			p.give(nets[:i])
+			return false
+		}
+	}
+	return true
+}
+
+// give counts one address less in each of nets.
+func (p *prefixTable) give(nets []prefixKey) {
+	for _, n := range nets {
+		sh := &p.shards[p.shard(n)]
+		sh.mu.Lock()
+		if sh.held[n] <= 1 {
+			delete(sh.held, n)
+		} else {
+			sh.held[n]--
+		}
+		sh.mu.Unlock()
+	}
 }

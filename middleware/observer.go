@@ -32,6 +32,11 @@ const (
 	// or context.DeadlineExceeded; nothing was written. A deadline set
 	// above the route is not this: the client still waits for an answer.
 	ClientGone
+	// Uncounted: a loop guard's counter failed to count an arrival (its
+	// store down or slow); the request went on uncounted and nothing was
+	// written. Cause is the counter's error; Err is nil. Only the loop
+	// guard's own observer hears of it.
+	Uncounted
 )
 
 // String is the outcome's name in logs, such as "redirected".
@@ -47,6 +52,8 @@ func (o Outcome) String() string {
 		return "suppressed"
 	case ClientGone:
 		return "client_gone"
+	case Uncounted:
+		return "uncounted"
 	}
 	return "invalid"
 }
@@ -123,7 +130,7 @@ func LogObserver(logger *slog.Logger) Observer {
 		switch {
 		case ev.Panicked || ev.Err.Code().HTTPStatus() >= 500:
 			level = slog.LevelError
-		case ev.Outcome == Suppressed:
+		case ev.Outcome == Suppressed || ev.Outcome == Uncounted:
 			level = slog.LevelWarn
 		}
 		ctx := context.Background()

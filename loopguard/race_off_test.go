@@ -1,5 +1,0 @@
-//go:build !race
-
-package loopguard_test
-
-const raceEnabled = false
