@@ -72,7 +72,7 @@ const (
 	cookieName        = "authredirect_loop"
 	maxCookieName     = 64
 	cookieVersion     = 2
-	headerSize        = 1 + 8     // version, when written (unix ns)
+	headerSize        = 1 + 8         // version, when written (unix ns)
 	bucketSize        = 8 + 8 + 4 + 1 // key hash, window start (unix ns), window (ms), count
 	macSize           = sha256.Size
 	maxCookieValue    = 1024 // longer values are not even decoded
