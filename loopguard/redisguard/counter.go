@@ -6,15 +6,11 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/authredirect/authredirect/render"
 )
 
 // Defaults and bounds of [Config].
@@ -27,33 +23,32 @@ const (
 	// MaxTimeout is the longest Config.Timeout accepted: a guard that can
 	// hold a request for seconds is worse than no guard.
 	MaxTimeout = time.Second
-	// MaxRawKey is the longest key stored as given; longer keys, and keys
-	// that are not printable ASCII or start with '#', are stored hashed.
-	MaxRawKey = 128
-	// maxPrefix bounds Config.Prefix, so that every Redis key is at most
-	// maxPrefix + MaxRawKey bytes.
+	// maxPrefix bounds Config.Prefix, so that every Redis key is bounded.
 	maxPrefix = 64
 )
 
-// ErrUnavailable is wrapped by every error Arrive reports: Redis did not
-// count the arrival (down, slow past the timeout, or answering an error)
-// and the request went on uncounted. The Redis or context error is wrapped
-// too, so errors.Is(err, context.DeadlineExceeded) tells a timeout.
-var ErrUnavailable = errors.New("redisguard: Redis did not count the arrival; the request went on uncounted")
+// ErrConfig is wrapped by every configuration error of [New].
+var ErrConfig = errors.New("redisguard: invalid configuration")
+
+// ErrUnavailable is wrapped by every error Arrive returns: Redis did not
+// count the arrival (down, slow past the timeout, or answering an error).
+// The Redis or context error is wrapped too, so errors.Is(err,
+// context.DeadlineExceeded) tells a timeout.
+var ErrUnavailable = errors.New("redisguard: Redis did not count the arrival")
 
 // Config configures [New].
 type Config struct {
 	// Client runs the counting script; required. A *redis.Client,
 	// *redis.ClusterClient, *redis.Ring or any redis.UniversalClient will
-	// do (each key is one slot, so a cluster is fine); a pipeline is
-	// refused, since it would answer nothing until Exec.
+	// do (each arrival touches one key, so a cluster is fine); a pipeline
+	// is refused, since it would answer nothing until Exec.
 	//
 	// Arrive returns within Timeout whatever the client's options, but a
 	// client made for it does better with:
 	//   - ContextTimeoutEnabled: true: Arrive calls it directly instead of
-	//     on a goroutine it can stop waiting for (about half the time per
-	//     arrival), and an abandoned command frees its connection at once
-	//     instead of after the client's ReadTimeout;
+	//     on a goroutine it can stop waiting for, and an abandoned command
+	//     frees its connection at once instead of after the client's
+	//     ReadTimeout;
 	//   - MaxRetries: -1: an arrival whose reply was lost is never counted
 	//     twice;
 	//   - DialerRetries: 1: while Redis is down a request fails at the
@@ -63,56 +58,42 @@ type Config struct {
 	// Prefix starts every key; default [DefaultPrefix]. At most 64 bytes
 	// of printable ASCII without spaces, ending in ':'. Instances that
 	// must agree on the counts share it; deployments that must not, use
-	// different ones (keys are stored so that no two prefixes share one,
-	// even when one prefix starts the other).
+	// different ones.
 	Prefix string
 
 	// Timeout bounds the time Arrive waits for Redis, on top of the
 	// request's own context; default [DefaultTimeout], at most
 	// [MaxTimeout].
 	Timeout time.Duration
-
-	// OnError, when set, is called with every failure Arrive lets
-	// through, on the request's goroutine; it must be quick and safe for
-	// concurrent use. The error wraps [ErrUnavailable] and never holds the
-	// key. A request whose own context ended (the client went away) is not
-	// a failure of Redis and is not reported.
-	OnError func(error)
-
-	// Logger receives the failures when OnError is nil, at Warn level and
-	// at most one record a second (with the number of failures since the
-	// last one), so an outage cannot flood the log; default
-	// slog.Default() at the time of the failure. Set OnError or Logger,
-	// not both.
-	Logger *slog.Logger
 }
 
-// Counter counts arrivals in Redis, so every instance that uses the same
-// Redis and Prefix shares one count per key: the loop guard's per client
-// and account limit holds across a whole fleet. It has the method set of
-// the loop guard's Counter interface. It is immutable and safe for
-// concurrent use.
+// Counter counts arrivals per key in Redis, so every instance that uses the
+// same Redis and Prefix shares one count per key. It counts per key alone,
+// not per browser: plug it into the loop guard as Config.Accounts, which
+// hands it only keys that name a signed-in account ("per client per user
+// account"), never a client alone that strangers would share. It is
+// immutable and safe for concurrent use.
 //
-// A key is stored as Prefix + key when it is at most [MaxRawKey] bytes of
-// printable ASCII without ':' and does not start with '#'; any other key as
-// Prefix + "#" + base64url(SHA-256(key)). So every Redis key is bounded,
-// the two forms cannot collide, no two prefixes share a key (the prefix
-// ends at the last ':'), and short keys (client ids, accounts) can be read
-// in Redis as they are: hash them in the guard's key function if that
-// Redis must not see them.
+// A key is stored as Prefix + base64url(SHA-256(key)): bounded, with no
+// client id or account in the clear, and no two prefixes share one.
 type Counter struct {
 	client  redis.Scripter
 	direct  bool // the client ends its commands when their context ends
 	prefix  string
 	timeout time.Duration
-	report  func(error)
 }
 
-// countScript adds one arrival and returns the count. The first arrival
-// sets the window's expiry; a key found without one (written by hand, or
-// PERSISTed) gets it too, so every key expires.
+// countScript adds one arrival and returns the count, in one atomic step.
+// The first arrival sets the window's expiry; a key found without one gets
+// it too; a key holding anything but a count (a string that is no
+// integer, a count at its maximum, another type) is replaced by a fresh
+// count with an expiry. So every key expires and every arrival counts.
 var countScript = redis.NewScript(`
-local n = redis.call('INCR', KEYS[1])
+local n = redis.pcall('INCR', KEYS[1])
+if type(n) == 'table' and n.err then
+  redis.call('SET', KEYS[1], 1, 'PX', ARGV[1])
+  return 1
+end
 if n == 1 or redis.call('PTTL', KEYS[1]) < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
 end
@@ -120,8 +101,8 @@ return n
 `)
 
 // New validates cfg and builds a Counter. An invalid cfg returns an error
-// wrapping render.ErrConfig. New sends nothing to Redis: the script is
-// loaded by the first arrival (EVALSHA, falling back to EVAL).
+// wrapping [ErrConfig]. New sends nothing to Redis: the script is loaded
+// by the first arrival (EVALSHA, falling back to EVAL).
 func New(cfg Config) (*Counter, error) {
 	if cfg.Prefix == "" {
 		cfg.Prefix = DefaultPrefix
@@ -131,23 +112,17 @@ func New(cfg Config) (*Counter, error) {
 	}
 	switch {
 	case cfg.Client == nil:
-		return nil, fmt.Errorf("%w: redisguard Client is nil", render.ErrConfig)
+		return nil, fmt.Errorf("%w: Client is nil", ErrConfig)
 	case isPipeline(cfg.Client):
-		return nil, fmt.Errorf("%w: redisguard Client is a pipeline, which answers nothing until Exec", render.ErrConfig)
+		return nil, fmt.Errorf("%w: Client is a pipeline, which answers nothing until Exec", ErrConfig)
 	case len(cfg.Prefix) > maxPrefix || !printable(cfg.Prefix):
-		return nil, fmt.Errorf("%w: redisguard Prefix must be 1..%d bytes of printable ASCII without spaces", render.ErrConfig, maxPrefix)
+		return nil, fmt.Errorf("%w: Prefix must be 1..%d bytes of printable ASCII without spaces", ErrConfig, maxPrefix)
 	case !strings.HasSuffix(cfg.Prefix, ":"):
-		return nil, fmt.Errorf("%w: redisguard Prefix %q must end with ':', so that no other prefix can share its keys", render.ErrConfig, cfg.Prefix)
+		return nil, fmt.Errorf("%w: Prefix %q must end with ':', so that no other prefix can share its keys", ErrConfig, cfg.Prefix)
 	case cfg.Timeout <= 0 || cfg.Timeout > MaxTimeout:
-		return nil, fmt.Errorf("%w: redisguard Timeout %v is not within (0, %v]", render.ErrConfig, cfg.Timeout, MaxTimeout)
-	case cfg.OnError != nil && cfg.Logger != nil:
-		return nil, fmt.Errorf("%w: redisguard OnError and Logger are both set; set one", render.ErrConfig)
+		return nil, fmt.Errorf("%w: Timeout %v is not within (0, %v]", ErrConfig, cfg.Timeout, MaxTimeout)
 	}
-	report := cfg.OnError
-	if report == nil {
-		report = (&throttledLog{logger: cfg.Logger, prefix: cfg.Prefix}).report
-	}
-	return &Counter{client: cfg.Client, direct: honoursContext(cfg.Client), prefix: cfg.Prefix, timeout: cfg.Timeout, report: report}, nil
+	return &Counter{client: cfg.Client, direct: honoursContext(cfg.Client), prefix: cfg.Prefix, timeout: cfg.Timeout}, nil
 }
 
 // honoursContext reports whether c is a go-redis client made with
@@ -176,39 +151,29 @@ func isPipeline(c redis.Scripter) bool {
 // included. It takes one round trip, EVALSHA of a script that increments
 // the key and, on the first arrival, sets its expiry to window (in
 // milliseconds, at least 1); a Redis that does not hold the script yet
-// (new, restarted, flushed) gets it once by EVAL. Every instance using the
-// same Redis and Prefix shares the count. The window runs on Redis's
-// clock, so now is not used and instances with skewed clocks still agree.
-// It never touches w.
+// (new, restarted, flushed) gets it once by EVAL. The window runs on
+// Redis's clock, so now is not used and instances with skewed clocks
+// still agree. It never touches w.
 //
-// Arrive fails open: when Redis does not answer within the Timeout, or
-// answers an error, it reports the failure and returns 0, meaning "not
-// counted", which no limit trips (a limit is at least 1); 0 rather than 1
-// so that a caller can tell an uncounted request from a first arrival. It
-// returns as soon as r's context ends too, without reporting, since a
-// client that went away is not a Redis failure. It never panics, even if
-// the Client does.
-func (c *Counter) Arrive(w http.ResponseWriter, r *http.Request, key string, now time.Time, window time.Duration) int {
-	parent := r.Context()
-	ctx, cancel := context.WithTimeout(parent, c.timeout)
+// When Redis does not answer within the Timeout, or answers an error, the
+// arrival is not counted and Arrive returns an error wrapping
+// [ErrUnavailable]; the loop guard lets the request through and reports
+// it. When r's context ends first (the client went away), the error wraps
+// the context's. The error never holds the key. Arrive never panics, even
+// if the Client does.
+func (c *Counter) Arrive(_ http.ResponseWriter, r *http.Request, key string, _ time.Time, window time.Duration) (int, error) {
+	ctx, cancel := context.WithTimeout(r.Context(), c.timeout)
 	defer cancel()
-
-	ms := window.Milliseconds()
-	if ms < 1 {
-		ms = 1
-	}
+	ms := max(window.Milliseconds(), 1)
 	var res result
 	if c.direct {
 		res = c.run(ctx, c.redisKey(key), ms)
-		if res.err != nil && ctx.Err() != nil {
-			res.err = fmt.Errorf("%w: %w", ctx.Err(), res.err)
-		}
 	} else {
 		// The script runs on its own goroutine so that Arrive returns when
 		// ctx ends even though the client ignores contexts (go-redis does,
 		// for socket I/O, without ContextTimeoutEnabled). The goroutine ends
 		// when the client gives up; the channel is buffered so it never
-		// blocks. The hop costs about as much as the round trip itself.
+		// blocks.
 		done := make(chan result, 1)
 		go func(key string) { done <- c.run(ctx, key, ms) }(c.redisKey(key))
 		select {
@@ -217,18 +182,15 @@ func (c *Counter) Arrive(w http.ResponseWriter, r *http.Request, key string, now
 			res.err = ctx.Err()
 		}
 	}
-	if res.err == nil {
-		if res.n < 1 {
-			res.err = fmt.Errorf("script returned %d", res.n)
-		} else {
-			return int(res.n)
-		}
+	switch {
+	case res.err == nil && res.n >= 1:
+		return int(res.n), nil
+	case res.err == nil:
+		res.err = fmt.Errorf("script returned %d", res.n)
+	case ctx.Err() != nil && !errors.Is(res.err, ctx.Err()):
+		res.err = fmt.Errorf("%w: %w", ctx.Err(), res.err)
 	}
-	if parent.Err() != nil {
-		return 0 // the client went away, or the server gave up on it
-	}
-	c.report(fmt.Errorf("%w: %w", ErrUnavailable, res.err))
-	return 0
+	return 0, fmt.Errorf("%w: %w", ErrUnavailable, res.err)
 }
 
 type result struct {
@@ -247,17 +209,11 @@ func (c *Counter) run(ctx context.Context, key string, windowMS int64) (res resu
 	return res
 }
 
-// redisKey is Prefix + key for a key of at most MaxRawKey bytes of
-// printable ASCII without ':' that does not start with '#'; any other key
-// is stored as Prefix + "#" + base64url(SHA-256(key)), 44 bytes. The two
-// forms cannot collide, a stored key's prefix is everything up to its last
-// ':', and every Redis key is bounded in length.
+// redisKey is Prefix + base64url(SHA-256(key)): 43 bytes after the prefix,
+// whatever the key holds.
 func (c *Counter) redisKey(key string) string {
-	if len(key) <= MaxRawKey && (key == "" || key[0] != '#') && printable(key) && strings.IndexByte(key, ':') < 0 {
-		return c.prefix + key
-	}
 	sum := sha256.Sum256([]byte(key))
-	return c.prefix + "#" + base64.RawURLEncoding.EncodeToString(sum[:])
+	return c.prefix + base64.RawURLEncoding.EncodeToString(sum[:])
 }
 
 // printable reports whether s is ASCII from '!' to '~'.
@@ -268,36 +224,4 @@ func printable(s string) bool {
 		}
 	}
 	return true
-}
-
-// throttledLog is the default report: at most one log record a second.
-type throttledLog struct {
-	logger *slog.Logger
-	prefix string
-
-	mu     sync.Mutex
-	last   time.Time
-	missed int
-}
-
-func (t *throttledLog) report(err error) {
-	now := time.Now()
-	t.mu.Lock()
-	if !t.last.IsZero() && now.Sub(t.last) < time.Second {
-		t.missed++
-		t.mu.Unlock()
-		return
-	}
-	failures := t.missed + 1
-	t.last, t.missed = now, 0
-	t.mu.Unlock()
-
-	l := t.logger
-	if l == nil {
-		l = slog.Default()
-	}
-	l.Warn("authredirect: loop guard counter unavailable; requests go on uncounted",
-		slog.String("prefix", t.prefix),
-		slog.Int("failures", failures),
-		slog.Any("err", err))
 }

@@ -1,15 +1,18 @@
-// Package redisguard counts the loop guard's arrivals in Redis, so that
-// the contract's limit, "3 redirects in 30 seconds per client per user
-// account", holds across every instance of a fleet.
+// Package redisguard counts the loop guard's arrivals of signed-in
+// accounts in Redis, so that the contract's limit, "3 redirects in 30
+// seconds per client per user account", holds across every instance of a
+// fleet and every browser of the account.
 //
-// A [Counter] has the loop guard's Counter method set: plug it into the
-// guard's configuration, with a key function that returns the client id
-// plus the signed-in account where the application knows it. Each counted
-// request costs one atomic round trip to Redis (a Lua script: INCR, and
-// PEXPIRE on the first arrival of a window). When Redis is slow or down,
-// the counter fails open within a short timeout: the request goes on
-// uncounted and the failure is reported, never a 500 and never a wait of
-// seconds.
+// A [Counter] is a loop guard Counter that counts per key alone. Plug it in
+// as the guard's Config.Accounts, with Config.Account naming the signed-in
+// account: the guard hands it only keys made of the client and an account,
+// and counts signed-out browsers per browser with its Counter (a cookie
+// counter whose keys the fleet shares), so no count ever belongs to a
+// whole client. Each counted request costs one atomic round trip (a Lua
+// script: INCR, and PEXPIRE on the first arrival of a window). When Redis
+// is slow or down, Arrive returns an error within a short timeout and the
+// guard lets the request through and reports it: never a 500, never a wait
+// of seconds.
 //
 // The package is a module of its own, so that the library itself does not
 // depend on a Redis client.
