@@ -2,6 +2,7 @@ package otelauthredirect
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"reflect"
@@ -17,7 +18,6 @@ import (
 
 	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/middleware"
-	"github.com/authredirect/authredirect/render"
 )
 
 // ScopeName is the instrumentation scope of the observer's meter: the
@@ -32,6 +32,12 @@ const (
 	MetricName = "authredirect.failures"
 	// EventName is the span event added for each failure.
 	EventName = "authredirect.failure"
+	// UncountedMetricName is the counter of arrivals a loop guard's
+	// counter failed to count (its store down or slow), unit "{request}".
+	// Alert on its rate: while it grows, loops on those routes go unbroken.
+	UncountedMetricName = "authredirect.loopguard.uncounted"
+	// UncountedEventName is the span event added for each of them.
+	UncountedEventName = "authredirect.loopguard.uncounted"
 
 	familyKey   = attribute.Key("authredirect.family")
 	detailKey   = attribute.Key("authredirect.detail")
@@ -71,10 +77,15 @@ func WithRecordCauses() Option {
 	return optionFunc(func(c *config) { c.recordCauses = true })
 }
 
+// ErrConfig is wrapped by the error [New] returns when the meter provider
+// refuses an instrument.
+var ErrConfig = errors.New("otelauthredirect: invalid configuration")
+
 // New returns a [middleware.Observer] that records every failed request
 // that a Recoverer reports on OpenTelemetry metrics and on the request's span.
-// It returns an error wrapping render.ErrConfig only when the meter
-// provider refuses the counter.
+// It returns an error wrapping [ErrConfig] only when the meter provider
+// refuses a counter. Give it to the Recoverer (middleware.Config.Observer)
+// and to each loop guard (loopguard.Config.Observer).
 //
 // Metrics: the counter [MetricName] ("authredirect.failures", unit
 // "{request}") goes up by one per failure, with the attributes
@@ -106,6 +117,11 @@ func WithRecordCauses() Option {
 // 5xx answer, sets the status Error again with an empty description; the
 // event still names the code.)
 //
+// Loop guards: an arrival their counter failed to count (outcome
+// "uncounted") is no failed request: it goes up the counter
+// [UncountedMetricName] with http.route and http.request.method only, and
+// adds an [UncountedEventName] event to the span without touching its status.
+//
 // The observer is safe for concurrent use. A Recoverer calls it only for
 // failures: a request that succeeds never reaches it.
 func New(opts ...Option) (middleware.Observer, error) {
@@ -121,14 +137,21 @@ func New(opts ...Option) (middleware.Observer, error) {
 		metric.WithUnit("{request}"),
 		metric.WithDescription("Failed requests answered by authredirect's Recoverer routes, by error family, code, detail and outcome."))
 	if err != nil {
-		return nil, fmt.Errorf("%w: the MeterProvider refused the counter %s: %w", render.ErrConfig, MetricName, err)
+		return nil, fmt.Errorf("%w: the MeterProvider refused the counter %s: %w", ErrConfig, MetricName, err)
 	}
-	o := &observer{counter: counter, recordCauses: cfg.recordCauses}
+	uncounted, err := meter.Int64Counter(UncountedMetricName,
+		metric.WithUnit("{request}"),
+		metric.WithDescription("Arrivals a loop guard's counter failed to count; the requests went on unguarded."))
+	if err != nil {
+		return nil, fmt.Errorf("%w: the MeterProvider refused the counter %s: %w", ErrConfig, UncountedMetricName, err)
+	}
+	o := &observer{counter: counter, uncounted: uncounted, recordCauses: cfg.recordCauses}
 	return o.observe, nil
 }
 
 type observer struct {
 	counter      metric.Int64Counter
+	uncounted    metric.Int64Counter
 	recordCauses bool
 	sets         sync.Map // combination → *recording
 }
@@ -165,9 +188,15 @@ func (o *observer) observe(ev middleware.Event) {
 		c.method = otherMethod
 	}
 	rec := o.recording(c)
-	o.counter.Add(ctx, 1, rec.add...)
-
 	span := trace.SpanFromContext(ctx)
+	if c.outcome == middleware.Uncounted {
+		o.uncounted.Add(ctx, 1, rec.add...)
+		if span.IsRecording() {
+			span.AddEvent(UncountedEventName)
+		}
+		return
+	}
+	o.counter.Add(ctx, 1, rec.add...)
 	if !span.IsRecording() {
 		return
 	}
@@ -211,6 +240,9 @@ func (o *observer) recording(c combination) *recording {
 	}
 	metricAttrs := append(common[:len(common):len(common)],
 		semconv.HTTPRoute(c.route), semconv.HTTPRequestMethodKey.String(c.method))
+	if c.outcome == middleware.Uncounted {
+		metricAttrs = metricAttrs[len(common):] // no answer: no family, code or outcome
+	}
 	rec := &recording{
 		add:       []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(metricAttrs...))},
 		event:     []trace.EventOption{trace.WithAttributes(common...)},

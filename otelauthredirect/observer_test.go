@@ -11,6 +11,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -25,9 +26,9 @@ import (
 	sdktrace "go.opentelemetry.io/otel/sdk/trace"
 
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/loopguard"
 	"github.com/authredirect/authredirect/middleware"
 	"github.com/authredirect/authredirect/otelauthredirect"
-	"github.com/authredirect/authredirect/render"
 )
 
 // TestNew_RecordsEveryFailure drives real requests through a Recoverer route + Wrap
@@ -431,10 +432,56 @@ func (refusingMeter) Int64Counter(string, ...metric.Int64CounterOption) (metric.
 }
 
 // TestNew_MeterProviderRefusesCounter: the one construction error wraps
-// render.ErrConfig and says why.
+// otelauthredirect.ErrConfig and says why.
 func TestNew_MeterProviderRefusesCounter(t *testing.T) {
 	obs, err := otelauthredirect.New(otelauthredirect.WithMeterProvider(refusingMeterProvider{}))
 	assert.Nil(t, obs)
-	require.ErrorIs(t, err, render.ErrConfig)
-	assert.EqualError(t, err, "authredirect: invalid configuration: the MeterProvider refused the counter authredirect.failures: no counters today")
+	require.ErrorIs(t, err, otelauthredirect.ErrConfig)
+	assert.EqualError(t, err, "otelauthredirect: invalid configuration: the MeterProvider refused the counter authredirect.failures: no counters today")
+}
+
+// storeDown is a loop guard counter whose store does not answer.
+type storeDown struct{}
+
+func (storeDown) Arrive(http.ResponseWriter, *http.Request, string, time.Time, time.Duration) (int, error) {
+	return 0, errors.New("store: connection refused")
+}
+
+// TestNew_CountsUncountedArrivals: a loop guard whose counter fails lets
+// the request through and tells the observer, which counts it on its own
+// metric (route and method only) and marks the span with an event without
+// making the request a failure.
+func TestNew_CountsUncountedArrivals(t *testing.T) {
+	h := newHarness(t)
+	g, err := loopguard.New(loopguard.Config{Counter: storeDown{}, Observer: h.observe, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	mux := http.NewServeMux()
+	rec := recoverWith(t, codes.Authorization, middleware.ModeRedirect, h.observe)
+	mux.Handle("GET /oauth/authorize", rec(g.Middleware(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	}))))
+	for range 3 {
+		w := h.serve(mux, httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=demo", nil))
+		require.Equal(t, http.StatusNoContent, w.Code, "the request goes on")
+	}
+	rm := h.metrics(t)
+	require.Len(t, rm.ScopeMetrics, 1)
+	require.Len(t, rm.ScopeMetrics[0].Metrics, 1, "no failure was counted")
+	metricdatatest.AssertEqual(t, metricdata.Metrics{
+		Name:        "authredirect.loopguard.uncounted",
+		Description: "Arrivals a loop guard's counter failed to count; the requests went on unguarded.",
+		Unit:        "{request}",
+		Data: metricdata.Sum[int64]{
+			Temporality: metricdata.CumulativeTemporality,
+			IsMonotonic: true,
+			DataPoints: []metricdata.DataPoint[int64]{{
+				Attributes: attribute.NewSet(attribute.String("http.route", "/oauth/authorize"), attribute.String("http.request.method", "GET")),
+				Value:      3,
+			}},
+		},
+	}, rm.ScopeMetrics[0].Metrics[0], metricdatatest.IgnoreTimestamp(), metricdatatest.IgnoreExemplars())
+	spans := h.spans.Ended()
+	require.Len(t, spans, 3)
+	assert.Equal(t, []event{{Name: "authredirect.loopguard.uncounted"}}, events(spans[0]))
+	assert.Equal(t, otelcodes.Unset, spans[0].Status().Code, "an uncounted arrival is no failure")
 }
