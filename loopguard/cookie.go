@@ -7,6 +7,8 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"hash"
+	"io"
 	"log/slog"
 	"net/http"
 	"slices"
@@ -62,7 +64,7 @@ type CookieConfig struct {
 // request (the guard's and a handler's own [Guard.Count]) end in one
 // Set-Cookie holding all of them.
 type CookieCounter struct {
-	keys             [][]byte
+	macs             []hash.Cloner // one HMAC per key, keyed once; the first signs
 	tls              bool
 	maxClients       int
 	name, secureName string
@@ -118,11 +120,11 @@ func NewCookieCounter(cfg CookieConfig) (*CookieCounter, error) {
 
 func newCookieCounter(keys [][]byte, tls bool, max int, name string) *CookieCounter {
 	warnOnKeyClash(name, keys)
-	own := make([][]byte, len(keys))
+	macs := make([]hash.Cloner, len(keys))
 	for i, k := range keys {
-		own[i] = bytes.Clone(k)
+		macs[i] = hmac.New(sha256.New, k).(hash.Cloner) // crypto/hmac documents that its hashes clone
 	}
-	return &CookieCounter{keys: own, tls: tls, maxClients: max, name: name, secureName: "__Host-" + name}
+	return &CookieCounter{macs: macs, tls: tls, maxClients: max, name: name, secureName: "__Host-" + name}
 }
 
 // validCookieName reports whether name is an RFC 6265 token of at most
@@ -290,18 +292,19 @@ func (c *CookieCounter) encode(name string, buckets []bucket, now time.Time) str
 		payload = binary.BigEndian.AppendUint32(payload, b.window)
 		payload = append(payload, b.count)
 	}
-	payload = append(payload, mac(c.keys[0], name, payload)...)
+	var sum [macSize]byte
+	payload = append(payload, mac(c.macs[0], name, payload, &sum)...)
 	return base64.RawURLEncoding.EncodeToString(payload)
 }
 
 // mac signs the cookie's name with its payload, so that a value is only
-// good under the name it was written for.
-func mac(key []byte, name string, payload []byte) []byte {
-	m := hmac.New(sha256.New, key)
-	m.Write([]byte(name))
+// good under the name it was written for; the MAC is written into sum.
+func mac(keyed hash.Cloner, name string, payload []byte, sum *[macSize]byte) []byte {
+	m, _ := keyed.Clone() // an HMAC's clone never fails
+	io.WriteString(m, name)
 	m.Write([]byte{0})
 	m.Write(payload)
-	return m.Sum(nil)
+	return m.Sum(sum[:0])
 }
 
 // decode returns the buckets of a cookie value that one of the keys signed
@@ -316,13 +319,15 @@ func (c *CookieCounter) decode(name, value string, now time.Time) (buckets []buc
 		return nil, 0, false
 	}
 	payload, sig := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
-	if !slices.ContainsFunc(c.keys, func(k []byte) bool { return hmac.Equal(sig, mac(k, name, payload)) }) {
+	var sum [macSize]byte
+	if !slices.ContainsFunc(c.macs, func(k hash.Cloner) bool { return hmac.Equal(sig, mac(k, name, payload, &sum)) }) {
 		return nil, 0, false
 	}
 	if payload[0] != cookieVersion || (len(payload)-headerSize)/bucketSize > c.maxClients {
 		return nil, 0, false
 	}
 	written = int64(binary.BigEndian.Uint64(payload[1:]))
+	buckets = make([]bucket, 0, c.maxClients+1) // room for the arrival's own
 	for p := payload[headerSize:]; len(p) > 0; p = p[bucketSize:] {
 		b := bucket{
 			hash:   binary.BigEndian.Uint64(p),
