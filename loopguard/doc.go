@@ -4,19 +4,25 @@
 // application names the account), a request fails with invalid_request and
 // exception_details=to_many_redirects.
 //
-// A [Guard] is middleware shaped like alice.Constructor, built with
-// middleware.Guard: it hands its error to the Recoverer route above it,
-// which renders it like any handler's error. The counting is a [Counter]:
+// A [Guard] is middleware shaped like alice.Constructor: it hands its error
+// to the Recoverer route above it, which renders it like any handler's
+// error. A count belongs to one browser or one signed-in account, never to
+// a client alone, so strangers cannot spend each other's:
 //
-//   - [CookieCounter] (the default) keeps the counts in a signed cookie:
-//     stateless, per browser, and any number of instances sharing its keys
-//     agree.
-//   - [MemoryCounter] keeps them in this process, per remote address, for
-//     clients without cookies on a single instance.
-//   - A store shared by a fleet (such as the Redis counter, a module of its
-//     own) implements Counter.
+//   - [Config.Counter] counts per browser. [CookieCounter] (the default)
+//     keeps the counts in a signed cookie: stateless, and any number of
+//     instances sharing its keys agree. [MemoryCounter] keeps them in this
+//     process per remote address, for clients without cookies on a single
+//     instance.
+//   - [Config.Accounts], with [Config.Account], counts signed-in accounts
+//     per client and account across browsers and instances, in a store the
+//     fleet shares (the Redis counter, a module of its own). It is only
+//     ever given keys that name an account.
 //
-// A request without a key is not counted; when its query has no '%' (which
-// makes the guard parse the query in full, as the handler will) it costs
-// no allocation.
+// A counter that fails (its store down or slow) does not stop the request:
+// the guard lets it through uncounted, tells [Config.Observer] (outcome
+// middleware.Uncounted) and logs at most once a second.
+//
+// A request without a client is not counted; when its query holds neither
+// "client_id" nor a '%' it costs no allocation.
 package loopguard

@@ -5,6 +5,7 @@ import (
 	"log"
 	"net/http"
 	"net/http/httptest"
+	"time"
 
 	"github.com/justinas/alice"
 
@@ -51,4 +52,40 @@ func Example() {
 	// 2 302 https://client.example.com/callback?code=abc
 	// 3 302 https://client.example.com/callback?code=abc
 	// 4 303 https://accounts.example.com/ooops?oauth_exception=invalid_request&exception_details=to_many_redirects
+}
+
+// A fleet counts signed-in accounts in a store every instance shares (here
+// any Counter; in production the Redis counter) and signed-out browsers in
+// a cookie signed with keys every instance shares: no count ever belongs to
+// a client alone.
+func ExampleConfig_accounts() {
+	browsers, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{[]byte("a shared key of at least 32 bytes")}})
+	if err != nil {
+		log.Fatal(err)
+	}
+	shared := &fleetStore{n: map[string]int{}}
+	guard, err := loopguard.New(loopguard.Config{
+		Counter:     browsers,
+		Accounts:    shared,
+		Account:     func(r *http.Request) string { return r.Header.Get("X-Account") }, // the signed-in account, "" when none
+		KnownClient: func(id string) bool { return id == "demo" },                      // invented client ids are not counted
+	})
+	if err != nil {
+		log.Fatal(err)
+	}
+	for _, account := range []string{"", "jane", "jane"} {
+		r := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=demo", nil)
+		r.Header.Set("X-Account", account)
+		_ = guard.Count(httptest.NewRecorder(), r, "demo")
+	}
+	fmt.Println(len(shared.n), "key in the shared store, counted", shared.n["30000ms\x00demo\x00jane"], "times")
+	// Output: 1 key in the shared store, counted 2 times
+}
+
+// fleetStore stands in for a store the fleet shares.
+type fleetStore struct{ n map[string]int }
+
+func (s *fleetStore) Arrive(_ http.ResponseWriter, _ *http.Request, key string, _ time.Time, _ time.Duration) (int, error) {
+	s.n[key]++
+	return s.n[key], nil
 }
