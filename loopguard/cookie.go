@@ -12,6 +12,7 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -234,15 +235,8 @@ func (c *CookieCounter) Arrive(w http.ResponseWriter, r *http.Request, key strin
 	for _, b := range buckets {
 		last = max(last, b.end())
 	}
-	line := (&http.Cookie{
-		Name:     name,
-		Value:    c.encode(name, buckets, now),
-		Path:     "/",
-		MaxAge:   int((time.Duration(last-now.UnixNano()) + time.Second - 1) / time.Second), // the cookie outlives every window it counts
-		HttpOnly: true,
-		Secure:   secure,
-		SameSite: http.SameSiteLaxMode,
-	}).String()
+	maxAge := (time.Duration(last-now.UnixNano()) + time.Second - 1) / time.Second // the cookie outlives every window it counts
+	line := setCookie(name, c.encode(name, buckets, now), int(maxAge), secure)
 	lines = slices.Clone(lines) // a handler's slice may be shared: this answer owns its own
 	if pending >= 0 {
 		lines[pending] = line
@@ -251,6 +245,19 @@ func (c *CookieCounter) Arrive(w http.ResponseWriter, r *http.Request, key strin
 	}
 	header["Set-Cookie"] = lines
 	return n, nil
+}
+
+// setCookie is the Set-Cookie line of the counter's cookie, byte for byte
+// what http.Cookie's String makes of it (a test holds them equal). Written
+// directly because String validates and sanitizes every byte again: that
+// was 45% of a counted request's instructions, and without it a counted
+// request with a fresh cookie costs less than the naive error answer.
+func setCookie(name, value string, maxAge int, secure bool) string {
+	line := name + "=" + value + "; Path=/; Max-Age=" + strconv.Itoa(maxAge) + "; HttpOnly"
+	if secure {
+		line += "; Secure"
+	}
+	return line + "; SameSite=Lax"
 }
 
 // read returns the buckets of the request's cookies named name: of the

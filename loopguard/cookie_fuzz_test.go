@@ -71,3 +71,21 @@ func FuzzCookieSigned(f *testing.F) {
 		}
 	})
 }
+
+// TestSetCookie_IsWhatNetHTTPWrites: the line written directly is byte for
+// byte http.Cookie's String of the same cookie.
+func TestSetCookie_IsWhatNetHTTPWrites(t *testing.T) {
+	c, _ := NewCookieCounter(CookieConfig{Keys: [][]byte{fuzzKey}})
+	now := time.Unix(1_800_000_000, 0)
+	value := c.encode(cookieName, []bucket{{hash: keyHash("demo"), start: now.UnixNano(), window: 30000, count: 3}}, now)
+	for _, name := range []string{cookieName, "__Host-" + cookieName, "x"} {
+		for _, secure := range []bool{false, true} {
+			for _, maxAge := range []int{1, 30, 86400} {
+				want := (&http.Cookie{Name: name, Value: value, Path: "/", MaxAge: maxAge, HttpOnly: true, Secure: secure, SameSite: http.SameSiteLaxMode}).String()
+				if got := setCookie(name, value, maxAge, secure); got != want {
+					t.Errorf("setCookie = %q, net/http writes %q", got, want)
+				}
+			}
+		}
+	}
+}
