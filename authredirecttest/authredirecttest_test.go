@@ -342,6 +342,9 @@ func TestKit_CheckLocation(t *testing.T) {
 		}
 	}
 	assert.EqualError(t, kit.CheckLocation("/ooops", nil), "authredirecttest: CheckLocation needs a contract error to expect")
+	assert.EqualError(t, kit.Check(authredirecttest.Result{}, codes.InvalidScope.Err()), "authredirecttest: Check needs a Result of the Kit's Serve")
+	res := kit.Authorization(failWith(codes.InvalidScope), httptest.NewRequest(http.MethodGet, "/x", nil))
+	assert.EqualError(t, kit.Check(res, nil), "authredirecttest: Check needs a contract error to expect")
 }
 
 // TestKit_CheckLocation_ThePagesConfigured: a Kit checks against its own

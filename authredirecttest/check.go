@@ -40,8 +40,11 @@ var ErrNotContract = errors.New("authredirecttest: not the contract's answer")
 // would not send. A connection that was cut is no answer. want must be a
 // contract error (a valid code).
 func (k *Kit) Check(res Result, want *codes.Error) error {
-	if !want.Code().Valid() {
+	switch {
+	case !want.Code().Valid():
 		return errors.New("authredirecttest: Check needs a contract error to expect")
+	case res.req == nil:
+		return errors.New("authredirecttest: Check needs a Result of the Kit's Serve")
 	}
 	var d deviations
 	if res.Aborted {
