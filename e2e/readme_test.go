@@ -54,20 +54,25 @@ import (
 
 	"github.com/authredirect/authredirect/authredirecttest"
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/render"
 )
 
 func TestAuthorize_UnknownClient(t *testing.T) {
+	kit, err := authredirecttest.New(render.Config{ErrorPage: "/ooops", LoginPage: "/login"}) // the app's pages
+	if err != nil {
+		t.Fatal(err)
+	}
 	srv := httptest.NewServer(newApp())
 	defer srv.Close()
 	client := srv.Client()
-	client.CheckRedirect = authredirecttest.CheckRedirect
-	_, err := client.Get(srv.URL + "/oauth/authorize?response_type=code&client_id=nope")
+	client.CheckRedirect = kit.CheckRedirect // stops at the contract's redirect, checked in full
+	_, err = client.Get(srv.URL + "/oauth/authorize?response_type=code&client_id=nope")
 	e, ok := codes.As(err)
 	if !ok || e.Code() != codes.UnauthorizedClient || e.Detail() != codes.ClientIDNotFound {
 		t.Fatalf("got %v", err)
 	}
 	var re *authredirecttest.RedirectError
-	if !errors.As(err, &re) || authredirecttest.CheckLocation(re.Location, codes.UnauthorizedClient.With(codes.ClientIDNotFound)) != nil {
+	if !errors.As(err, &re) || kit.CheckLocation(re.Location, codes.UnauthorizedClient.With(codes.ClientIDNotFound)) != nil {
 		t.Fatalf("got %v", err)
 	}
 }

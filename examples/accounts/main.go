@@ -34,40 +34,6 @@ func main() {
 	}
 }
 
-// limits are the server's timeouts and its request header limit; see
-// [http.Server] for what each one bounds.
-type limits struct {
-	readHeader, read, write, idle time.Duration
-	maxHeaderBytes                int
-}
-
-// productionLimits are the limits the command serves with. Every request
-// here is small (a query, a login form, a token form), so a client that
-// stalls is cut off: its request headers within 5s, its whole request
-// (a slow login body) within 15s, and a keep-alive connection left idle
-// after 2 minutes. WriteTimeout runs from the end of the headers, so it is
-// longer than ReadTimeout: a body read to the last moment still leaves
-// time to answer. 64 KiB of headers is far beyond what a browser sends.
-var productionLimits = limits{
-	readHeader:     5 * time.Second,
-	read:           15 * time.Second,
-	write:          30 * time.Second,
-	idle:           2 * time.Minute,
-	maxHeaderBytes: 64 << 10,
-}
-
-// newServer is the http.Server that serves h within l.
-func newServer(h http.Handler, l limits) *http.Server {
-	return &http.Server{
-		Handler:           h,
-		ReadHeaderTimeout: l.readHeader,
-		ReadTimeout:       l.read,
-		WriteTimeout:      l.write,
-		IdleTimeout:       l.idle,
-		MaxHeaderBytes:    l.maxHeaderBytes,
-	}
-}
-
 func run(addr, publicURL string) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
@@ -87,7 +53,7 @@ func run(addr, publicURL string) error {
 		ln.Close()
 		return err
 	}
-	srv := newServer(h, productionLimits)
+	srv := app.NewHTTPServer(h, app.ProductionLimits)
 
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()

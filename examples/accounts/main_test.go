@@ -28,15 +28,15 @@ const (
 	failSafe = 30 * time.Second
 )
 
-// serve runs newServer(l) with the example's handler on a loopback
+// serve runs app.NewHTTPServer(l) with the example's handler on a loopback
 // listener and returns its address.
-func serve(t *testing.T, l limits) string {
+func serve(t *testing.T, l app.Limits) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
 	h, err := app.New(app.Config{Base: "http://" + ln.Addr().String(), CookieKey: []byte("0123456789abcdef0123456789abcdef"), Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
-	srv := newServer(h, l)
+	srv := app.NewHTTPServer(h, l)
 	done := make(chan error, 1)
 	go func() { done <- srv.Serve(ln) }()
 	t.Cleanup(func() {
@@ -68,7 +68,7 @@ func readUntilClosed(t *testing.T, c net.Conn) string {
 func TestServer_ClosesStalledConnections(t *testing.T) {
 	for _, tc := range []struct {
 		name   string
-		limits limits
+		limits app.Limits
 		send   string
 		// answer is how what the server sends before it closes starts:
 		// "" is nothing at all.
@@ -80,13 +80,13 @@ func TestServer_ClosesStalledConnections(t *testing.T) {
 	}{
 		{
 			name:   "headers stalled: ReadHeaderTimeout",
-			limits: limits{readHeader: short, read: long, write: long, idle: long},
+			limits: app.Limits{ReadHeader: short, Read: long, Write: long, Idle: long},
 			send:   "GET / HTTP/1.1\r\nHost: example\r\nUser-Agent: slow",
 			answer: "",
 		},
 		{
 			name:   "login body stalled: ReadTimeout",
-			limits: limits{readHeader: long, read: short, write: long, idle: long},
+			limits: app.Limits{ReadHeader: long, Read: short, Write: long, Idle: long},
 			send: "POST /login HTTP/1.1\r\nHost: example\r\nContent-Type: application/x-www-form-urlencoded\r\n" +
 				"Content-Length: 1000\r\n\r\nemail=jane%40example.com&password=jane-",
 			// The form cannot be read: the login's invalid_request.
@@ -95,7 +95,7 @@ func TestServer_ClosesStalledConnections(t *testing.T) {
 		},
 		{
 			name:      "idle keep-alive connection: IdleTimeout",
-			limits:    limits{readHeader: long, read: long, write: long, idle: short},
+			limits:    app.Limits{ReadHeader: long, Read: long, Write: long, Idle: short},
 			send:      "GET / HTTP/1.1\r\nHost: example\r\n\r\n",
 			answer:    "HTTP/1.1 200 OK\r\n",
 			keptAlive: true,
@@ -127,7 +127,7 @@ func TestServer_ClosesStalledConnections(t *testing.T) {
 // The idle test above holds only if the first answer left the connection
 // open: a second request on it is served.
 func TestServer_KeepsAliveWithinIdleTimeout(t *testing.T) {
-	c, err := net.Dial("tcp", serve(t, limits{readHeader: long, read: long, write: long, idle: long}))
+	c, err := net.Dial("tcp", serve(t, app.Limits{ReadHeader: long, Read: long, Write: long, Idle: long}))
 	require.NoError(t, err)
 	defer c.Close()
 	require.NoError(t, c.SetDeadline(time.Now().Add(failSafe)))
@@ -146,13 +146,13 @@ func TestServer_KeepsAliveWithinIdleTimeout(t *testing.T) {
 // Request headers are bounded: far more than the limit is refused with
 // 431 before any handler runs.
 func TestServer_MaxHeaderBytes(t *testing.T) {
-	addr := serve(t, productionLimits)
+	addr := serve(t, app.ProductionLimits)
 	c, err := net.Dial("tcp", addr)
 	require.NoError(t, err)
 	defer c.Close()
 	require.NoError(t, c.SetDeadline(time.Now().Add(failSafe)))
 	// Twice the limit, plus the 4096 bytes of slack net/http allows.
-	huge := strings.Repeat("a", 2*productionLimits.maxHeaderBytes+4096)
+	huge := strings.Repeat("a", 2*app.ProductionLimits.MaxHeaderBytes+4096)
 	// The server may answer and close before all of it is sent.
 	go func() {
 		_, _ = io.WriteString(c, "GET / HTTP/1.1\r\nHost: example\r\nCookie: x="+huge+"\r\n\r\n")
@@ -166,8 +166,7 @@ func TestServer_MaxHeaderBytes(t *testing.T) {
 // The command's own limits are all set, and consistent: a body read to
 // the end of ReadTimeout still leaves time to write the answer.
 func TestProductionLimits(t *testing.T) {
-	l := productionLimits
-	srv := newServer(http.NotFoundHandler(), l)
+	srv := app.NewHTTPServer(http.NotFoundHandler(), app.ProductionLimits)
 	for name, d := range map[string]time.Duration{
 		"ReadHeaderTimeout": srv.ReadHeaderTimeout, "ReadTimeout": srv.ReadTimeout,
 		"WriteTimeout": srv.WriteTimeout, "IdleTimeout": srv.IdleTimeout,

@@ -15,7 +15,17 @@ import (
 
 	"github.com/authredirect/authredirect/authredirecttest"
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/render"
 )
+
+// kit checks answers against the quick start's pages.
+var kit = func() *authredirecttest.Kit {
+	k, err := authredirecttest.New(render.Config{ErrorPage: "/ooops", LoginPage: "/login"})
+	if err != nil {
+		panic(err)
+	}
+	return k
+}()
 
 // The quick start answers every failure by the contract, end to end: a
 // browser-like client with a cookie jar that stops at contract redirects.
@@ -40,7 +50,7 @@ func TestQuickstart(t *testing.T) {
 		}
 		var re *authredirecttest.RedirectError
 		require.ErrorAs(t, err, &re, "%s %s", method, path)
-		assert.NoError(t, authredirecttest.CheckLocation(re.Location, want), "%s %s", method, path)
+		assert.NoError(t, kit.CheckLocation(re.Location, want), "%s %s", method, path)
 	}
 	contract("GET", "/oauth/authorize?response_type=code", nil, codes.UnauthorizedClient.Err())
 	contract("GET", "/oauth/authorize?response_type=code&client_id=nope", nil, codes.UnauthorizedClient.With(codes.ClientIDNotFound))
@@ -79,7 +89,7 @@ func TestQuickstart(t *testing.T) {
 	req.Header.Set("Origin", "https://evil.example")
 	_, err = browser.Do(req)
 	require.ErrorAs(t, err, &re)
-	assert.NoError(t, authredirecttest.CheckLocation(re.Location, codes.IdentityInvalidRequest.Err()))
+	assert.NoError(t, kit.CheckLocation(re.Location, codes.IdentityInvalidRequest.Err()))
 
 	// The pages show what their query carries, and nothing else.
 	assert.Contains(t, get(t, browser, srv.URL+"/login?identity_exception=unauthorized&entity_id=u-jane"),
@@ -94,14 +104,14 @@ func TestQuickstart_TokenEndpoint(t *testing.T) {
 	for _, tc := range []struct {
 		name, user, pass, body string
 		status                 int
-		want                   string // the JSON body's "error", or "" for success
+		want                   *codes.Error // nil for success
 	}{
-		{"no client authentication", "", "", "grant_type=authorization_code&code=demo-code", 401, "invalid_client"},
-		{"wrong secret", clientID, "nope", "grant_type=authorization_code&code=demo-code", 401, "invalid_client"},
-		{"unknown code", clientID, clientSecret, "grant_type=authorization_code&code=other", 400, "invalid_grant"},
-		{"disabled grant type", clientID, clientSecret, "grant_type=client_credentials", 400, "unsupported_grant_type"},
-		{"parameter twice", clientID, clientSecret, "grant_type=authorization_code&code=a&code=b", 400, "invalid_request"},
-		{"success", clientID, clientSecret, "grant_type=authorization_code&code=demo-code", 200, ""},
+		{"no client authentication", "", "", "grant_type=authorization_code&code=demo-code", 401, codes.InvalidClient.Err()},
+		{"wrong secret", clientID, "nope", "grant_type=authorization_code&code=demo-code", 401, codes.InvalidClient.Err()},
+		{"unknown code", clientID, clientSecret, "grant_type=authorization_code&code=other", 400, codes.InvalidGrant.Err()},
+		{"disabled grant type", clientID, clientSecret, "grant_type=client_credentials", 400, codes.UnsupportedGrantType.Err()},
+		{"parameter twice", clientID, clientSecret, "grant_type=authorization_code&code=a&code=b", 400, codes.InvalidRequest.Err()},
+		{"success", clientID, clientSecret, "grant_type=authorization_code&code=demo-code", 200, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			req, _ := http.NewRequest(http.MethodPost, srv.URL+"/oauth/token", strings.NewReader(tc.body))
@@ -112,30 +122,27 @@ func TestQuickstart_TokenEndpoint(t *testing.T) {
 			res, err := http.DefaultClient.Do(req)
 			require.NoError(t, err)
 			defer res.Body.Close()
-			var body map[string]any
-			require.NoError(t, json.NewDecoder(res.Body).Decode(&body))
 			assert.Equal(t, tc.status, res.StatusCode)
-			assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
-			if tc.want == "" {
-				assert.Equal(t, "demo-token", body["access_token"])
+			if tc.want != nil {
+				assert.NoError(t, kit.CheckJSON(res, tc.want)) // status, headers and body fields
 				return
 			}
-			assert.Equal(t, tc.want, body["error"])
-			if tc.status == 401 {
-				assert.Equal(t, `Basic realm="accounts"`, res.Header.Get("WWW-Authenticate"))
-			}
+			var body map[string]any
+			require.NoError(t, json.NewDecoder(res.Body).Decode(&body))
+			assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
+			assert.Equal(t, "demo-token", body["access_token"])
 		})
 	}
 }
 
 // stopAtTheClient follows the app's redirects, stops at a contract
-// redirect (authredirecttest.CheckRedirect), and stops before leaving for
+// redirect (kit.CheckRedirect), and stops before leaving for
 // the client's redirect URI, where nothing listens.
 func stopAtTheClient(req *http.Request, via []*http.Request) error {
 	if strings.HasPrefix(req.URL.String(), redirectURI) {
 		return http.ErrUseLastResponse
 	}
-	return authredirecttest.CheckRedirect(req, via)
+	return kit.CheckRedirect(req, via)
 }
 
 func get(t *testing.T, c *http.Client, target string) string {

@@ -7,11 +7,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"os"
 	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+
+	"github.com/authredirect/authredirect/examples/accounts/app"
 )
 
 // TestServer_MetricsAfterFailures starts the example, makes failures of
@@ -19,12 +22,14 @@ import (
 func TestServer_MetricsAfterFailures(t *testing.T) {
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
-	h, shutdown, err := newServer(base, slog.New(slog.DiscardHandler))
+	h, metrics, shutdown, err := newServer(base, slog.New(slog.DiscardHandler))
 	require.NoError(t, err)
 	t.Cleanup(func() { require.NoError(t, shutdown(context.Background())) })
 	srv.Config.Handler = h
 	srv.Start()
 	t.Cleanup(srv.Close)
+	metricsSrv := httptest.NewServer(metrics)
+	t.Cleanup(metricsSrv.Close)
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
 
 	for _, tc := range []struct {
@@ -65,6 +70,15 @@ func TestServer_MetricsAfterFailures(t *testing.T) {
 
 	res, err := client.Get(base + "/metrics")
 	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusNotFound, res.StatusCode, "the public listener serves no metrics")
+	res, err = client.Get(metricsSrv.URL + "/oauth/authorize?response_type=code&client_id=nope")
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusNotFound, res.StatusCode, "the metrics listener serves nothing else")
+
+	res, err = client.Get(metricsSrv.URL + "/metrics")
+	require.NoError(t, err)
 	defer res.Body.Close()
 	require.Equal(t, http.StatusOK, res.StatusCode)
 	scrape, err := io.ReadAll(res.Body)
@@ -92,4 +106,35 @@ func TestServer_MetricsAfterFailures(t *testing.T) {
 	for _, secret := range []string{"nope", "u-jane", "boom (", "wrong"} {
 		assert.NotContains(t, string(scrape), secret)
 	}
+}
+
+// Both listeners are served with the timeouts and header limit of
+// examples/accounts: a client that stalls is cut off on either.
+func TestHTTPServers_HaveTheAccountsLimits(t *testing.T) {
+	srv, metricsSrv := httpServers(http.NotFoundHandler(), http.NotFoundHandler())
+	for _, s := range []*http.Server{srv, metricsSrv} {
+		assert.Equal(t, app.ProductionLimits, app.Limits{
+			ReadHeader: s.ReadHeaderTimeout, Read: s.ReadTimeout, Write: s.WriteTimeout, Idle: s.IdleTimeout,
+			MaxHeaderBytes: s.MaxHeaderBytes,
+		})
+	}
+	assert.NotSame(t, srv, metricsSrv)
+}
+
+// README.md's Go block is prometheusMetrics, byte for byte, so that the
+// wiring it shows is the code this example runs and tests.
+func TestREADME_PrometheusSnippetIsTheExamplesCode(t *testing.T) {
+	src, err := os.ReadFile("main.go")
+	require.NoError(t, err)
+	_, rest, ok := strings.Cut(string(src), "// README snippet prometheus begin\n")
+	require.True(t, ok)
+	code, _, ok := strings.Cut(rest, "// README snippet prometheus end")
+	require.True(t, ok)
+	readme, err := os.ReadFile("../README.md")
+	require.NoError(t, err)
+	_, rest, ok = strings.Cut(string(readme), "<!-- snippet: prometheus -->\n```go\n")
+	require.True(t, ok, "README.md has no prometheus snippet")
+	block, _, ok := strings.Cut(rest, "```\n")
+	require.True(t, ok)
+	assert.Equal(t, strings.TrimRight(code, "\n")+"\n", block)
 }

@@ -40,6 +40,10 @@ type Config struct {
 	Observer middleware.Observer
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// MaxEntries bounds each table of what the server issues (authorization
+	// codes, sessions, refresh tokens); 0 means DefaultMaxEntries. A full
+	// table drops what has expired, then what expires soonest.
+	MaxEntries int
 }
 
 // server holds the demo's state.
@@ -53,9 +57,9 @@ type server struct {
 
 	mu        sync.Mutex
 	usersByID map[string]*user
-	sessions  map[string]session
-	authCodes map[string]authCode
-	refresh   map[string]refreshToken
+	sessions  *table[session]
+	authCodes *table[authCode]
+	refresh   *table[refreshToken]
 }
 
 type session struct {
@@ -71,13 +75,25 @@ type authCode struct {
 
 // New builds the server's handler.
 func New(cfg Config) (http.Handler, error) {
+	_, h, err := newServer(cfg)
+	return h, err
+}
+
+// newServer builds the server and its handler.
+func newServer(cfg Config) (*server, http.Handler, error) {
 	u, err := url.Parse(cfg.Base)
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" || (u.Path != "" && u.Path != "/") {
-		return nil, fmt.Errorf("app: base %q must be an http(s) URL with a host and no path", cfg.Base)
+		return nil, nil, fmt.Errorf("app: base %q must be an http(s) URL with a host and no path", cfg.Base)
 	}
 	base := strings.TrimSuffix(cfg.Base, "/")
 	if cfg.Now == nil {
 		cfg.Now = time.Now
+	}
+	switch {
+	case cfg.MaxEntries < 0:
+		return nil, nil, fmt.Errorf("app: MaxEntries %d is negative", cfg.MaxEntries)
+	case cfg.MaxEntries == 0:
+		cfg.MaxEntries = DefaultMaxEntries
 	}
 	observer := cfg.Observer
 	if observer == nil {
@@ -88,13 +104,13 @@ func New(cfg Config) (http.Handler, error) {
 		Observer: observer,
 	})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	s := &server{
 		base: base, secure: u.Scheme == "https", renderer: rc.Renderer(), now: cfg.Now,
 		clients: demoClients(base), users: demoUsers(),
-		usersByID: map[string]*user{}, sessions: map[string]session{},
-		authCodes: map[string]authCode{}, refresh: demoRefreshTokens(cfg.Now()),
+		usersByID: map[string]*user{}, sessions: newTable[session](cfg.MaxEntries),
+		authCodes: newTable[authCode](cfg.MaxEntries), refresh: demoRefreshTokens(cfg.Now(), cfg.MaxEntries),
 	}
 	for _, u := range s.users {
 		s.usersByID[u.id] = u
@@ -107,11 +123,11 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	counter, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{key}, BehindTLSProxy: s.secure})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	loop, err := loopguard.New(loopguard.Config{Now: cfg.Now, Logger: cfg.Logger, Counter: counter})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 
 	// Form posts accept only same-origin browser requests; a refused one
@@ -144,7 +160,7 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("/demo/boom", authz.Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 		panic("demo: boom (this text must never reach the browser)")
 	})))
-	return mux, nil
+	return s, mux, nil
 }
 
 func randomToken(prefix string) string {
@@ -163,8 +179,7 @@ func (s *server) currentSession(r *http.Request) (session, bool) {
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	sess, ok := s.sessions[c.Value]
-	return sess, ok
+	return s.sessions.get(c.Value, s.now())
 }
 
 // localPath returns next if it is a path on this server, else "".

@@ -32,7 +32,8 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	}
 	id := randomToken("s-")
 	s.mu.Lock()
-	s.sessions[id] = session{userID: u.id}
+	now := s.now()
+	s.sessions.put(id, session{userID: u.id}, now.Add(sessionTTL), now)
 	s.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil || s.secure, SameSite: http.SameSiteLaxMode})
 	next := localPath(r.PostForm.Get("next"))
@@ -48,10 +49,7 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 func (s *server) logout(w http.ResponseWriter, r *http.Request) error {
 	if c, err := r.Cookie(sessionCookie); err == nil {
 		s.mu.Lock()
-		if sess, ok := s.sessions[c.Value]; ok {
-			sess.loggedOut = true
-			s.sessions[c.Value] = sess
-		}
+		s.sessions.update(c.Value, s.now(), func(sess session) session { sess.loggedOut = true; return sess })
 		s.mu.Unlock()
 	}
 	seeOther(w, "/")

@@ -8,7 +8,6 @@ import (
 	"net/url"
 	"slices"
 	"strings"
-	"time"
 
 	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/middleware"
@@ -70,7 +69,9 @@ func (s *server) authorize(w http.ResponseWriter, r *http.Request) error {
 	} else {
 		code := randomToken("code-")
 		s.mu.Lock()
-		s.authCodes[code] = authCode{clientID: c.id, userID: u.id, scope: scope, redirectURI: c.redirectURI, expires: s.now().Add(time.Minute)}
+		now := s.now()
+		s.authCodes.put(code, authCode{clientID: c.id, userID: u.id, scope: scope, redirectURI: c.redirectURI, expires: now.Add(authCodeTTL)},
+			now.Add(2*authCodeTTL), now) // a minute past expiry, the log says "expired", not "unknown"
 		s.mu.Unlock()
 		params.Set("code", code)
 		target.RawQuery = params.Encode()
@@ -106,7 +107,7 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) error {
 	switch form.Get("grant_type") {
 	case "refresh_token":
 		s.mu.Lock()
-		rt, ok := s.refresh[form.Get("refresh_token")]
+		rt, ok := s.refresh.get(form.Get("refresh_token"), s.now())
 		s.mu.Unlock()
 		switch {
 		case !ok:
@@ -130,10 +131,7 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) error {
 	default: // authorization_code
 		code := form.Get("code")
 		s.mu.Lock()
-		ac, ok := s.authCodes[code]
-		if ok {
-			s.authCodes[code] = authCode{used: true}
-		}
+		ac, ok := s.authCodes.update(code, s.now(), func(ac authCode) authCode { ac.used = true; return ac })
 		s.mu.Unlock()
 		switch {
 		case !ok || ac.used:
@@ -147,7 +145,9 @@ func (s *server) token(w http.ResponseWriter, r *http.Request) error {
 		}
 		refresh := randomToken("rt-")
 		s.mu.Lock()
-		s.refresh[refresh] = refreshToken{clientID: c.id, userID: ac.userID, scope: ac.scope, expires: s.now().Add(30 * 24 * time.Hour)}
+		now := s.now()
+		s.refresh.put(refresh, refreshToken{clientID: c.id, userID: ac.userID, scope: ac.scope, expires: now.Add(refreshTokenTTL)},
+			now.Add(refreshTokenTTL+refreshGrace), now)
 		s.mu.Unlock()
 		return writeToken(w, ac.scope, refresh)
 	}

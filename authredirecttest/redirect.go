@@ -1,0 +1,113 @@
+package authredirecttest
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/render"
+)
+
+// RedirectError is the error [Kit.CheckRedirect] stops a client with: the
+// server redirected to the contract's answer for an error. codes.As and
+// errors.As find the *codes.Error through it, and through the *url.Error
+// that http.Client wraps it in.
+type RedirectError struct {
+	// Location is the Location header as the server sent it, which
+	// [Kit.CheckLocation] accepts for Err.
+	Location string
+	// Err is the error the Location carries.
+	Err *codes.Error
+}
+
+// Error names the Location and the error.
+func (e *RedirectError) Error() string {
+	return "redirected to " + wire(e.Err) + " (" + e.Location + ")"
+}
+
+// Unwrap returns the contract error.
+func (e *RedirectError) Unwrap() error { return e.Err }
+
+// ErrTooManyHops is returned by CheckRedirect after 10 redirects without a
+// contract error, as http.Client's default policy stops there too.
+var ErrTooManyHops = errors.New("authredirecttest: stopped after 10 redirects")
+
+// CheckRedirect is an http.Client CheckRedirect policy for integration
+// tests. It follows ordinary redirects (at most 10) and stops at the first
+// one whose Location names a contract parameter:
+//
+//   - when the redirect is exactly the contract's answer for the error it
+//     carries, to the Kit's pages (see [Kit.Check]: status, headers,
+//     Location, no body), the client's Do, Get or Post returns a
+//     *url.Error wrapping a [*RedirectError];
+//   - otherwise (another host or page, a 302, a missing no-store, a
+//     malformed query, which also wraps render.ErrMalformed or
+//     codes.ErrUnknown) it returns an error wrapping [ErrNotContract] that
+//     says why, in which codes.As finds no error: a redirect elsewhere is
+//     never reported as the contract's answer.
+//
+// For example:
+//
+//	client.CheckRedirect = kit.CheckRedirect
+//	_, err := client.Get(srv.URL + "/oauth/authorize?client_id=nope")
+//	e, _ := codes.As(err) // unauthorized_client + client_id_not_found
+//
+// Called outside an http.Client (req.Response nil), it checks the URL
+// alone, as the Location.
+func (k *Kit) CheckRedirect(req *http.Request, via []*http.Request) error {
+	e, err := render.ParseQuery(req.URL.RawQuery)
+	switch {
+	case err == nil:
+	case errors.Is(err, render.ErrNoException),
+		errors.Is(err, render.ErrMalformed) && !namesContractParam(req.URL.RawQuery):
+		// An ordinary redirect, perhaps with a query of its own that Go's
+		// parser refuses, such as a client's callback with a ';' in its
+		// state.
+		if len(via) >= 10 {
+			return ErrTooManyHops
+		}
+		return nil
+	default:
+		return fmt.Errorf("%w: the redirect to %s: %w", ErrNotContract, req.URL, err)
+	}
+
+	resp := req.Response
+	if resp == nil {
+		if err := k.CheckLocation(req.URL.String(), e); err != nil {
+			return err
+		}
+		return &RedirectError{Location: req.URL.String(), Err: e}
+	}
+	// The client discards this body after the policy returns; the check
+	// reads it (an answer with a body is no contract redirect) and leaves
+	// an equal one.
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, 4<<10))
+	resp.Body.Close()
+	resp.Body = io.NopCloser(bytes.NewReader(body))
+	var d deviations
+	k.compare(&d, k.expected(resp.Request, redirectForm, e), resp.StatusCode, resp.Header, body, e)
+	if err := d.err(resp.Request, e); err != nil {
+		return err
+	}
+	return &RedirectError{Location: resp.Header.Get("Location"), Err: e}
+}
+
+// namesContractParam reports whether a raw query has a parameter named as
+// one of the contract's, however its name is escaped.
+func namesContractParam(rawQuery string) bool {
+	for _, pair := range strings.FieldsFunc(rawQuery, func(r rune) bool { return r == '&' || r == ';' }) {
+		name, _, _ := strings.Cut(pair, "=")
+		if n, err := url.QueryUnescape(name); err == nil {
+			name = n
+		}
+		if isContractParam(name) {
+			return true
+		}
+	}
+	return false
+}
