@@ -125,7 +125,10 @@ func newServer(cfg Config) (*server, http.Handler, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	loop, err := loopguard.New(loopguard.Config{Now: cfg.Now, Logger: cfg.Logger, Counter: counter})
+	loop, err := loopguard.New(loopguard.Config{
+		Now: cfg.Now, Logger: cfg.Logger, Counter: counter,
+		KnownClient: func(id string) bool { _, ok := s.clients[id]; return ok }, // invented ids are refused, not counted
+	})
 	if err != nil {
 		return nil, nil, err
 	}
