@@ -1,6 +1,7 @@
 package zitadelauthredirect
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"slices"
@@ -98,7 +99,7 @@ func (a *Adapter) Authorize(w http.ResponseWriter, r *http.Request) error {
 	if authReq.ClientID == "" {
 		return codes.UnauthorizedClient.Err()
 	}
-	client, err := a.client(r, authReq.ClientID)
+	client, err := a.client(ctx, authReq.ClientID)
 	if err != nil {
 		return err
 	}
@@ -175,28 +176,25 @@ func (a *Adapter) validateScopes(authReq *oidc.AuthRequest, client op.Client) er
 // client looks clientID up through the library's Storage: a client the
 // Storage reports as not found is unauthorized_client with
 // client_id_not_found, any other failure server_error.
-func (a *Adapter) client(r *http.Request, clientID string) (op.Client, error) {
-	client, err := a.p.Storage().GetClientByClientID(r.Context(), clientID)
+func (a *Adapter) client(ctx context.Context, clientID string) (op.Client, error) {
+	client, err := a.p.Storage().GetClientByClientID(ctx, clientID)
 	switch {
-	case err == nil && client != nil:
-		return client, nil
-	case notFound(err):
-		return nil, codes.UnauthorizedClient.With(codes.ClientIDNotFound).WithCause(err)
-	case err == nil:
+	case err != nil:
+		return nil, lookupError(err, codes.UnauthorizedClient.With(codes.ClientIDNotFound))
+	case client == nil:
 		return nil, codes.ServerError.WithCause(errors.New("zitadelauthredirect: Storage returned no client and no error"))
-	default:
-		return nil, codes.ServerError.WithCause(err)
 	}
+	return client, nil
 }
 
-// hasRedirectURIs reports whether the client registered any redirect URI,
-// as a list or as globs (op.HasRedirectGlobs).
+// hasRedirectURIs reports whether the client registered any redirect URI
+// that is not empty, as a list or as globs (op.HasRedirectGlobs).
 func hasRedirectURIs(client op.Client) bool {
-	if len(client.RedirectURIs()) > 0 {
-		return true
+	uris := client.RedirectURIs()
+	if g, ok := client.(op.HasRedirectGlobs); ok {
+		uris = append(slices.Clip(uris), g.RedirectURIGlobs()...)
 	}
-	g, ok := client.(op.HasRedirectGlobs)
-	return ok && len(g.RedirectURIGlobs()) > 0
+	return slices.ContainsFunc(uris, func(u string) bool { return u != "" })
 }
 
 // fail answers a failure of an authorization request whose redirect_uri is

@@ -34,10 +34,7 @@ func (a *Adapter) Callback(w http.ResponseWriter, r *http.Request) error {
 	}
 	authReq, err := a.p.Storage().AuthRequestByID(r.Context(), id)
 	if err != nil {
-		if notFound(err) {
-			return codes.InvalidRequest.WithCause(err)
-		}
-		return codes.ServerError.WithCause(err)
+		return lookupError(err, codes.InvalidRequest.Err())
 	}
 	if !authReq.Done() {
 		return a.fail(w, r, authReq, oidc.ErrInteractionRequired())
@@ -63,7 +60,7 @@ func (a *Adapter) Reject(w http.ResponseWriter, r *http.Request, authReq op.Auth
 // as op.AuthResponse does, returning its failures instead of writing them.
 func (a *Adapter) respond(w http.ResponseWriter, r *http.Request, authReq op.AuthRequest) error {
 	ctx := r.Context()
-	client, err := a.client(r, authReq.GetClientID())
+	client, err := a.client(ctx, authReq.GetClientID())
 	if err != nil {
 		return err
 	}

@@ -87,6 +87,23 @@ func notFound(err error) bool {
 	return errors.As(err, &nf)
 }
 
+// lookupError answers a failed Storage lookup: ifMissing when the Storage
+// reports what was asked for as not found (op.StorageNotFoundError), the
+// table's code for an *oidc.Error the Storage chose, server_error for any
+// other failure.
+func lookupError(err error, ifMissing *codes.Error) *codes.Error {
+	var oe *oidc.Error
+	switch {
+	case serverFault(err):
+		return codes.ServerError.WithCause(err)
+	case notFound(err):
+		return ifMissing.WithCause(err)
+	case errors.As(err, &oe):
+		return Map(err)
+	}
+	return codes.ServerError.WithCause(err)
+}
+
 // promptAnswer reports whether err is one of OpenID Connect's answers to a
 // request that cannot go on without the user, which belong to the client.
 func promptAnswer(err error) (*oidc.Error, bool) {

@@ -2,7 +2,6 @@ package zitadelauthredirect
 
 import (
 	"context"
-	"errors"
 	"net/http"
 
 	httphelper "github.com/zitadel/oidc/v3/pkg/http"
@@ -65,9 +64,9 @@ func (a *Adapter) codeExchange(w http.ResponseWriter, r *http.Request) error {
 	if !op.ValidateGrantType(client, oidc.GrantTypeCode) {
 		return codes.UnauthorizedClient.Err()
 	}
-	authReq, err := op.AuthRequestByCode(ctx, a.p.Storage(), req.Code)
+	authReq, err := a.p.Storage().AuthRequestByCode(ctx, req.Code)
 	if err != nil {
-		return Map(err) // invalid_grant, or server_error from the Storage
+		return lookupError(err, codes.InvalidGrant.Err())
 	}
 	if authReq.GetClientID() != client.GetID() {
 		return codes.InvalidGrant.Err() // issued to another client
@@ -108,12 +107,9 @@ func (a *Adapter) refresh(w http.ResponseWriter, r *http.Request) error {
 	if !op.ValidateGrantType(client, oidc.GrantTypeRefreshToken) {
 		return codes.UnauthorizedClient.Err()
 	}
-	tokenReq, err := op.RefreshTokenRequestByRefreshToken(ctx, a.p.Storage(), req.RefreshToken)
+	tokenReq, err := a.p.Storage().TokenRequestByRefreshToken(ctx, req.RefreshToken)
 	if err != nil {
-		if notFound(err) && !serverFault(err) {
-			return codes.UnauthorizedClient.WithCause(err)
-		}
-		return Map(err)
+		return lookupError(err, codes.UnauthorizedClient.Err()) // refresh token not found
 	}
 	if tokenReq.GetClientID() != client.GetID() {
 		return codes.InvalidClient.Err()
@@ -151,14 +147,9 @@ func (a *Adapter) authenticate(ctx context.Context, clientID, secret, assertion,
 	if clientID == "" {
 		return nil, codes.UnauthorizedClient.Err()
 	}
-	client, err := a.p.Storage().GetClientByClientID(ctx, clientID)
-	switch {
-	case notFound(err):
-		return nil, codes.UnauthorizedClient.With(codes.ClientIDNotFound).WithCause(err)
-	case err != nil:
-		return nil, codes.ServerError.WithCause(err)
-	case client == nil:
-		return nil, codes.ServerError.WithCause(errors.New("zitadelauthredirect: Storage returned no client and no error"))
+	client, err := a.client(ctx, clientID)
+	if err != nil {
+		return nil, err
 	}
 	switch client.AuthMethod() {
 	case oidc.AuthMethodPrivateKeyJWT:
