@@ -68,9 +68,6 @@ func New(cfg Config) (*Adapter, error) {
 // registered is unauthorized_client.
 var supportedResponseTypes = []oidc.ResponseType{oidc.ResponseTypeCode, oidc.ResponseTypeIDToken, oidc.ResponseTypeIDTokenOnly}
 
-// standardScopes are the scopes op accepts from every client.
-var standardScopes = []string{oidc.ScopeOpenID, oidc.ScopeProfile, oidc.ScopeEmail, oidc.ScopePhone, oidc.ScopeAddress, oidc.ScopeOfflineAccess}
-
 // Authorize is the authorization endpoint (GET or POST). It parses and
 // validates the request as op.Authorize does, stores it and redirects to the
 // client's login URL as op does (302). Every failure is returned as a
