@@ -52,6 +52,8 @@ type Adapter struct {
 	p      Provider
 	prompt bool // prompt answers go to the client
 	strict bool // unknown scopes are refused
+
+	authorize, callback, token http.Handler
 }
 
 // New validates cfg and builds an Adapter. A missing Provider is an error
@@ -60,7 +62,18 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Provider == nil {
 		return nil, errors.Join(ErrConfig, errors.New("zitadelauthredirect: Config.Provider is required"))
 	}
-	return &Adapter{p: cfg.Provider, prompt: !cfg.PromptErrorsToErrorPage, strict: !cfg.DropUnknownScopes}, nil
+	a := &Adapter{p: cfg.Provider, prompt: !cfg.PromptErrorsToErrorPage, strict: !cfg.DropUnknownScopes}
+	// The core's guards answer a wrong method, a body or query that does not
+	// parse and a repeated parameter with invalid_request before op reads
+	// anything (op's decoder would take the first of two values).
+	browser := func(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+		return middleware.AllowMethods(http.MethodGet, http.MethodPost)(
+			middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(h))))
+	}
+	a.authorize, a.callback = browser(a.serveAuthorize), browser(a.serveCallback)
+	a.token = middleware.AllowMethods(http.MethodPost)(
+		middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(a.serveToken))))
+	return a, nil
 }
 
 // supportedResponseTypes are the response types op can answer; any other is
@@ -68,9 +81,11 @@ func New(cfg Config) (*Adapter, error) {
 // registered is unauthorized_client.
 var supportedResponseTypes = []oidc.ResponseType{oidc.ResponseTypeCode, oidc.ResponseTypeIDToken, oidc.ResponseTypeIDTokenOnly}
 
-// Authorize is the authorization endpoint (GET or POST). It parses and
+// Authorize returns the authorization endpoint (GET or POST), for an
+// authorization route ([middleware.Recoverer.Authorization]). It parses and
 // validates the request as op.Authorize does, stores it and redirects to the
-// client's login URL as op does (302). Every failure is returned as a
+// client's login URL as op does (302). A wrong method, a query or body that
+// does not parse and a parameter given twice are invalid_request. Every failure is returned as a
 // contract error, with the detail derived from the client's storage:
 // client_id_not_found when the Storage reports the client as not found
 // (op.StorageNotFoundError), redirect_uri_not_set when the client has no
@@ -78,16 +93,9 @@ var supportedResponseTypes = []oidc.ResponseType{oidc.ResponseTypeCode, oidc.Res
 // client's. Nothing is ever sent to a redirect_uri the client has not
 // registered; see [Config.PromptErrorsToErrorPage] for the one kind of
 // error that goes to a registered one.
-func (a *Adapter) Authorize(w http.ResponseWriter, r *http.Request) error {
-	if err := middleware.CheckMethod(r, http.MethodGet, http.MethodPost); err != nil {
-		return err
-	}
-	if err := middleware.CheckForm(w, r, 0); err != nil {
-		return err
-	}
-	if err := middleware.CheckUniqueParams(r); err != nil {
-		return err
-	}
+func (a *Adapter) Authorize() http.Handler { return a.authorize }
+
+func (a *Adapter) serveAuthorize(w http.ResponseWriter, r *http.Request) error {
 	ctx := r.Context()
 	authReq, err := op.ParseAuthorizeRequest(r, a.p.Decoder())
 	if err != nil {

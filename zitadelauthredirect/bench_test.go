@@ -41,7 +41,7 @@ func newPair(tb testing.TB) *pair {
 	require.NoError(tb, err)
 	rc, err := middleware.New(middleware.Config{Pages: pages}) // the default observer, as in production
 	require.NoError(tb, err)
-	route := rc.Authorization(middleware.Wrap(a.Authorize))
+	route := rc.Authorization(a.Authorize())
 	mux := http.NewServeMux()
 	mux.Handle("/oauth/authorize", route)
 	mux.Handle("/", provider)

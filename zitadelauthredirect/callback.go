@@ -7,27 +7,20 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/authredirect/authredirect/codes"
-	"github.com/authredirect/authredirect/middleware"
 )
 
-// Callback is where the login UI sends the browser once the user has signed
-// in, with the auth request's id as the "id" parameter, as with
-// op.AuthCallbackURL. It answers the client as op.AuthorizeCallback does: a
+// Callback returns the handler the login UI sends the browser to once the
+// user has signed in, with the auth request's id as the "id" parameter, as
+// with op.AuthCallbackURL; it goes on an authorization route and takes GET
+// or POST. It answers the client as op.AuthorizeCallback does: a
 // code (or tokens) sent to the request's validated redirect_uri. An id the
 // Storage reports as not found (op.StorageNotFoundError) is invalid_request;
 // a request that is not done is interaction_required, which goes to the
 // client (see [Config.PromptErrorsToErrorPage]); a failing Storage or token
 // creation is server_error.
-func (a *Adapter) Callback(w http.ResponseWriter, r *http.Request) error {
-	if err := middleware.CheckMethod(r, http.MethodGet, http.MethodPost); err != nil {
-		return err
-	}
-	if err := middleware.CheckForm(w, r, 0); err != nil {
-		return err
-	}
-	if err := middleware.CheckUniqueParams(r); err != nil {
-		return err
-	}
+func (a *Adapter) Callback() http.Handler { return a.callback }
+
+func (a *Adapter) serveCallback(w http.ResponseWriter, r *http.Request) error {
 	id := r.Form.Get("id")
 	if id == "" {
 		return codes.InvalidRequest.Err()

@@ -5,7 +5,8 @@
 // failure of a token request the contract's JSON.
 //
 // It is a module of its own, so that authredirect itself does not depend on
-// zitadel/oidc. Its handlers return errors and go below a Recoverer route:
+// zitadel/oidc. Its handlers hand their failures up to the Recoverer route
+// they are served by:
 //
 //	a, err := zitadelauthredirect.New(zitadelauthredirect.Config{Provider: provider})
 //	if err != nil { ... }
@@ -13,9 +14,9 @@
 //		Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
 //	})
 //	if err != nil { ... }
-//	mux.Handle("/oauth/authorize", rc.Authorization(middleware.Wrap(a.Authorize)))
-//	mux.Handle("/oauth/authorize/callback", rc.Authorization(middleware.Wrap(a.Callback)))
-//	mux.Handle("/oauth/token", rc.JSON(middleware.Wrap(a.Token)))
+//	mux.Handle("/oauth/authorize", rc.Authorization(a.Authorize()))
+//	mux.Handle("/oauth/authorize/callback", rc.Authorization(a.Callback()))
+//	mux.Handle("/oauth/token", rc.JSON(a.Token()))
 //
 // The handlers run op's own exported parsing and validation steps
 // (op.ParseAuthorizeRequest, op.ValidateAuthReqRedirectURI, ...) in op's

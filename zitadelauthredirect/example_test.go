@@ -38,9 +38,9 @@ func Example() {
 		panic(err)
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/oauth/authorize", rc.Authorization(middleware.Wrap(a.Authorize)))
-	mux.Handle("/oauth/authorize/callback", rc.Authorization(middleware.Wrap(a.Callback)))
-	mux.Handle("/oauth/token", rc.JSON(middleware.Wrap(a.Token)))
+	mux.Handle("/oauth/authorize", rc.Authorization(a.Authorize()))
+	mux.Handle("/oauth/authorize/callback", rc.Authorization(a.Callback()))
+	mux.Handle("/oauth/token", rc.JSON(a.Token()))
 	mux.Handle("/", provider)
 	srv.Config.Handler = op.NewIssuerInterceptor(provider.IssuerFromRequest).Handler(mux)
 	srv.Start()

@@ -158,9 +158,9 @@ func newEnv(t *testing.T, cfg zitadelauthredirect.Config) *env {
 	require.NoError(t, err)
 
 	mux := http.NewServeMux()
-	mux.Handle("/oauth/authorize", rc.Authorization(middleware.Wrap(a.Authorize)))
-	mux.Handle("/oauth/authorize/callback", rc.Authorization(middleware.Wrap(a.Callback)))
-	mux.Handle("/oauth/token", rc.JSON(middleware.Wrap(a.Token)))
+	mux.Handle("/oauth/authorize", rc.Authorization(a.Authorize()))
+	mux.Handle("/oauth/authorize/callback", rc.Authorization(a.Callback()))
+	mux.Handle("/oauth/token", rc.JSON(a.Token()))
 	mux.Handle("/reject", rc.Authorization(middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 		authReq, err := store.AuthRequestByID(r.Context(), r.URL.Query().Get("id"))
 		if err != nil {

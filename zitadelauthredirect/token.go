@@ -9,10 +9,9 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/authredirect/authredirect/codes"
-	"github.com/authredirect/authredirect/middleware"
 )
 
-// Token is the token endpoint (POST) for the authorization_code grant and,
+// Token returns the token endpoint (POST) for the authorization_code grant and,
 // when the provider supports it, the refresh_token grant; any other grant
 // type is unsupported_grant_type. A success is op's own JSON answer; every
 // failure is returned as a contract error, meant for a JSON route
@@ -23,17 +22,11 @@ import (
 // up, with op's steps: a missing client_id is unauthorized_client, one the
 // Storage reports as not found unauthorized_client with client_id_not_found,
 // a wrong secret unauthorized_client, an authentication method the client or
-// provider does not allow invalid_client.
-func (a *Adapter) Token(w http.ResponseWriter, r *http.Request) error {
-	if err := middleware.CheckMethod(r, http.MethodPost); err != nil {
-		return err
-	}
-	if err := middleware.CheckForm(w, r, 0); err != nil {
-		return err
-	}
-	if err := middleware.CheckUniqueParams(r); err != nil {
-		return err
-	}
+// provider does not allow invalid_client. Another method than POST, a body
+// that does not parse and a parameter given twice are invalid_request.
+func (a *Adapter) Token() http.Handler { return a.token }
+
+func (a *Adapter) serveToken(w http.ResponseWriter, r *http.Request) error {
 	switch oidc.GrantType(r.Form.Get("grant_type")) {
 	case "":
 		return codes.InvalidRequest.Err()

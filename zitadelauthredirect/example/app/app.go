@@ -95,10 +95,11 @@ func New(cfg Config) (http.Handler, error) {
 	s := &server{store: store, renderer: rc.Renderer()}
 
 	mux := http.NewServeMux()
-	mux.Handle("/oauth/authorize", rc.Authorization(middleware.Wrap(adapter.Authorize)))
-	mux.Handle("/oauth/authorize/callback", rc.Authorization(middleware.Wrap(adapter.Callback)))
-	mux.Handle("/oauth/token", rc.JSON(middleware.Wrap(adapter.Token)))
-	mux.Handle("/login", rc.Authentication(middleware.Wrap(s.login)))
+	mux.Handle("/oauth/authorize", rc.Authorization(adapter.Authorize()))
+	mux.Handle("/oauth/authorize/callback", rc.Authorization(adapter.Callback()))
+	mux.Handle("/oauth/token", rc.JSON(adapter.Token()))
+	mux.Handle("/login", rc.Authentication(middleware.AllowMethods(http.MethodGet, http.MethodHead, http.MethodPost)(
+		middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(s.login))))))
 	mux.Handle("/ooops", rc.Authorization(middleware.Wrap(s.errorPage)))
 	// Discovery, keys, userinfo and the rest are op's own.
 	mux.Handle("/", provider)
@@ -118,15 +119,6 @@ type checker interface {
 // login is /login: GET shows the form of an auth request, POST checks the
 // password and sends the browser to the callback, which answers the client.
 func (s *server) login(w http.ResponseWriter, r *http.Request) error {
-	if err := middleware.CheckMethod(r, http.MethodGet, http.MethodHead, http.MethodPost); err != nil {
-		return err
-	}
-	if err := middleware.CheckForm(w, r, 0); err != nil {
-		return err
-	}
-	if err := middleware.CheckUniqueParams(r); err != nil {
-		return err
-	}
 	id := r.Form.Get("authRequestID")
 	if r.Method != http.MethodPost {
 		if e, err := render.ParseQuery(r.URL.RawQuery); err == nil && e != nil {
