@@ -42,6 +42,8 @@ func TestAuthorize_Table(t *testing.T) {
 			codes.InvalidRequest.Err(), ooops + "invalid_request"},
 		{"wrong method", "PUT", authorizeQuery(nil),
 			codes.InvalidRequest.Err(), ooops + "invalid_request"},
+		{"a value op's decoder refuses", "GET", authorizeQuery(map[string]string{"max_age": "soon"}),
+			codes.InvalidRequest.Err(), ooops + "invalid_request"},
 		{"response_type op does not support", "GET", authorizeQuery(map[string]string{"response_type": "token"}),
 			codes.UnsupportedResponseType.Err(), ooops + "unsupported_response_type"},
 		{"unknown response_type", "GET", authorizeQuery(map[string]string{"response_type": "magic"}),

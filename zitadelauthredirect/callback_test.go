@@ -43,6 +43,18 @@ func TestCallback_Table(t *testing.T) {
 	})
 }
 
+// TestCallback_NotDoneToTheErrorPage: with PromptErrorsToErrorPage the
+// callback's interaction_required is access_denied on the error page.
+func TestCallback_NotDoneToTheErrorPage(t *testing.T) {
+	e := newEnv(t, zitadelauthredirect.Config{PromptErrorsToErrorPage: true})
+	res, _ := e.do(http.MethodGet, "/oauth/authorize?"+authorizeQuery(nil), nil)
+	require.Equal(t, http.StatusFound, res.StatusCode)
+	loc, err := url.Parse(res.Header.Get("Location"))
+	require.NoError(t, err)
+	res, body := e.do(http.MethodGet, "/oauth/authorize/callback?id="+url.QueryEscape(loc.Query().Get("authRequestID")), nil)
+	assertRedirect(t, res, body, codes.AccessDenied.Err(), ooops+"access_denied")
+}
+
 // TestCallback_Success: a signed-in request reaches the client with a code
 // and its state, as op.AuthorizeCallback sends it (302).
 func TestCallback_Success(t *testing.T) {
