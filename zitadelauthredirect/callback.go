@@ -42,6 +42,9 @@ func (a *Adapter) serveCallback(w http.ResponseWriter, r *http.Request) error {
 // redirect_uri unless [Config.PromptErrorsToErrorPage]), or any other error,
 // mapped as the README's table says for the error page. authReq must come
 // from the provider's Storage, which holds only requests Authorize validated.
+// Call it from a handler on an authorization route: on an authentication
+// route the shared names (access_denied, server_error, invalid_request)
+// would go to the login page.
 func (a *Adapter) Reject(w http.ResponseWriter, r *http.Request, authReq op.AuthRequest, err error) error {
 	if authReq == nil {
 		return codes.ServerError.WithCause(err)

@@ -49,7 +49,7 @@ func testClients() map[string]*storage.Client {
 
 // faults are the failures a test switches on in its storage.
 type faults struct {
-	clientDown, clientPanics, createDown, saveCodeDown, codeDown, refreshDown, secretDown atomic.Bool
+	clientDown, clientPanics, createDown, saveCodeDown, codeDown, codeBusy, refreshDown, secretDown atomic.Bool
 }
 
 // faultyStorage is the example's storage with injectable failures.
@@ -85,6 +85,10 @@ func (s faultyStorage) SaveAuthCode(ctx context.Context, id, code string) error 
 func (s faultyStorage) AuthRequestByCode(ctx context.Context, code string) (op.AuthRequest, error) {
 	if s.f.codeDown.Load() {
 		return nil, errDown
+	}
+	if s.f.codeBusy.Load() {
+		// A Storage may choose the library's error itself.
+		return nil, &oidc.Error{ErrorType: "temporarily_unavailable", Parent: errDown}
 	}
 	return s.Storage.AuthRequestByCode(ctx, code)
 }

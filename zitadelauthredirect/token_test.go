@@ -207,6 +207,17 @@ func TestToken_LibraryFailures(t *testing.T) {
 			e.assertRetrieveError(t, err, codes.ServerError.Err())
 		})
 	}
+	t.Run("storage answers temporarily_unavailable: 503 with Retry-After", func(t *testing.T) {
+		e := newEnv(t, zitadelauthredirect.Config{})
+		code := e.code(authorizeQuery(nil))
+		e.f.codeBusy.Store(true)
+		_, err := e.oauth2Config(app.ClientID, app.ClientSecret, app.RedirectURI).Exchange(e.ctx(), code)
+		e.assertRetrieveError(t, err, codes.TemporarilyUnavailable.Err())
+		var re *oauth2.RetrieveError
+		require.ErrorAs(t, err, &re)
+		assert.Equal(t, http.StatusServiceUnavailable, re.Response.StatusCode)
+		assert.NotEmpty(t, re.Response.Header.Get("Retry-After"))
+	})
 	t.Run("refresh token lookup fails", func(t *testing.T) {
 		e := newEnv(t, zitadelauthredirect.Config{})
 		e.f.refreshDown.Store(true)
