@@ -101,6 +101,13 @@ func (a *Adapter) serveAuthorize(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return Map(err)
 	}
+	if authReq.RequestParam != "" && a.p.RequestObjectSupported() {
+		// As op.Authorize: the signed request object's values replace the
+		// query's, and a bad one is refused before anything else.
+		if err := op.ParseRequestObject(ctx, authReq, a.p.Storage(), op.IssuerFromContext(ctx)); err != nil {
+			return Map(err)
+		}
+	}
 	if authReq.ClientID == "" {
 		return codes.UnauthorizedClient.Err()
 	}
@@ -157,8 +164,8 @@ func (a *Adapter) validate(r *http.Request, authReq *oidc.AuthRequest, client op
 		return "", err
 	}
 	if authReq.RequestParam != "" {
-		// op reads no request objects on this path (nor does op.Authorize
-		// once the request is validated).
+		// A request object the provider does not read (op.Config's
+		// RequestObjectSupported); one it reads was cleared by then.
 		return "", oidc.ErrRequestNotSupported()
 	}
 	return userID, nil

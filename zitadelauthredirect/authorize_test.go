@@ -7,6 +7,7 @@ import (
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
+	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/zitadelauthredirect"
@@ -69,6 +70,16 @@ func TestAuthorize_Table(t *testing.T) {
 			res, body := e.do(tt.method, "/oauth/authorize?"+tt.query, nil)
 			assertRedirect(t, res, body, tt.want, tt.location)
 		})
+	}
+}
+
+// TestAuthorize_RequestObject: a provider that reads request objects
+// refuses one that is not a JWT as op does, with invalid_request.
+func TestAuthorize_RequestObject(t *testing.T) {
+	e := newEnv(t, zitadelauthredirect.Config{}, func(c *op.Config) { c.RequestObjectSupported = true })
+	for _, object := range []string{"not-a-jwt", "a.%%%.c"} {
+		res, body := e.do(http.MethodGet, "/oauth/authorize?"+authorizeQuery(map[string]string{"request": object}), nil)
+		assertRedirect(t, res, body, codes.InvalidRequest.Err(), ooops+"invalid_request")
 	}
 }
 

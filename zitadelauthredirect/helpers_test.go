@@ -134,27 +134,31 @@ type env struct {
 
 var pages = render.Config{ErrorPage: "/ooops", LoginPage: "/login"}
 
-func newProvider(t testing.TB, base string, store op.Storage) *op.Provider {
+func newProvider(t testing.TB, base string, store op.Storage, configure ...func(*op.Config)) *op.Provider {
 	t.Helper()
-	p, err := op.NewProvider(&op.Config{
+	config := &op.Config{
 		CryptoKey:             sha256.Sum256([]byte("test key")),
 		CodeMethodS256:        true,
 		AuthMethodPost:        true,
 		GrantTypeRefreshToken: true,
-	}, store, op.StaticIssuer(base), op.WithAllowInsecure(),
+	}
+	for _, c := range configure {
+		c(config)
+	}
+	p, err := op.NewProvider(config, store, op.StaticIssuer(base), op.WithAllowInsecure(),
 		op.WithCustomAuthEndpoint(op.NewEndpoint("oauth/authorize")),
 		op.WithCustomTokenEndpoint(op.NewEndpoint("oauth/token")))
 	require.NoError(t, err)
 	return p
 }
 
-func newEnv(t *testing.T, cfg zitadelauthredirect.Config) *env {
+func newEnv(t *testing.T, cfg zitadelauthredirect.Config, configure ...func(*op.Config)) *env {
 	t.Helper()
 	srv := httptest.NewUnstartedServer(nil)
 	base := "http://" + srv.Listener.Addr().String()
 	f := new(faults)
 	store := faultyStorage{app.NewStorage(base, testClients()), f}
-	provider := newProvider(t, base, store)
+	provider := newProvider(t, base, store, configure...)
 	cfg.Provider = provider
 	a, err := zitadelauthredirect.New(cfg)
 	require.NoError(t, err)

@@ -45,18 +45,21 @@ var table = map[string]codes.Code{
 	string(oidc.ExpiredToken):         codes.InvalidGrant,
 }
 
-// Map returns the contract error for a library error: the first *oidc.Error
-// in err's tree, looked up by its ErrorType in the table of the README, with
-// err as the cause (for logs only). An error without an *oidc.Error, or one
-// whose tree holds a server_error anywhere (a Storage failure the library
-// wrapped in a client-side type), is server_error. Map never reads a
-// description.
+// Map returns the contract error for a library error, with err as the cause
+// (for logs only). The library's own classification
+// (oidc.DefaultToServerError, on types and sentinel errors) names the
+// error: the first *oidc.Error in err's tree, else oidc.ErrParse is
+// invalid_request and the token verification errors (oidc.ErrExpired,
+// oidc.ErrSignatureInvalid, ...) invalid_grant; that name is looked up in
+// the table of the README. Any other error, a nil *oidc.Error, and one whose
+// tree holds a server_error anywhere (a Storage failure the library wrapped
+// in a client-side type) is server_error. Map never reads a description.
 func Map(err error) *codes.Error {
 	var oe *oidc.Error
-	if !errors.As(err, &oe) || oe == nil || serverFault(err) {
+	if err == nil || (errors.As(err, &oe) && oe == nil) || serverFault(err) {
 		return codes.ServerError.WithCause(err)
 	}
-	c, ok := table[string(oe.ErrorType)]
+	c, ok := table[string(oidc.DefaultToServerError(err, "").ErrorType)]
 	if !ok {
 		return codes.ServerError.WithCause(err)
 	}

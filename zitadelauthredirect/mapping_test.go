@@ -56,6 +56,25 @@ func TestMap_Table(t *testing.T) {
 	}
 }
 
+// TestMap_LibrarySentinels: errors op returns without an *oidc.Error are
+// named as op names them (oidc.DefaultToServerError).
+func TestMap_LibrarySentinels(t *testing.T) {
+	for _, tt := range []struct {
+		err  error
+		want codes.Code
+	}{
+		{fmt.Errorf("%w: token contains an invalid number of segments", oidc.ErrParse), codes.InvalidRequest},
+		{oidc.ErrExpired, codes.InvalidGrant},
+		{fmt.Errorf("verify: %w", oidc.ErrSignatureInvalid), codes.InvalidGrant},
+		{oidc.ErrNonceInvalid, codes.InvalidGrant},
+		{oidc.ErrDiscoveryFailed, codes.ServerError},
+	} {
+		t.Run(tt.err.Error(), func(t *testing.T) {
+			assert.Equal(t, tt.want, zitadelauthredirect.Map(tt.err).Code())
+		})
+	}
+}
+
 // TestMap_NeverReadsText: the description decides nothing, and a
 // server_error anywhere in the chain wins over the outer type.
 func TestMap_NeverReadsText(t *testing.T) {
@@ -66,6 +85,7 @@ func TestMap_NeverReadsText(t *testing.T) {
 	assert.Equal(t, codes.ServerError, zitadelauthredirect.Map(wrapped).Code())
 
 	assert.Equal(t, codes.ServerError, zitadelauthredirect.Map(errors.New("invalid_grant")).Code())
+	assert.Equal(t, codes.ServerError, zitadelauthredirect.Map(nil).Code())
 	var nilErr *oidc.Error
 	assert.Equal(t, codes.ServerError, zitadelauthredirect.Map(nilErr).Code())
 }
