@@ -114,6 +114,21 @@ func TestExample_WrongPassword(t *testing.T) {
 	assert.Equal(t, "/login?identity_exception=unauthorized", res.Header.Get("Location"))
 }
 
+// TestExample_CrossOriginLogin: a login form posted from another site is
+// refused with the authentication invalid_request.
+func TestExample_CrossOriginLogin(t *testing.T) {
+	base, client := serve(t)
+	req, err := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader("authRequestID=x&username=u&password=p"))
+	require.NoError(t, err)
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	res, err := client.Do(req)
+	require.NoError(t, err)
+	res.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
+	assert.Equal(t, "/login?identity_exception=invalid_request", res.Header.Get("Location"))
+}
+
 // TestExample_Timeouts: the server is bounded as examples/accounts is.
 func TestExample_Timeouts(t *testing.T) {
 	srv := newServer(http.NotFoundHandler())

@@ -98,8 +98,14 @@ func New(cfg Config) (http.Handler, error) {
 	mux.Handle("/oauth/authorize", rc.Authorization(adapter.Authorize()))
 	mux.Handle("/oauth/authorize/callback", rc.Authorization(adapter.Callback()))
 	mux.Handle("/oauth/token", rc.JSON(adapter.Token()))
-	mux.Handle("/login", rc.Authentication(middleware.AllowMethods(http.MethodGet, http.MethodHead, http.MethodPost)(
-		middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(s.login))))))
+	// The login form accepts only same-origin browser posts; a refused one
+	// is the authentication invalid_request, like any malformed request.
+	csrf := http.NewCrossOriginProtection()
+	csrf.SetDenyHandler(rc.Authentication(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
+		return codes.InvalidRequest.WithCause(errors.New("app: cross-origin form post refused"))
+	})))
+	mux.Handle("/login", rc.Authentication(csrf.Handler(middleware.AllowMethods(http.MethodGet, http.MethodHead, http.MethodPost)(
+		middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(s.login)))))))
 	mux.Handle("/ooops", rc.Authorization(middleware.Wrap(s.errorPage)))
 	// Discovery, keys, userinfo and the rest are op's own.
 	mux.Handle("/", provider)
