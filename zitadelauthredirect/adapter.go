@@ -1,0 +1,243 @@
+package zitadelauthredirect
+
+import (
+	"context"
+	"errors"
+	"net/http"
+	"slices"
+
+	"github.com/zitadel/oidc/v3/pkg/oidc"
+	"github.com/zitadel/oidc/v3/pkg/op"
+
+	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/middleware"
+)
+
+// ErrConfig is wrapped by every error New returns.
+var ErrConfig = errors.New("zitadelauthredirect: invalid configuration")
+
+// Provider is what the adapter uses of an OpenID Provider: its authorize and
+// token sides. An *op.Provider is one.
+type Provider interface {
+	op.Authorizer
+	op.Exchanger
+}
+
+// Config configures New.
+type Config struct {
+	// Provider is the library's provider, whose Storage, Decoder, Encoder,
+	// Crypto and verifiers the adapter uses; required.
+	Provider Provider
+
+	// PromptErrorsToErrorPage sends OpenID Connect's answers to a request
+	// that needs the user (login_required, interaction_required,
+	// consent_required, account_selection_required) to the error page as
+	// access_denied (missing_grant for consent_required), instead of to the
+	// client's validated redirect_uri as OpenID Connect prescribes.
+	PromptErrorsToErrorPage bool
+
+	// DropUnknownScopes keeps op's own scope policy: a requested scope that
+	// is neither a standard OpenID Connect scope nor allowed by the client's
+	// IsScopeAllowed is silently removed. By default it is refused with
+	// invalid_scope.
+	DropUnknownScopes bool
+}
+
+// Adapter answers the authorization and token endpoints of an op provider
+// with the accounts error contract: its handlers run op's own exported
+// parsing and validation steps, in op's order, and return every failure as a
+// contract error for the Recoverer route above them (see [middleware.Wrap]).
+// It is immutable and safe for concurrent use.
+type Adapter struct {
+	p      Provider
+	prompt bool // prompt answers go to the client
+	strict bool // unknown scopes are refused
+
+	authorize, callback, token http.Handler
+}
+
+// New validates cfg and builds an Adapter. A missing Provider is an error
+// wrapping ErrConfig.
+func New(cfg Config) (*Adapter, error) {
+	if cfg.Provider == nil {
+		return nil, errors.Join(ErrConfig, errors.New("zitadelauthredirect: Config.Provider is required"))
+	}
+	a := &Adapter{p: cfg.Provider, prompt: !cfg.PromptErrorsToErrorPage, strict: !cfg.DropUnknownScopes}
+	// The core's guards answer a wrong method, a body or query that does not
+	// parse and a repeated parameter with invalid_request before op reads
+	// anything (op's decoder would take the first of two values).
+	browser := func(h func(http.ResponseWriter, *http.Request) error) http.Handler {
+		return middleware.AllowMethods(http.MethodGet, http.MethodPost)(
+			middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(h))))
+	}
+	a.authorize, a.callback = browser(a.serveAuthorize), browser(a.serveCallback)
+	a.token = middleware.AllowMethods(http.MethodPost)(
+		middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(a.serveToken))))
+	return a, nil
+}
+
+// supportedResponseTypes are the response types op can answer; any other is
+// unsupported_response_type, while one op knows but the client has not
+// registered is unauthorized_client.
+var supportedResponseTypes = []oidc.ResponseType{oidc.ResponseTypeCode, oidc.ResponseTypeIDToken, oidc.ResponseTypeIDTokenOnly}
+
+// Authorize returns the authorization endpoint (GET or POST), for an
+// authorization route ([middleware.Recoverer.Authorization]). It parses and
+// validates the request as op.Authorize does, stores it and redirects to the
+// client's login URL as op does (302). A wrong method, a query or body that
+// does not parse and a parameter given twice are invalid_request. Every failure is returned as a
+// contract error, with the detail derived from the client's storage:
+// client_id_not_found when the Storage reports the client as not found
+// (op.StorageNotFoundError), redirect_uri_not_set when the client has no
+// redirect URI, invalid_redirect_uri when the requested one is not the
+// client's. Nothing is ever sent to a redirect_uri the client has not
+// registered; see [Config.PromptErrorsToErrorPage] for the one kind of
+// error that goes to a registered one.
+func (a *Adapter) Authorize() http.Handler { return a.authorize }
+
+func (a *Adapter) serveAuthorize(w http.ResponseWriter, r *http.Request) error {
+	ctx := r.Context()
+	authReq, err := op.ParseAuthorizeRequest(r, a.p.Decoder())
+	if err != nil {
+		return Map(err)
+	}
+	if authReq.RequestParam != "" && a.p.RequestObjectSupported() {
+		// As op.Authorize: the signed request object's values replace the
+		// query's, and a bad one is refused before anything else.
+		if err := op.ParseRequestObject(ctx, authReq, a.p.Storage(), op.IssuerFromContext(ctx)); err != nil {
+			return Map(err)
+		}
+	}
+	if authReq.ClientID == "" {
+		return codes.UnauthorizedClient.Err()
+	}
+	client, err := a.client(ctx, authReq.ClientID)
+	if err != nil {
+		return err
+	}
+	if authReq.RedirectURI == "" {
+		return codes.InvalidRequest.Err()
+	}
+	if err := op.ValidateAuthReqRedirectURI(client, authReq.RedirectURI, authReq.ResponseType); err != nil {
+		if serverFault(err) {
+			return codes.ServerError.WithCause(err)
+		}
+		if !hasRedirectURIs(client) {
+			return codes.UnauthorizedClient.With(codes.RedirectURINotSet).WithCause(err)
+		}
+		return codes.UnauthorizedClient.With(codes.InvalidRedirectURI).WithCause(err)
+	}
+	// From here on the redirect_uri is one the client registered.
+	userID, err := a.validate(r, authReq, client)
+	if err != nil {
+		return a.fail(w, r, authReq, err)
+	}
+	stored, err := a.p.Storage().CreateAuthRequest(ctx, authReq, userID)
+	if err != nil {
+		return codes.ServerError.WithCause(err)
+	}
+	op.RedirectToLogin(stored.GetID(), client, w, r)
+	return nil
+}
+
+// validate runs op's checks of a request whose client and redirect_uri are
+// known good, in op's order, and returns the subject of its id_token_hint.
+func (a *Adapter) validate(r *http.Request, authReq *oidc.AuthRequest, client op.Client) (string, error) {
+	var err error
+	if authReq.MaxAge, err = op.ValidateAuthReqPrompt(authReq.Prompt, authReq.MaxAge); err != nil {
+		return "", err
+	}
+	if err := a.validateScopes(authReq, client); err != nil {
+		return "", err
+	}
+	if authReq.ResponseType != "" && !slices.Contains(supportedResponseTypes, authReq.ResponseType) {
+		return "", codes.UnsupportedResponseType.Err()
+	}
+	if err := op.ValidateAuthReqResponseType(client, authReq.ResponseType); err != nil {
+		return "", err
+	}
+	if err := op.ValidateAuthReqCodeChallengeMethod(authReq.CodeChallenge, authReq.CodeChallengeMethod); err != nil {
+		return "", err
+	}
+	userID, err := op.ValidateAuthReqIDTokenHint(r.Context(), authReq.IDTokenHint, a.p.IDTokenHintVerifier(r.Context()))
+	if err != nil {
+		return "", err
+	}
+	if authReq.RequestParam != "" {
+		// A request object the provider does not read (op.Config's
+		// RequestObjectSupported); one it reads was cleared by then.
+		return "", oidc.ErrRequestNotSupported()
+	}
+	return userID, nil
+}
+
+// validateScopes refuses an unknown scope with invalid_scope, or, with
+// DropUnknownScopes, applies op's own policy.
+func (a *Adapter) validateScopes(authReq *oidc.AuthRequest, client op.Client) error {
+	scopes, err := op.ValidateAuthReqScopes(client, authReq.Scopes)
+	if err != nil {
+		return err
+	}
+	if a.strict && len(scopes) != len(authReq.Scopes) {
+		return oidc.ErrInvalidScope()
+	}
+	authReq.Scopes = scopes
+	return nil
+}
+
+// client looks clientID up through the library's Storage: a client the
+// Storage reports as not found is unauthorized_client with
+// client_id_not_found, any other failure server_error.
+func (a *Adapter) client(ctx context.Context, clientID string) (op.Client, error) {
+	client, err := a.p.Storage().GetClientByClientID(ctx, clientID)
+	switch {
+	case err != nil:
+		return nil, lookupError(err, codes.UnauthorizedClient.With(codes.ClientIDNotFound))
+	case client == nil:
+		return nil, codes.ServerError.WithCause(errors.New("zitadelauthredirect: Storage returned no client and no error"))
+	}
+	return client, nil
+}
+
+// hasRedirectURIs reports whether the client registered any redirect URI
+// that is not empty, as a list or as globs (op.HasRedirectGlobs).
+func hasRedirectURIs(client op.Client) bool {
+	uris := client.RedirectURIs()
+	if g, ok := client.(op.HasRedirectGlobs); ok {
+		uris = append(slices.Clip(uris), g.RedirectURIGlobs()...)
+	}
+	return slices.ContainsFunc(uris, func(u string) bool { return u != "" })
+}
+
+// fail answers a failure of an authorization request whose redirect_uri is
+// validated: an OpenID Connect prompt answer goes to that redirect_uri (as
+// op would send it) unless configured otherwise; everything else is returned
+// as a contract error for the error page.
+func (a *Adapter) fail(w http.ResponseWriter, r *http.Request, authReq op.ErrAuthRequest, err error) error {
+	if e, ok := codes.As(err); ok {
+		return e
+	}
+	oe, ok := promptAnswer(err)
+	if !ok || !a.prompt || serverFault(err) {
+		return Map(err)
+	}
+	answer := &oidc.Error{ErrorType: oe.ErrorType, State: authReq.GetState()}
+	if s, ok := authReq.(op.AuthRequestSessionState); ok {
+		answer.SessionState = s.GetSessionState()
+	}
+	var mode oidc.ResponseMode
+	if m, ok := authReq.(interface{ GetResponseMode() oidc.ResponseMode }); ok {
+		mode = m.GetResponseMode()
+	}
+	location, lerr := op.AuthResponseURL(authReq.GetRedirectURI(), authReq.GetResponseType(), mode, answer, a.p.Encoder())
+	if lerr != nil {
+		return codes.ServerError.WithCause(errors.Join(err, lerr))
+	}
+	h := w.Header()
+	h.Set("Location", location)
+	h.Set("Cache-Control", "no-store")
+	h.Set("Pragma", "no-cache")
+	h.Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(http.StatusSeeOther)
+	return nil
+}
