@@ -18,9 +18,10 @@ import (
 	"github.com/authredirect/authredirect/render"
 )
 
-// The README's snippets live here, each between "README snippet NAME"
-// lines, with what they need around them: compiled and run by the tests
-// below, and compared with README.md by TestREADME_SnippetsAreTestedCode.
+// The snippets of README.md and docs/ live here, each between "README
+// snippet NAME" lines, with what they need around them: compiled and run by
+// the tests below, and compared with the docs by
+// TestREADME_SnippetsAreTestedCode.
 
 func quietRecoverer(t *testing.T) *middleware.Recoverer {
 	t.Helper()

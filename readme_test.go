@@ -2,6 +2,7 @@ package authredirect_test
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -30,6 +31,13 @@ func TestREADME_QuickStartIsTheTestedProgram(t *testing.T) {
 	assert.Equal(t, "```go\n"+string(program)+"```\n", readmeBlock(t, "quickstart"))
 }
 
+// README is what a newcomer reads in ten minutes; the rest is in docs/.
+func TestREADME_AtMost250Lines(t *testing.T) {
+	readme, err := os.ReadFile("README.md")
+	require.NoError(t, err)
+	assert.LessOrEqual(t, strings.Count(string(readme), "\n"), 250)
+}
+
 // The README's test command is the one CI runs.
 func TestREADME_TestCommandIsWhatCIRuns(t *testing.T) {
 	const command = "go test -race ./... && (cd e2e && go test -race ./...)"
@@ -46,10 +54,19 @@ func TestREADME_TestCommandIsWhatCIRuns(t *testing.T) {
 // where their own module compiles and runs them.
 var snippetFiles = []string{"readme_snippets_test.go", "otelauthredirect/example_test.go"}
 
-// Every ```go block of README.md but the quick start is marked
-// <!-- snippet: NAME --> and is the code between NAME's lines in
-// snippetFiles, unindented, byte for byte; every snippet there is in
-// README once. A snippet can no longer name an API that has gone.
+// docFiles are README.md and the pages under docs/: their snippets are
+// tested code.
+func docFiles(t *testing.T) []string {
+	t.Helper()
+	docs, err := filepath.Glob("docs/*.md")
+	require.NoError(t, err)
+	return append([]string{"README.md"}, docs...)
+}
+
+// Every ```go block of README.md and docs/*.md but the quick start is
+// marked <!-- snippet: NAME --> and is the code between NAME's lines in
+// snippetFiles, unindented, byte for byte; every snippet there is in the
+// docs once. A snippet can no longer name an API that has gone.
 func TestREADME_SnippetsAreTestedCode(t *testing.T) {
 	code := map[string]string{}
 	for _, file := range snippetFiles {
@@ -76,33 +93,35 @@ func TestREADME_SnippetsAreTestedCode(t *testing.T) {
 		require.Empty(t, name, "%s: snippet %s has no end", file, name)
 	}
 
-	readme, err := os.ReadFile("README.md")
-	require.NoError(t, err)
 	quickstart := readmeBlock(t, "quickstart")
-	seen := map[string]bool{}
-	lines := strings.Split(string(readme), "\n")
-	for i, line := range lines {
-		if line != "```go" {
-			continue
+	seen := map[string]string{} // snippet -> the doc it is in
+	for _, doc := range docFiles(t) {
+		text, err := os.ReadFile(doc)
+		require.NoError(t, err)
+		lines := strings.Split(string(text), "\n")
+		for i, line := range lines {
+			if line != "```go" {
+				continue
+			}
+			rest := strings.Join(lines[i+1:], "\n")
+			block, _, ok := strings.Cut(rest, "```\n")
+			require.True(t, ok, "%s line %d: an unclosed block", doc, i+1)
+			if doc == "README.md" && strings.HasPrefix(quickstart, "```go\n"+block) {
+				continue // checked by TestREADME_QuickStartIsTheTestedProgram
+			}
+			name, marked := "", i > 0 && strings.HasPrefix(lines[i-1], "<!-- snippet: ")
+			if marked {
+				name = strings.TrimSuffix(strings.TrimPrefix(lines[i-1], "<!-- snippet: "), " -->")
+			}
+			require.True(t, marked, "%s line %d: a ```go block without a snippet marker", doc, i+1)
+			want, ok := code[name]
+			require.True(t, ok, "%s: snippet %s: no such snippet in %v", doc, name, snippetFiles)
+			assert.Empty(t, seen[name], "snippet %s is in %s, and again in %s", name, seen[name], doc)
+			seen[name] = doc
+			assert.Equal(t, want, block, "%s: snippet %s", doc, name)
 		}
-		rest := strings.Join(lines[i+1:], "\n")
-		block, _, ok := strings.Cut(rest, "```\n")
-		require.True(t, ok, "README.md line %d: an unclosed block", i+1)
-		if strings.HasPrefix(quickstart, "```go\n"+block) {
-			continue // checked by TestREADME_QuickStartIsTheTestedProgram
-		}
-		name, marked := "", i > 0 && strings.HasPrefix(lines[i-1], "<!-- snippet: ")
-		if marked {
-			name = strings.TrimSuffix(strings.TrimPrefix(lines[i-1], "<!-- snippet: "), " -->")
-		}
-		require.True(t, marked, "README.md line %d: a ```go block without a snippet marker", i+1)
-		want, ok := code[name]
-		require.True(t, ok, "snippet %s: no such snippet in %v", name, snippetFiles)
-		assert.False(t, seen[name], "snippet %s is in README twice", name)
-		seen[name] = true
-		assert.Equal(t, want, block, "README snippet %s", name)
 	}
 	for name := range code {
-		assert.True(t, seen[name], "snippet %s is not in README.md", name)
+		assert.NotEmpty(t, seen[name], "snippet %s is in no doc", name)
 	}
 }

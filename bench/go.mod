@@ -2,10 +2,8 @@ module github.com/authredirect/authredirect/bench
 
 go 1.26.0
 
-replace github.com/authredirect/authredirect => ../
-
 require (
-	github.com/authredirect/authredirect v0.0.0
+	github.com/authredirect/authredirect v0.1.0
 	github.com/go-chi/chi/v5 v5.5.0
 	github.com/justinas/alice v1.2.0
 	github.com/ory/fosite v0.49.0
@@ -20,7 +18,7 @@ require (
 
 require (
 	github.com/asaskevich/govalidator v0.0.0-20230301143203-a9d515a09cc2 // indirect
-	github.com/authredirect/authredirect/otelauthredirect v0.0.0
+	github.com/authredirect/authredirect/otelauthredirect v0.1.0
 	github.com/cenkalti/backoff/v4 v4.3.0 // indirect
 	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/dgraph-io/ristretto v1.0.0 // indirect
@@ -89,5 +87,3 @@ require (
 	gopkg.in/ini.v1 v1.67.0 // indirect
 	gopkg.in/yaml.v3 v3.0.1 // indirect
 )
-
-replace github.com/authredirect/authredirect/otelauthredirect => ../otelauthredirect

@@ -59,7 +59,7 @@ func ExampleNew() {
 	//   http.route=/oauth/authorize
 }
 
-// The README's snippet: the observer on the global providers beside the
+// The snippet of docs/operations.md: the observer on the global providers beside the
 // slog one.
 func ExampleNew_besideTheLogObserver() {
 	logger := slog.New(slog.DiscardHandler)

@@ -2,10 +2,8 @@ module github.com/authredirect/authredirect/otelauthredirect
 
 go 1.26.0
 
-replace github.com/authredirect/authredirect => ../
-
 require (
-	github.com/authredirect/authredirect v0.0.0
+	github.com/authredirect/authredirect v0.1.0
 	github.com/prometheus/client_golang v1.25.0
 	github.com/stretchr/testify v1.12.1
 	go.opentelemetry.io/contrib/instrumentation/net/http/otelhttp v0.72.0

@@ -2,10 +2,8 @@ module github.com/authredirect/authredirect/loopguard/redisguard
 
 go 1.26.0
 
-replace github.com/authredirect/authredirect => ../..
-
 require (
-	github.com/authredirect/authredirect v0.0.0
+	github.com/authredirect/authredirect v0.1.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/stretchr/testify v1.12.1
 )
