@@ -2,10 +2,8 @@ module github.com/authredirect/authredirect/zitadelauthredirect
 
 go 1.26.0
 
-replace github.com/authredirect/authredirect => ../
-
 require (
-	github.com/authredirect/authredirect v0.0.0
+	github.com/authredirect/authredirect v0.1.0
 	github.com/stretchr/testify v1.12.1
 	github.com/zitadel/oidc/v3 v3.52.0
 	golang.org/x/oauth2 v0.38.0

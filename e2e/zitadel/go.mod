@@ -2,14 +2,9 @@ module github.com/authredirect/authredirect/e2e/zitadel
 
 go 1.26.0
 
-replace (
-	github.com/authredirect/authredirect => ../../
-	github.com/authredirect/authredirect/zitadelauthredirect => ../../zitadelauthredirect
-)
-
 require (
-	github.com/authredirect/authredirect v0.0.0
-	github.com/authredirect/authredirect/zitadelauthredirect v0.0.0
+	github.com/authredirect/authredirect v0.1.0
+	github.com/authredirect/authredirect/zitadelauthredirect v0.1.0
 	github.com/chromedp/chromedp v0.23.0
 	github.com/stretchr/testify v1.12.1
 	github.com/zitadel/oidc/v3 v3.52.0
