@@ -154,17 +154,30 @@ var decisions = map[string]error{
 	"plain":     errors.New(secretDebug),
 }
 
-// events records the observer's events by the request's X-Row header.
+// events hands the observer's events to the tests by the request's X-Row
+// header. The observer runs after the answer is written, so a test may read
+// the answer first: get waits for the event.
 type events struct{ m sync.Map }
 
-func (e *events) observe(ev middleware.Event) { e.m.Store(ev.Request.Header.Get("X-Row"), ev) }
+func (e *events) ch(row string) chan middleware.Event {
+	c, _ := e.m.LoadOrStore(row, make(chan middleware.Event, 1))
+	return c.(chan middleware.Event)
+}
+
+func (e *events) observe(ev middleware.Event) {
+	select {
+	case e.ch(ev.Request.Header.Get("X-Row")) <- ev:
+	default: // a row observed twice keeps its first event
+	}
+}
 
 func (e *events) get(row string) (middleware.Event, bool) {
-	v, ok := e.m.Load(row)
-	if !ok {
+	select {
+	case ev := <-e.ch(row):
+		return ev, true
+	case <-time.After(10 * time.Second):
 		return middleware.Event{}, false
 	}
-	return v.(middleware.Event), true
 }
 
 // testServer is a fosite authorization server whose authorize and token
@@ -240,7 +253,8 @@ func newServer(t testing.TB, cfg fositeauthredirect.Config) *testServer {
 // noFollow is a client that stops at the first redirect, so that the test
 // reads it.
 func noFollow(srv *httptest.Server) *http.Client {
-	c := srv.Client()
-	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return c
+	return &http.Client{
+		Transport:     srv.Client().Transport,
+		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+	}
 }
