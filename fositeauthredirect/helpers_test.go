@@ -7,6 +7,7 @@ import (
 	"errors"
 	"net/http"
 	"net/http/httptest"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -154,6 +155,16 @@ var decisions = map[string]error{
 	"plain":     errors.New(secretDebug),
 }
 
+// decision is the application's answer to r: one of decisions by name, or
+// one of fositeErrors by index (header X-Fosite-Error), as an application
+// returns it, with a hint and debug text.
+func decision(r *http.Request) error {
+	if i, err := strconv.Atoi(r.Header.Get("X-Fosite-Error")); err == nil {
+		return fositeErrors[i].value.WithHint(secretHint).WithDebug(secretDebug)
+	}
+	return decisions[r.Header.Get("X-Decision")]
+}
+
 // events hands the observer's events to the tests by the request's X-Row
 // header. The observer runs after the answer is written, so a test may read
 // the answer first: get waits for the event.
@@ -208,7 +219,7 @@ func newServer(t testing.TB, cfg fositeauthredirect.Config) *testServer {
 		if err != nil {
 			return a.AuthorizeError(ctx, w, ar, err)
 		}
-		if err := decisions[r.Header.Get("X-Decision")]; err != nil {
+		if err := decision(r); err != nil {
 			return a.AuthorizeError(ctx, w, ar, err)
 		}
 		for _, s := range ar.GetRequestedScopes() {
@@ -227,7 +238,7 @@ func newServer(t testing.TB, cfg fositeauthredirect.Config) *testServer {
 		if err != nil {
 			return a.AccessError(ctx, r, ar, err)
 		}
-		if err := decisions[r.Header.Get("X-Decision")]; err != nil {
+		if err := decision(r); err != nil {
 			return a.AccessError(ctx, r, ar, err)
 		}
 		if ar.GetGrantTypes().ExactOne("client_credentials") {

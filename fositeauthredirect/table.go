@@ -13,7 +13,6 @@ import (
 // README's mapping table is this one, row by row.
 const (
 	errInvalidClient = "invalid_client"
-	errInvalidGrant  = "invalid_grant"
 
 	// OpenID Connect Core §3.1.2.6: the answers of a prompt=none request.
 	errLoginRequired            = "login_required"
@@ -34,7 +33,7 @@ var table = map[string]codes.Code{
 	"server_error":              codes.ServerError,
 	"temporarily_unavailable":   codes.TemporarilyUnavailable,
 	"unsupported_grant_type":    codes.UnsupportedGrantType,
-	errInvalidGrant:             codes.InvalidGrant,
+	"invalid_grant":             codes.InvalidGrant,
 	errInvalidClient:            codes.InvalidClient,
 	// OpenID Connect Core §3.1.2.6, when sent to the error page.
 	errLoginRequired:             codes.AccessDenied,
@@ -78,15 +77,17 @@ func contractCode(fe *fosite.RFC6749Error) codes.Code {
 	return codes.InvalidRequest
 }
 
-// authorizeCode is code on the authorize endpoint, which RFC 6749 §4.1.2.1
-// gives neither invalid_client nor invalid_grant: fosite says invalid_client
-// there when it cannot find the client, and invalid_grant when the client
-// may not use the flow's grant type; both are unauthorized_client.
+// authorizeCode is contractCode on the authorize endpoint, whose errors
+// (RFC 6749 §4.1.2.1) include neither invalid_client nor invalid_grant:
+// fosite says invalid_client there when it cannot find the client, and
+// invalid_grant when the client may not use the flow's grant type. Both,
+// and every name that maps to them, are unauthorized_client.
 func authorizeCode(fe *fosite.RFC6749Error) codes.Code {
-	if fe.ErrorField == errInvalidClient || fe.ErrorField == errInvalidGrant {
+	c := contractCode(fe)
+	if c == codes.InvalidClient || c == codes.InvalidGrant {
 		return codes.UnauthorizedClient
 	}
-	return contractCode(fe)
+	return c
 }
 
 // isPromptNone reports whether name is one of OpenID Connect's answers to
