@@ -75,6 +75,9 @@ func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar 
 	if err == nil {
 		return nil
 	}
+	if holdsNil(err) {
+		return codes.ServerError.WithCause(errNil)
+	}
 	if _, ok := codes.As(err); ok {
 		return err // the application's own contract error
 	}
@@ -114,6 +117,9 @@ func (a *Adapter) AccessError(ctx context.Context, r *http.Request, ar fosite.Ac
 	if err == nil {
 		return nil
 	}
+	if holdsNil(err) {
+		return codes.ServerError.WithCause(errNil)
+	}
 	if _, ok := codes.As(err); ok {
 		return err
 	}
@@ -129,6 +135,36 @@ func (a *Adapter) AccessError(ctx context.Context, r *http.Request, ar fosite.Ac
 		return codes.UnsupportedGrantType.WithCause(err)
 	}
 	return code.WithCause(err)
+}
+
+// errNil is the cause recorded for an error chain holding a nil
+// *fosite.RFC6749Error, whose own text cannot be read.
+var errNil = errors.New("fositeauthredirect: a nil *fosite.RFC6749Error was returned as an error")
+
+// holdsNil reports whether err's chain holds a nil *fosite.RFC6749Error
+// (var e *fosite.RFC6749Error; return e). Its Unwrap and Error are value
+// methods, which panic on a nil pointer, so errors.As and errors.Is must
+// not walk such a chain.
+func holdsNil(err error) bool {
+	for err != nil {
+		if fe, ok := err.(*fosite.RFC6749Error); ok && fe == nil {
+			return true
+		}
+		switch u := err.(type) {
+		case interface{ Unwrap() error }:
+			err = u.Unwrap()
+		case interface{ Unwrap() []error }:
+			for _, e := range u.Unwrap() {
+				if holdsNil(e) {
+					return true
+				}
+			}
+			return false
+		default:
+			return false
+		}
+	}
+	return false
 }
 
 // unknownClient is the answer when fosite failed to find or authenticate
