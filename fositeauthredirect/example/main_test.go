@@ -10,6 +10,7 @@ import (
 	"net/http/cookiejar"
 	"net/url"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -22,13 +23,19 @@ import (
 	"github.com/authredirect/authredirect/fositeauthredirect/example/app"
 )
 
+// handler is the example's handler, built once: making its signing key is
+// slow, and no test depends on another's sessions.
+var handler = sync.OnceValues(func() (http.Handler, error) {
+	return app.New(app.Config{Logger: slog.New(slog.DiscardHandler)})
+})
+
 // serve runs the example's server, as main builds it, on a loopback
 // listener and returns its base URL.
 func serve(t *testing.T) string {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	require.NoError(t, err)
-	h, err := app.New(app.Config{Logger: slog.New(slog.DiscardHandler)})
+	h, err := handler()
 	require.NoError(t, err)
 	srv := newServer(h)
 	done := make(chan error, 1)
