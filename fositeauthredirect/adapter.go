@@ -85,6 +85,7 @@ func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar 
 	if !errors.As(err, &fe) || fe == nil {
 		return codes.ServerError.WithCause(err)
 	}
+	err = &logged{err: err, fe: fe}
 	code := authorizeCode(fe)
 	if code == codes.UnauthorizedClient && fe.ErrorField == errInvalidClient {
 		return a.unknownClient(ctx, requestForm(ar).Get("client_id"), err, codes.UnauthorizedClient)
@@ -127,6 +128,7 @@ func (a *Adapter) AccessError(ctx context.Context, r *http.Request, ar fosite.Ac
 	if !errors.As(err, &fe) || fe == nil {
 		return codes.ServerError.WithCause(err)
 	}
+	err = &logged{err: err, fe: fe}
 	code := contractCode(fe)
 	switch {
 	case code == codes.InvalidClient:
@@ -136,6 +138,28 @@ func (a *Adapter) AccessError(ctx context.Context, r *http.Request, ar fosite.Ac
 	}
 	return code.WithCause(err)
 }
+
+// logged is fosite's error as the observer sees it: its Error names
+// fosite's hint and debug text, which the logs need and the client never
+// sees (the renderers never show a cause). errors.As and errors.Is see
+// fosite's error through Unwrap.
+type logged struct {
+	err error
+	fe  *fosite.RFC6749Error
+}
+
+func (l *logged) Error() string {
+	s := "fosite " + l.fe.ErrorField
+	if l.fe.HintField != "" {
+		s += ": " + l.fe.HintField
+	}
+	if l.fe.DebugField != "" {
+		s += " (debug: " + l.fe.DebugField + ")"
+	}
+	return s
+}
+
+func (l *logged) Unwrap() error { return l.err }
 
 // errNil is the cause recorded for an error chain holding a nil
 // *fosite.RFC6749Error, whose own text cannot be read.
