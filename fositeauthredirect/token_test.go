@@ -75,8 +75,12 @@ type tokenRow struct {
 // post sends form to the token endpoint as client demo, as a client that
 // golang.org/x/oauth2 cannot be made to be would.
 func post(method string, form url.Values) func(*testing.T, *testServer, context.Context) error {
+	return postRaw(method, form.Encode())
+}
+
+func postRaw(method, body string) func(*testing.T, *testServer, context.Context) error {
 	return func(t *testing.T, srv *testServer, ctx context.Context) error {
-		req, err := http.NewRequestWithContext(ctx, method, srv.URL+"/oauth/token", strings.NewReader(form.Encode()))
+		req, err := http.NewRequestWithContext(ctx, method, srv.URL+"/oauth/token", strings.NewReader(body))
 		require.NoError(t, err)
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 		req.SetBasicAuth("demo", demoSecret)
@@ -152,6 +156,7 @@ var tokenRows = []tokenRow{
 		do: exchange("demo", demoSecret, validCode)},
 	{row: "a plain error", want: codes.ServerError.Err(), do: exchange("demo", demoSecret, validCode)},
 	// Refused before fosite reads the request: the core library's guards.
+	{row: "malformed body", want: codes.InvalidRequest.Err(), do: postRaw(http.MethodPost, "grant_type=authorization_code&code=%zz")},
 	{row: "repeated parameter", want: codes.InvalidRequest.Err(),
 		do: post(http.MethodPost, url.Values{"grant_type": {"authorization_code", "client_credentials"}})},
 }
