@@ -6,6 +6,7 @@ replace github.com/authredirect/authredirect => ../
 
 require (
 	github.com/authredirect/authredirect v0.0.0
+	github.com/go-jose/go-jose/v3 v3.0.5
 	github.com/justinas/alice v1.2.0
 	github.com/ory/fosite v0.49.0
 	github.com/stretchr/testify v1.12.1
@@ -22,7 +23,6 @@ require (
 	github.com/dustin/go-humanize v1.0.1 // indirect
 	github.com/felixge/httpsnoop v1.1.0 // indirect
 	github.com/fsnotify/fsnotify v1.6.0 // indirect
-	github.com/go-jose/go-jose/v3 v3.0.5 // indirect
 	github.com/go-logr/logr v1.4.4 // indirect
 	github.com/go-logr/stdr v1.2.2 // indirect
 	github.com/gobuffalo/pop/v6 v6.1.1 // indirect

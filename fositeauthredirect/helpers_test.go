@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/go-jose/go-jose/v3"
 	"github.com/justinas/alice"
 	"github.com/ory/fosite"
 	"github.com/ory/fosite/compose"
@@ -112,6 +113,17 @@ func newStore(t testing.TB) failingStore {
 		ResponseTypes: []string{"token"},
 		GrantTypes:    []string{"authorization_code"},
 		Scopes:        []string{"openid"},
+	}
+	s.Clients["oidc"] = &fosite.DefaultOpenIDConnectClient{
+		DefaultClient: &fosite.DefaultClient{
+			ID: "oidc", Secret: secret,
+			RedirectURIs:  []string{demoRedirect},
+			ResponseTypes: []string{"code"},
+			GrantTypes:    []string{"authorization_code"},
+			Scopes:        []string{"openid"},
+		},
+		JSONWebKeys: &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &rsaKey().PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}},
+		RequestObjectSigningAlgorithm: "RS256",
 	}
 	return failingStore{s}
 }
