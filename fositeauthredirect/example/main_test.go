@@ -157,6 +157,23 @@ func TestExample_CodeFlow(t *testing.T) {
 	assert.NotEmpty(t, tok.Extra("id_token"))
 }
 
+// TestExample_PromptNoneGoesBackToTheClient: a prompt=none request of a
+// visitor who has not signed in is answered login_required at the client's
+// redirect URI (OpenID Connect Core §3.1.2.6), with its state.
+func TestExample_PromptNoneGoesBackToTheClient(t *testing.T) {
+	base := serve(t)
+	res, err := noFollow().Get(base + "/oauth/authorize?response_type=code&client_id=demo&redirect_uri=http://localhost:8081/callback&scope=openid&state=state-12345678&prompt=none")
+	require.NoError(t, err)
+	defer res.Body.Close()
+	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
+	loc, err := url.Parse(res.Header.Get("Location"))
+	require.NoError(t, err)
+	assert.Equal(t, app.DefaultRedirectURI, loc.Scheme+"://"+loc.Host+loc.Path)
+	assert.Equal(t, "login_required", loc.Query().Get("error"))
+	assert.Equal(t, "state-12345678", loc.Query().Get("state"))
+	assert.Equal(t, "no-referrer", res.Header.Get("Referrer-Policy"))
+}
+
 // TestExample_LoginContinuesOnlyToTheAuthorizeEndpoint: the login form's
 // continue target is never another site.
 func TestExample_LoginContinuesOnlyToTheAuthorizeEndpoint(t *testing.T) {

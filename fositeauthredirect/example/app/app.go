@@ -127,6 +127,11 @@ func (s *server) authorize(w http.ResponseWriter, r *http.Request) error {
 		return s.adapter.AuthorizeError(ctx, w, ar, err)
 	}
 	signedIn, ok := s.signedIn(r)
+	if !ok && ar.GetRequestForm().Get("prompt") == "none" {
+		// The client asked not to show the user anything: OpenID Connect's
+		// answer goes back to it (the adapter's routing policy).
+		return s.adapter.AuthorizeError(ctx, w, ar, fosite.ErrLoginRequired)
+	}
 	if !ok {
 		// Not an error: sign in first, then come back to this very request.
 		http.Redirect(w, r, loginPath+"?continue="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
