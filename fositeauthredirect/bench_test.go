@@ -6,6 +6,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/ory/fosite"
 	"github.com/stretchr/testify/require"
@@ -151,4 +152,44 @@ func BenchmarkSuccess(b *testing.B) {
 			}
 		})
 	}
+}
+
+// BenchmarkSuccessPaired serves the same successful authorization request
+// with fosite alone and through the adapter's wiring over loopback HTTP,
+// alternately within one loop (each goes first every other time), and
+// reports each one's mean time per request and adapter/fosite: a drift of
+// the machine's load, or the garbage one sub-benchmark leaves to the next,
+// falls on both alike.
+func BenchmarkSuccessPaired(b *testing.B) {
+	query := "/oauth/authorize?" + authorizeQuery()
+	names := []string{"fosite", "adapter"}
+	var clients [2]*http.Client
+	var urls [2]string
+	for i, name := range names {
+		srv := httptest.NewServer(successHandlers(b)[name])
+		defer srv.Close()
+		clients[i], urls[i] = noFollow(srv), srv.URL+query
+	}
+	var spent [2]time.Duration
+	n := 0
+	for b.Loop() {
+		for k := range 2 {
+			i := (n + k) % 2
+			start := time.Now()
+			res, err := clients[i].Get(urls[i])
+			if err != nil {
+				b.Fatal(err)
+			}
+			_, _ = io.Copy(io.Discard, res.Body)
+			res.Body.Close()
+			spent[i] += time.Since(start)
+			if res.StatusCode != http.StatusSeeOther {
+				b.Fatal(res.Status)
+			}
+		}
+		n++
+	}
+	b.ReportMetric(float64(spent[0].Nanoseconds())/float64(n), "fosite-ns/req")
+	b.ReportMetric(float64(spent[1].Nanoseconds())/float64(n), "adapter-ns/req")
+	b.ReportMetric(float64(spent[1])/float64(spent[0]), "adapter/fosite")
 }

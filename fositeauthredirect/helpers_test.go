@@ -122,7 +122,7 @@ func newStore(t testing.TB) failingStore {
 			GrantTypes:    []string{"authorization_code"},
 			Scopes:        []string{"openid"},
 		},
-		JSONWebKeys: &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &rsaKey().PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}},
+		JSONWebKeys:                   &jose.JSONWebKeySet{Keys: []jose.JSONWebKey{{Key: &rsaKey().PublicKey, KeyID: "k1", Algorithm: "RS256", Use: "sig"}}},
 		RequestObjectSigningAlgorithm: "RS256",
 	}
 	return failingStore{s}
