@@ -8,9 +8,7 @@ import (
 	"github.com/authredirect/authredirect/codes"
 )
 
-// The error names fosite v0.49 can answer on its authorize and token
-// endpoints (RFC6749Error.ErrorField), and the contract code of each. The
-// README's mapping table is this one, row by row.
+// The error names (RFC6749Error.ErrorField) the adapter's logic refers to.
 const (
 	errInvalidClient = "invalid_client"
 
@@ -21,8 +19,9 @@ const (
 	errAccountSelectionRequired = "account_selection_required"
 )
 
-// table maps an error name to its contract code; authorizeCode has the two
-// rows the authorize endpoint reads otherwise.
+// table maps every error name fosite v0.49 can answer on its authorize and
+// token endpoints to its contract code: README's mapping table, row by row.
+// authorizeCode says how the authorize endpoint reads two of the codes.
 var table = map[string]codes.Code{
 	// RFC 6749 §4.1.2.1 and §5.2.
 	"invalid_request":           codes.InvalidRequest,
