@@ -42,10 +42,10 @@ func TestWriter_ResponseControllerFlushBeneathAForeignWrapperStarts(t *testing.T
 		}
 		return codes.InvalidScope
 	})))
-	h.ServeHTTP(fw, httptest.NewRequest(http.MethodGet, "/x", nil))
+	aborts(t, h, fw, httptest.NewRequest(http.MethodGet, "/x", nil))
 	require.Equal(t, 1, fw.flushes, "the flush reached the real writer")
 	require.Len(t, ev.list(), 1)
-	assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome, "the response had started (flushed)")
+	assert.Equal(t, middleware.Aborted, ev.list()[0].Outcome, "the response had started (flushed)")
 	assert.Equal(t, 1, cw.writeHeaders, "no WriteHeader after the response started")
 }
 
@@ -229,19 +229,20 @@ func TestWriter_EmptyCopyStartsNothingWhateverTheWriterBeneath(t *testing.T) {
 		for _, body := range []string{"", "hello"} {
 			rec, ev := newRecover(t, testRoute{})
 			w, cw := newWriter()
-			rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+			aborted := serveAborting(rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
 				n, err := io.Copy(w, struct{ io.Reader }{strings.NewReader(body)})
 				require.NoError(t, err)
 				require.Equal(t, int64(len(body)), n)
 				return codes.InvalidScope
-			})).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/x", nil))
+			})), w, httptest.NewRequest(http.MethodGet, "/x", nil))
 			require.Len(t, ev.list(), 1)
+			assert.Equal(t, body != "", aborted, "%s %q: a started response is aborted", name, body)
 			assert.Equal(t, 1, cw.writeHeaders, "%s %q: one WriteHeader", name, body)
 			if body == "" {
 				assert.Equal(t, middleware.Redirected, ev.list()[0].Outcome, name)
 				assert.Equal(t, http.StatusSeeOther, cw.code, name)
 			} else {
-				assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome, name)
+				assert.Equal(t, middleware.Aborted, ev.list()[0].Outcome, name)
 				assert.Equal(t, http.StatusOK, cw.code, name)
 				assert.Equal(t, body, string(cw.body), name)
 			}

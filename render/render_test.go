@@ -198,7 +198,7 @@ func TestNew_RefusesBadTargets(t *testing.T) {
 	}
 	for _, good := range []string{"/", "/ooops", "https://example.com", "http://localhost:8080/x?lang=en", "HTTPS://Example.COM/ooops",
 		"http://[::1]:8080/x", "http://127.0.0.1:65535/", "https://xn--bcher-kva.example/ooops", "/a.b/..c/.d", "/x?next=/../y"} {
-		assert.NoError(t, render.ValidateTarget(good), good)
+		assert.NoError(t, validTarget(good), good)
 	}
 	pages := render.Config{ErrorPage: "/ooops", LoginPage: "/login"}
 	bad := pages
@@ -212,7 +212,7 @@ func TestNew_RefusesBadTargets(t *testing.T) {
 	bad = pages
 	bad.ErrorPage = "ooops"
 	_, err = render.New(bad)
-	assert.EqualError(t, err, `error page: authredirect: invalid configuration: target "ooops": is a relative path; it must start with /`)
+	assert.EqualError(t, err, `error page: render: invalid configuration: target "ooops": is a relative path; it must start with /`)
 }
 
 func TestRedirect_Headers(t *testing.T) {

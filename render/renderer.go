@@ -17,10 +17,16 @@ import (
 // JSON body for each code × detail) is built once, in [New].
 type Renderer struct {
 	cfg     Config
-	targets [3]target  // indexed by codes.Kind
-	answers [][]answer // by Code.Index, then Detail.Index+1 (0: no detail)
+	targets [3]target // indexed by codes.Kind
+	answers map[pair]answer
 	// 401 and 503 extras, built once.
 	basicChallenge, bearerChallenge, retryAfter string
+}
+
+// pair is a code and a detail (the zero Detail for none).
+type pair struct {
+	code   codes.Code
+	detail codes.Detail
 }
 
 // answer is what the renderer writes for one code × detail without an
@@ -52,17 +58,15 @@ func New(cfg Config) (*Renderer, error) {
 	r.bearerChallenge = `Bearer realm="` + cfg.Realm + `"`
 	r.retryAfter = strconv.Itoa(int(cfg.RetryAfter / time.Second))
 
-	details := append([]codes.Detail{{}}, codes.Details()...)
+	r.answers = make(map[pair]answer)
 	for _, c := range codes.All() {
-		row := make([]answer, len(details))
-		for _, d := range details {
+		for _, d := range append(codes.Details(), codes.Detail{}) {
 			body, err := json.Marshal(r.jsonBody(c.With(d)))
 			if err != nil {
 				return nil, err // cannot happen: strings only
 			}
-			row[d.Index()+1] = answer{location: r.location(c, d), json: append(body, '\n')}
+			r.answers[pair{c, d}] = answer{location: r.location(c, d), json: append(body, '\n')}
 		}
-		r.answers = append(r.answers, row)
 	}
 	return r, nil
 }
@@ -129,8 +133,8 @@ func (r *Renderer) location(c codes.Code, d codes.Detail) string {
 }
 
 // answer is what is built for e's code and detail; e must be valid.
-func (r *Renderer) answer(e *codes.Error) *answer {
-	return &r.answers[e.Code().Index()][e.Detail().Index()+1]
+func (r *Renderer) answer(e *codes.Error) answer {
+	return r.answers[pair{e.Code(), e.Detail()}]
 }
 
 // Location is where a redirect for e points: the family's target, its own
