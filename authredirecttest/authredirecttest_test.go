@@ -30,7 +30,7 @@ func TestKit_ClassifiesWhatTheHandlerReturns(t *testing.T) {
 	for _, tc := range []struct {
 		name     string
 		serve    func(http.Handler, *http.Request) authredirecttest.Result
-		h        middleware.HandlerFunc
+		h        func(http.ResponseWriter, *http.Request) error
 		outcome  middleware.Outcome
 		want     *codes.Error
 		status   int
@@ -46,7 +46,7 @@ func TestKit_ClassifiesWhatTheHandlerReturns(t *testing.T) {
 			middleware.WroteJSON, codes.InvalidClient.Err(), 401, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			res := tc.serve(tc.h, httptest.NewRequest(http.MethodPost, "/x", nil))
+			res := tc.serve(middleware.Wrap(tc.h), httptest.NewRequest(http.MethodPost, "/x", nil))
 			assert.True(t, res.Failed())
 			assert.Equal(t, tc.outcome, res.Outcome)
 			assert.Equal(t, tc.want.Code(), res.Err.Code())

@@ -35,7 +35,7 @@ import (
 // panics, a loop-guard trip, a route pattern and an unknown method.
 func TestNew_RecordsEveryFailure(t *testing.T) {
 	authz, authn := codes.Authorization, codes.Authentication
-	fail := func(err error) middleware.HandlerFunc {
+	fail := func(err error) func(http.ResponseWriter, *http.Request) error {
 		return func(http.ResponseWriter, *http.Request) error { return err }
 	}
 	get := func(target string) *http.Request { return httptest.NewRequest(http.MethodGet, target, nil) }
@@ -436,5 +436,5 @@ func TestNew_MeterProviderRefusesCounter(t *testing.T) {
 	obs, err := otelauthredirect.New(otelauthredirect.WithMeterProvider(refusingMeterProvider{}))
 	assert.Nil(t, obs)
 	require.ErrorIs(t, err, render.ErrConfig)
-	assert.EqualError(t, err, "authredirect: invalid configuration: the MeterProvider refused the counter authredirect.failures: no counters today")
+	assert.EqualError(t, err, "render: invalid configuration: the MeterProvider refused the counter authredirect.failures: no counters today")
 }
