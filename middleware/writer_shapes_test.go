@@ -217,7 +217,7 @@ func TestRecoverer_HappyPathAllocatesOnceOnEveryShape(t *testing.T) {
 }
 
 // realServers starts net/http's HTTP/1 server and its HTTP/2 server over
-// TLS on h, and returns a client for each.
+// TLS on h, and returns a client for each, which follows no redirect.
 func realServers(t *testing.T, h http.Handler) map[string]func() (*http.Response, error) {
 	t.Helper()
 	h1 := httptest.NewServer(h)
@@ -226,6 +226,9 @@ func realServers(t *testing.T, h http.Handler) map[string]func() (*http.Response
 	h2.EnableHTTP2 = true
 	h2.StartTLS()
 	t.Cleanup(h2.Close)
+	for _, c := range []*http.Client{h1.Client(), h2.Client()} {
+		c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
+	}
 	return map[string]func() (*http.Response, error){
 		"HTTP/1.1": func() (*http.Response, error) { return h1.Client().Get(h1.URL) },
 		"HTTP/2": func() (*http.Response, error) {

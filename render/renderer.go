@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -182,17 +183,29 @@ func (r *Renderer) statusHeader(names []string, status int, k codes.Kind) ([]str
 	return names[:last], ""
 }
 
-// setHeaders drops the headers that describe a body, and a Location the
-// handler set (only a redirect has one, its own), and sets names[i] to
-// values[i]. The values share one new backing array, so each answer owns
-// its header values (a wrapper that edits one in place cannot reach another
-// answer) for a single allocation.
+// setHeaders drops the headers that describe a body, a Location the
+// handler set (only a redirect has one, its own) and the answer's own
+// names, whatever the case of their keys, and sets names[i] to values[i].
+// The values share one new backing array, so each answer owns its header
+// values (a wrapper that edits one in place cannot reach another answer)
+// for a single allocation.
 func setHeaders(h http.Header, names []string, values ...string) {
-	dropBodyHeaders(h)
+	// A key set straight into the map ("location") is sent as it is,
+	// beside the canonical one: every key is compared, not looked up.
+	for key := range h {
+		if slices.ContainsFunc(bodyHeaders, func(n string) bool { return strings.EqualFold(key, n) }) ||
+			slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(key, n) }) {
+			delete(h, key)
+		}
+	}
 	for i, name := range names {
 		h[name] = values[i : i+1 : i+1]
 	}
 }
+
+// bodyHeaders describe a body the handler meant to send, or point
+// elsewhere: no error answer keeps them.
+var bodyHeaders = []string{"Location", "Content-Length", "Content-Encoding", "Content-Type", "Etag", "Last-Modified"}
 
 // Redirect answers with 303 See Other to [Renderer.Location] of e, with
 // Cache-Control: no-store, Pragma: no-cache and Referrer-Policy:
@@ -206,18 +219,6 @@ func (r *Renderer) Redirect(w http.ResponseWriter, req *http.Request, e *codes.E
 	}
 	setHeaders(w.Header(), redirectHeaders, r.Location(e), "no-store", "no-cache", "no-referrer")
 	w.WriteHeader(http.StatusSeeOther)
-}
-
-func dropBodyHeaders(h http.Header) {
-	if len(h) == 0 {
-		return // the usual case: the handler set nothing
-	}
-	delete(h, "Location")
-	delete(h, "Content-Length")
-	delete(h, "Content-Encoding")
-	delete(h, "Content-Type")
-	delete(h, "Etag")
-	delete(h, "Last-Modified")
 }
 
 // jsonBody is the JSON answer, fields in this order.
