@@ -77,7 +77,7 @@ func contractRows() []row {
 				})
 			}
 			if c.Kind() == codes.Authentication {
-				// entity_id goes with unauthorized only (DESIGN §1).
+				// entity_id goes with unauthorized only.
 				withID := want
 				if c == codes.Unauthorized {
 					withID += "&entity_id=u-jane"

@@ -14,7 +14,7 @@ import (
 )
 
 // The contract's seventeen codes, with family, wire name and JSON status
-// (DESIGN §5; statuses follow RFC 6749 §5.2).
+// (statuses follow RFC 6749 §5.2).
 var contract = []struct {
 	code   codes.Code
 	kind   codes.Kind

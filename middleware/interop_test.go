@@ -31,7 +31,7 @@ func TestRecoverer_LoginPageFailingInPlaceStillChallenges(t *testing.T) {
 // A foreign middleware above the route whose writer has only Unwrap (what
 // Go 1.20+ recommends): the handler flushes with http.ResponseController,
 // which reaches net/http's writer through the Unwrap chain, bypassing the
-// tracker. The route then believes nothing was written.
+// route's writer. The route then believes nothing was written.
 func TestWriter_ResponseControllerFlushBeneathAForeignWrapperStarts(t *testing.T) {
 	rec, ev := newRecover(t, testRoute{})
 	cw := newCountingWriter()
@@ -142,7 +142,7 @@ func pagesOf(errorPage, loginPage string) render.Config {
 }
 
 // io.Copy of an empty body through net/http's writer (ReaderFrom) writes
-// nothing, so net/http has not started the response; the tracker marks it
+// nothing, so net/http has not started the response; the route's writer marks it
 // started anyway, and the failure is suppressed: the client gets an empty
 // 200 instead of the redirect.
 func TestWriter_EmptyReadFromDoesNotStart(t *testing.T) {

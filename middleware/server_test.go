@@ -87,5 +87,3 @@ func TestRecoverer_PanicAfterWriteOnARealServer(t *testing.T) {
 	res.Body.Close()
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the client sees the response is cut, not complete")
 }
-
-// The happy path through a Recoverer route and Wrap allocates nothing (DESIGN §3).

@@ -62,7 +62,7 @@ func TestLocation_Spelled(t *testing.T) {
 		{codes.InvalidRequest.With(codes.TooManyRedirects), "https://accounts.livechatinc.com/ooops?oauth_exception=invalid_request&exception_details=to_many_redirects"},
 		{codes.Unauthorized.WithEntityID("u-jane"), "https://accounts.livechatinc.com/?identity_exception=unauthorized&entity_id=u-jane"},
 		{codes.Unauthorized.With(codes.TooManyRedirects).WithEntityID("a.b_c-1"), "https://accounts.livechatinc.com/?identity_exception=unauthorized&exception_details=to_many_redirects&entity_id=a.b_c-1"},
-		// entity_id goes with unauthorized only (DESIGN §1): the identity
+		// entity_id goes with unauthorized only: the identity
 		// is known but wrong.
 		{codes.IdentityInvalidRequest.With(codes.TooManyRedirects).WithEntityID("a.b_c-1"), "https://accounts.livechatinc.com/?identity_exception=invalid_request&exception_details=to_many_redirects"},
 		{codes.IdentityLost.WithEntityID("u-jane"), "https://accounts.livechatinc.com/?identity_exception=identity_lost"},
