@@ -24,7 +24,9 @@ const (
 	// LoopStopped: the failing request was the error or login page itself,
 	// so a redirect would loop; the terminal HTML page was written in place.
 	LoopStopped
-	// Suppressed: the connection was hijacked; nothing was written.
+	// Suppressed: the connection was hijacked, or a middleware between the
+	// route and the handler answered the error after the handler handed it
+	// up (as chi's Timeout writes its 504); nothing more was written.
 	Suppressed
 	// ClientGone: the request's context was cancelled (net/http does so
 	// when the client goes) and the handler failed with context.Canceled

@@ -115,7 +115,9 @@ func (rc *Recoverer) JSON(next http.Handler) http.Handler {
 //     response is aborted (by re-panicking http.ErrAbortHandler, which
 //     net/http does not log): the connection is cut, or over HTTP/2 the
 //     stream reset, so that the client cannot take the part it got for a
-//     whole response; if the connection was hijacked, nothing is done;
+//     whole response; if the connection was hijacked, or a middleware in
+//     between answered the error after the handler handed it up, that
+//     stands;
 //  5. if the request fetches (GET or HEAD) the very page the error would be
 //     sent to, the terminal page is written in place with the code's
 //     status, since a redirect would loop;
@@ -224,8 +226,13 @@ func (rt *route) answer(t *writer, r *http.Request, ev *Event) {
 	case ev.Outcome == ClientGone:
 	case t.hijacked:
 		ev.Outcome = Suppressed
-	case t.started:
+	case t.started && (t.partial || t.err == nil || ev.Panicked):
 		ev.Outcome = Aborted
+	case t.started:
+		// A writer between the route and the handler answered the error
+		// once it was handed up, as chi's Timeout writes its 504: that
+		// answer stands.
+		ev.Outcome = Suppressed
 	case rend.IsTarget(r, e.Kind()):
 		ev.Outcome = LoopStopped
 		rend.Page(w, r, e.Code().HTTPStatus(), e)

@@ -162,3 +162,30 @@ func TestRecoverer_ErrorAnswerOwnsItsHeadersWhateverTheirCase(t *testing.T) {
 		}
 	}
 }
+
+// TestRecoverer_AnswerOfAMiddlewareInBetweenStands: a middleware between
+// the route and the handler that answers the handler's error itself once
+// it was handed up (chi's Timeout writes its 504 so) has written a whole
+// answer: it reaches the client, and the route reports Suppressed.
+func TestRecoverer_AnswerOfAMiddlewareInBetweenStands(t *testing.T) {
+	rec, ev := newRecover(t, testRoute{})
+	answering := func(next http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			next.ServeHTTP(w, r)
+			w.WriteHeader(http.StatusGatewayTimeout)
+		})
+	}
+	h := rec(answering(failing(errors.New("deadline exceeded"))))
+	for proto, get := range realServers(t, h) {
+		res, err := get()
+		require.NoError(t, err, proto)
+		_, err = io.ReadAll(res.Body)
+		res.Body.Close()
+		require.NoError(t, err, proto)
+		assert.Equal(t, http.StatusGatewayTimeout, res.StatusCode, proto)
+	}
+	require.Len(t, ev.list(), 2)
+	for _, e := range ev.list() {
+		assert.Equal(t, middleware.Suppressed, e.Outcome)
+	}
+}

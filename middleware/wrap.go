@@ -30,7 +30,8 @@ func handUp(w http.ResponseWriter, err error) {
 	for {
 		switch v := w.(type) {
 		case interface{ self() *writer }:
-			v.self().err = err
+			t := v.self()
+			t.err, t.partial = err, t.started
 			return
 		case interface{ Unwrap() http.ResponseWriter }:
 			w = v.Unwrap()

@@ -13,6 +13,7 @@ import (
 type writer struct {
 	w        http.ResponseWriter
 	started  bool // a final header, a body byte or a flush went out
+	partial  bool // started when the error was handed up
 	hijacked bool
 	err      error   // returned by the handler through Wrap
 	first    [1]byte // readFrom's first byte
