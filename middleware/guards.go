@@ -38,14 +38,6 @@ func Guard(check func(http.ResponseWriter, *http.Request) error) func(http.Handl
 // DefaultMaxFormBytes bounds a form body when ParseForm is given 0.
 const DefaultMaxFormBytes = 64 << 10
 
-// checkMethod fails a request whose method is not one of methods.
-func checkMethod(r *http.Request, methods []string) error {
-	if slices.Contains(methods, r.Method) {
-		return nil
-	}
-	return codes.InvalidRequest.WithCause(errors.New("wrong HTTP method " + r.Method))
-}
-
 // AllowMethods fails a request whose method is not one of methods with
 // invalid_request ("wrong HTTP method"). Use it instead of a method in a
 // ServeMux pattern ("GET /oauth/authorize"), for which ServeMux answers
@@ -53,12 +45,23 @@ func checkMethod(r *http.Request, methods []string) error {
 // invalid_request.
 func AllowMethods(methods ...string) func(http.Handler) http.Handler {
 	methods = slices.Clone(methods)
-	return Guard(func(_ http.ResponseWriter, r *http.Request) error { return checkMethod(r, methods) })
+	return Guard(func(_ http.ResponseWriter, r *http.Request) error {
+		if slices.Contains(methods, r.Method) {
+			return nil
+		}
+		return codes.InvalidRequest.WithCause(errors.New("wrong HTTP method " + r.Method))
+	})
 }
 
-// checkForm parses a form body of at most maxBytes (DefaultMaxFormBytes
-// when 0 or less).
-func checkForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
+// ParseForm parses a form body of at most maxBytes (DefaultMaxFormBytes
+// when 0) into r.PostForm and r.Form, failing with invalid_request
+// ("invalid HTTP body encoding") when it is too large or does not parse,
+// or when the query does not. The handler finds the form parsed.
+func ParseForm(maxBytes int64) func(http.Handler) http.Handler {
+	return Guard(func(w http.ResponseWriter, r *http.Request) error { return parseForm(w, r, maxBytes) })
+}
+
+func parseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxFormBytes
 	}
@@ -71,38 +74,6 @@ func checkForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
 	return nil
 }
 
-// ParseForm parses a form body of at most maxBytes (DefaultMaxFormBytes
-// when 0) into r.PostForm and r.Form, failing with invalid_request
-// ("invalid HTTP body encoding") when it is too large or does not parse,
-// or when the query does not. The handler finds the form parsed.
-func ParseForm(maxBytes int64) func(http.Handler) http.Handler {
-	return Guard(func(w http.ResponseWriter, r *http.Request) error { return checkForm(w, r, maxBytes) })
-}
-
-// checkUniqueParams is UniqueParams' check.
-func checkUniqueParams(r *http.Request, names []string) error {
-	query, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return codes.InvalidRequest.WithCause(err)
-	}
-	repeated := func(name string) bool { return len(query[name])+len(r.PostForm[name]) > 1 }
-	if len(names) == 0 {
-		names = nil // every parameter: a list of this request's own
-		for name := range query {
-			names = append(names, name)
-		}
-		for name := range r.PostForm {
-			names = append(names, name)
-		}
-	}
-	for _, name := range names {
-		if repeated(name) {
-			return codes.InvalidRequest.WithCause(errors.New("parameter given more than once: " + name))
-		}
-	}
-	return nil
-}
-
 // UniqueParams fails with invalid_request when the query is malformed
 // (bad escaping, a ';', more parameters than net/url accepts: anything
 // r.URL.Query() would silently drop), or when one of names (every
@@ -110,18 +81,21 @@ func checkUniqueParams(r *http.Request, names []string) error {
 // once the form is parsed (put [ParseForm] first), in the body, or in both.
 func UniqueParams(names ...string) func(http.Handler) http.Handler {
 	names = slices.Clone(names)
-	return Guard(func(_ http.ResponseWriter, r *http.Request) error { return checkUniqueParams(r, names) })
-}
-
-// checkResponseType is AllowResponseTypes' check.
-func checkResponseType(r *http.Request, allowed []string) error {
-	switch rt := r.URL.Query().Get("response_type"); {
-	case rt == "":
-		return codes.InvalidRequest.WithCause(errors.New("response_type is missing"))
-	case !slices.Contains(allowed, rt):
-		return codes.UnsupportedResponseType
-	}
-	return nil
+	return Guard(func(_ http.ResponseWriter, r *http.Request) error {
+		query, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return codes.InvalidRequest.WithCause(err)
+		}
+		watched := func(name string) bool { return len(names) == 0 || slices.Contains(names, name) }
+		for _, pair := range [2][2]url.Values{{query, r.PostForm}, {r.PostForm, query}} {
+			for name, values := range pair[0] {
+				if watched(name) && len(values)+len(pair[1][name]) > 1 {
+					return codes.InvalidRequest.WithCause(errors.New("parameter given more than once: " + name))
+				}
+			}
+		}
+		return nil
+	})
 }
 
 // AllowResponseTypes fails with unsupported_response_type when the
@@ -133,23 +107,15 @@ func AllowResponseTypes(allowed ...string) func(http.Handler) http.Handler {
 	if len(allowed) == 0 {
 		allowed = []string{"code", "token"}
 	}
-	return Guard(func(_ http.ResponseWriter, r *http.Request) error { return checkResponseType(r, allowed) })
-}
-
-// checkGrantType is AllowGrantTypes' check.
-func checkGrantType(w http.ResponseWriter, r *http.Request, enabled []string) error {
-	if r.PostForm == nil {
-		if err := checkForm(w, r, 0); err != nil {
-			return err
+	return Guard(func(_ http.ResponseWriter, r *http.Request) error {
+		switch rt := r.URL.Query().Get("response_type"); {
+		case rt == "":
+			return codes.InvalidRequest.WithCause(errors.New("response_type is missing"))
+		case !slices.Contains(allowed, rt):
+			return codes.UnsupportedResponseType
 		}
-	}
-	switch gt := r.PostForm.Get("grant_type"); {
-	case gt == "":
-		return codes.InvalidRequest.WithCause(errors.New("grant_type is missing"))
-	case !slices.Contains(enabled, gt):
-		return codes.UnsupportedGrantType
-	}
-	return nil
+		return nil
+	})
 }
 
 // AllowGrantTypes fails with unsupported_grant_type when the grant_type
@@ -160,5 +126,18 @@ func checkGrantType(w http.ResponseWriter, r *http.Request, enabled []string) er
 // before it has.
 func AllowGrantTypes(enabled ...string) func(http.Handler) http.Handler {
 	enabled = slices.Clone(enabled)
-	return Guard(func(w http.ResponseWriter, r *http.Request) error { return checkGrantType(w, r, enabled) })
+	return Guard(func(w http.ResponseWriter, r *http.Request) error {
+		if r.PostForm == nil {
+			if err := parseForm(w, r, 0); err != nil {
+				return err
+			}
+		}
+		switch gt := r.PostForm.Get("grant_type"); {
+		case gt == "":
+			return codes.InvalidRequest.WithCause(errors.New("grant_type is missing"))
+		case !slices.Contains(enabled, gt):
+			return codes.UnsupportedGrantType
+		}
+		return nil
+	})
 }
