@@ -124,7 +124,16 @@ func (k *Kit) Serve(h http.Handler, r *http.Request) Result {
 	serial := k.next
 	k.mu.Unlock()
 	rec := httptest.NewRecorder()
-	h.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), serialKey{}, serial)))
+	func() {
+		defer func() {
+			// A route aborts a response that had started (Outcome
+			// Aborted) as net/http does: the client would see it cut.
+			if v := recover(); v != nil && v != http.ErrAbortHandler {
+				panic(v)
+			}
+		}()
+		h.ServeHTTP(rec, r.WithContext(context.WithValue(r.Context(), serialKey{}, serial)))
+	}()
 	k.mu.Lock()
 	ev, ok := k.events[serial]
 	delete(k.events, serial)
