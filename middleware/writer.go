@@ -157,27 +157,44 @@ func (t *writer) readFrom(r io.Reader) (int64, error) {
 // none. Unlike Flusher or Hijacker, StringWriter grants no capability a
 // caller could test for and then miss.
 func (t *writer) handOut() http.ResponseWriter {
-	_, f := t.w.(http.Flusher)
-	_, h := t.w.(http.Hijacker)
-	_, r := t.w.(io.ReaderFrom)
-	switch {
-	case f && h && r: // net/http's HTTP/1 writer
+	switch t.w.(type) {
+	case fhrShape: // net/http's HTTP/1 writer
 		return fhrWriter{t}
-	case f && h:
+	case fhShape:
 		return fhWriter{t}
-	case f && r:
+	case frShape:
 		return frWriter{t}
-	case h && r:
+	case hrShape:
 		return hrWriter{t}
-	case f: // net/http's HTTP/2 writer
+	case http.Flusher: // net/http's HTTP/2 writer
 		return fWriter{t}
-	case h:
+	case http.Hijacker:
 		return hWriter{t}
-	case r:
+	case io.ReaderFrom:
 		return rWriter{t}
 	}
 	return t
 }
+
+type (
+	fhrShape interface {
+		http.Flusher
+		http.Hijacker
+		io.ReaderFrom
+	}
+	fhShape interface {
+		http.Flusher
+		http.Hijacker
+	}
+	frShape interface {
+		http.Flusher
+		io.ReaderFrom
+	}
+	hrShape interface {
+		http.Hijacker
+		io.ReaderFrom
+	}
+)
 
 type (
 	fWriter   struct{ *writer }
@@ -206,23 +223,10 @@ func (w fhrWriter) ReadFrom(r io.Reader) (int64, error) { return w.readFrom(r) }
 
 // Compile-time checks that the variants keep their interfaces.
 var (
-	_ interface {
-		http.Flusher
-		http.Hijacker
-		io.ReaderFrom
-	} = fhrWriter{}
-	_ interface {
-		http.Flusher
-		http.Hijacker
-	} = fhWriter{}
-	_ interface {
-		http.Flusher
-		io.ReaderFrom
-	} = frWriter{}
-	_ interface {
-		http.Hijacker
-		io.ReaderFrom
-	} = hrWriter{}
+	_ fhrShape        = fhrWriter{}
+	_ fhShape         = fhWriter{}
+	_ frShape         = frWriter{}
+	_ hrShape         = hrWriter{}
 	_ http.Flusher    = fWriter{}
 	_ http.Hijacker   = hWriter{}
 	_ io.ReaderFrom   = rWriter{}

@@ -192,10 +192,13 @@ func (r *Renderer) statusHeader(names []string, status int, k codes.Kind) ([]str
 func setHeaders(h http.Header, names []string, values ...string) {
 	// A key set straight into the map ("location") is sent as it is,
 	// beside the canonical one: every key is compared, not looked up.
-	for key := range h {
-		if slices.ContainsFunc(bodyHeaders, func(n string) bool { return strings.EqualFold(key, n) }) ||
-			slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(key, n) }) {
-			delete(h, key)
+	// Most handlers set nothing before failing: no loop to start then.
+	if len(h) > 0 {
+		for key := range h {
+			if slices.ContainsFunc(bodyHeaders, func(n string) bool { return strings.EqualFold(key, n) }) ||
+				slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(key, n) }) {
+				delete(h, key)
+			}
 		}
 	}
 	for i, name := range names {
