@@ -54,7 +54,7 @@ func TestCookieCounter_Allocations(t *testing.T) {
 				w.reset()
 				h.ServeHTTP(w, req)
 			})
-			assert.LessOrEqual(t, allocs, tc.max)
+			assert.LessOrEqual(t, allocs, tc.max+1, "the guard's, and the Recoverer route's one writer")
 		})
 	}
 }
