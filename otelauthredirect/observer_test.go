@@ -82,7 +82,7 @@ func TestNew_RecordsEveryFailure(t *testing.T) {
 			wantMethod: "GET",
 		},
 		{
-			name: "suppressed: the response had started",
+			name: "aborted: the response had started",
 			handler: func(t *testing.T, obs middleware.Observer) http.Handler {
 				return recoverWith(t, authz, middleware.ModeRedirect, obs)(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
 					_, _ = io.WriteString(w, "partial")
@@ -91,7 +91,7 @@ func TestNew_RecordsEveryFailure(t *testing.T) {
 			},
 			requests:   []*http.Request{get("/oauth/authorize")},
 			wantStatus: http.StatusOK,
-			wantEvent:  failureAttrs("authorization", "access_denied", "none", "suppressed", false),
+			wantEvent:  failureAttrs("authorization", "access_denied", "none", "aborted", false),
 			wantMethod: "GET",
 		},
 		{
