@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -39,16 +40,17 @@ type row struct {
 	kind    codes.Kind      // the route's family (zero: authorization)
 	mode    middleware.Mode // the route's mode
 	path    string          // default: a unique path
-	handler middleware.HandlerFunc
+	handler func(http.ResponseWriter, *http.Request) error
 
 	status   int
 	location string             // exact; "" means none
 	json     map[string]string  // exact JSON body, for JSON answers
 	outcome  middleware.Outcome // what the observer must hear
+	broken   bool               // the client must see a broken response: no answer, or a body cut short
 	check    func(*testing.T, *http.Response, string)
 }
 
-func returns(err error) middleware.HandlerFunc {
+func returns(err error) func(http.ResponseWriter, *http.Request) error {
 	return func(http.ResponseWriter, *http.Request) error { return err }
 }
 
@@ -75,7 +77,7 @@ func contractRows() []row {
 				})
 			}
 			if c.Kind() == codes.Authentication {
-				// entity_id goes with unauthorized only (DESIGN §1).
+				// entity_id goes with unauthorized only.
 				withID := want
 				if c == codes.Unauthorized {
 					withID += "&entity_id=u-jane"
@@ -178,7 +180,7 @@ func specialRows() []row {
 				http.NewResponseController(w).Flush()
 				panic(secret)
 			},
-			status: http.StatusOK, outcome: middleware.Suppressed,
+			status: http.StatusOK, outcome: middleware.Aborted, broken: true,
 			check: func(t *testing.T, _ *http.Response, body string) {
 				assert.Equal(t, "partial ", body, "nothing after the partial write; the connection is cut")
 			}},
@@ -187,7 +189,17 @@ func specialRows() []row {
 				w.WriteHeader(http.StatusAccepted)
 				return codes.ServerError.WithCause(errors.New(secret))
 			},
-			status: http.StatusAccepted, outcome: middleware.Suppressed},
+			outcome: middleware.Aborted, broken: true},
+		{name: "error after a flushed partial write", method: http.MethodGet,
+			handler: func(w http.ResponseWriter, _ *http.Request) error {
+				_, _ = io.WriteString(w, "<p>half a pa")
+				http.NewResponseController(w).Flush()
+				return codes.ServerError.WithCause(errors.New(secret))
+			},
+			status: http.StatusOK, outcome: middleware.Aborted, broken: true,
+			check: func(t *testing.T, _ *http.Response, body string) {
+				assert.Equal(t, "<p>half a pa", body, "nothing after the partial write; the response is cut")
+			}},
 		{name: "the error page fails itself", method: http.MethodGet, path: "/ooops",
 			handler: returns(codes.ServerError.WithCause(errors.New(secret))),
 			status:  http.StatusInternalServerError, outcome: middleware.LoopStopped,
@@ -252,9 +264,8 @@ func TestConformance(t *testing.T) {
 				if rows[i].kind == 0 {
 					rows[i].kind = codes.Authorization
 				}
-				rec, err := rc.Route(rows[i].kind, rows[i].mode)
-				require.NoError(t, err)
-				mux.Handle(rows[i].method+" "+rows[i].path, alice.New(rec, between).Then(rows[i].handler))
+				rec := rc.Route(rows[i].kind, rows[i].mode)
+				mux.Handle(rows[i].method+" "+rows[i].path, alice.New(rec, between).Then(middleware.Wrap(rows[i].handler)))
 			}
 			srv := httptest.NewUnstartedServer(mux)
 			srv.Config.ErrorLog = quietLog()
@@ -270,11 +281,26 @@ func TestConformance(t *testing.T) {
 					if tc.accept != "" {
 						req.Header.Set("Accept", tc.accept)
 					}
+					key := tc.method + " " + tc.path
+					observed := func() {
+						require.Eventually(t, func() bool { return len(obs.get(key)) == 1 }, 2*time.Second, 5*time.Millisecond, "observed once")
+						assert.Equal(t, tc.outcome, obs.get(key)[0].Outcome)
+					}
 					res, err := client.Do(req)
+					if tc.broken && tc.status == 0 {
+						assert.Error(t, err, "cut before the header went out: no answer at all")
+						observed()
+						return
+					}
 					require.NoError(t, err)
-					raw, _ := io.ReadAll(res.Body) // a cut connection ends the body early
+					raw, readErr := io.ReadAll(res.Body)
 					res.Body.Close()
 					body := string(raw)
+					if tc.broken {
+						assert.Error(t, readErr, "the body is cut short, not ended as if whole")
+					} else {
+						assert.NoError(t, readErr)
+					}
 
 					assert.Equal(t, tc.status, res.StatusCode)
 					assert.Equal(t, tc.location, res.Header.Get("Location"))
@@ -299,9 +325,7 @@ func TestConformance(t *testing.T) {
 					if tc.check != nil {
 						tc.check(t, res, body)
 					}
-					key := tc.method + " " + tc.path
-					require.Eventually(t, func() bool { return len(obs.get(key)) == 1 }, 2*time.Second, 5*time.Millisecond, "observed once")
-					assert.Equal(t, tc.outcome, obs.get(key)[0].Outcome)
+					observed()
 				})
 			}
 
@@ -324,12 +348,22 @@ func TestConformance(t *testing.T) {
 
 			t.Run("http.ErrAbortHandler", func(t *testing.T) {
 				rec := rc.Authorization
-				mux.Handle("/abort", alice.New(rec, between).Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
+				done := make(chan struct{})
+				var once sync.Once
+				// Closed once the route has unwound: whatever it observes
+				// it has observed by then.
+				finished := func(next http.Handler) http.Handler {
+					return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+						defer once.Do(func() { close(done) })
+						next.ServeHTTP(w, r)
+					})
+				}
+				mux.Handle("/abort", alice.New(finished, rec, between).Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 					panic(http.ErrAbortHandler)
 				})))
 				_, err = client.Get(srv.URL + "/abort")
 				assert.Error(t, err, "the connection is aborted, no answer")
-				time.Sleep(20 * time.Millisecond)
+				<-done
 				assert.Empty(t, obs.get("GET /abort"), "not observed as a failure")
 			})
 

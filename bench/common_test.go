@@ -85,8 +85,7 @@ func (w *h2Writer) Push(string, *http.PushOptions) error { return http.ErrNotSup
 type plainWriter struct{ base }
 
 // shape is one benchmark writer. w holds it as net/http hands writers to
-// handlers: converted from its concrete type, so that its itab is the
-// compiler's own (see middleware/writer.go on itabs made at run time).
+// handlers: converted from its concrete type.
 type shape struct {
 	name string
 	w    http.ResponseWriter

@@ -15,8 +15,9 @@ import (
 )
 
 // The error path: an authorization error with a detail, written as a
-// redirect. Budget (DESIGN §8): at most 1 allocation with the loop guard
-// off, and at least 5× faster than the naive handler.
+// redirect. Budget: at most 2 allocations with the loop guard off (the
+// route's writer and the answer's header values), at least 5× faster than
+// the naive handler and 10× faster than fosite's WriteAuthorizeError.
 func BenchmarkErrorPath(b *testing.B) {
 	rec := recoverer(b).Authorization
 	req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=nope&response_type=code", nil)

@@ -45,63 +45,45 @@ type codeInfo struct {
 	name        string
 	status      int
 	description string
-	reasons     []string
 }
 
 // codeTable is indexed by Code.id; entry 0 is the invalid zero Code.
 var codeTable = [...]codeInfo{
 	{},
 	{Authorization, "invalid_request", http.StatusBadRequest,
-		"The request is malformed: a required parameter is missing, a value is invalid, a parameter is repeated, or the body cannot be read.",
-		[]string{"wrong HTTP method", "invalid HTTP body encoding"}},
+		"The request is malformed: a required parameter is missing, a value is invalid, a parameter is repeated, or the body cannot be read."},
 	{Authorization, "unauthorized_client", http.StatusBadRequest,
-		"This client may not obtain a token this way.",
-		[]string{"missing client id", "client id not found", "refresh token not found", "invalid client secret", "invalid redirect uri"}},
+		"This client may not obtain a token this way."},
 	{Authorization, "access_denied", http.StatusForbidden,
-		"The resource owner or the authorization server refused the request.",
-		[]string{"the requested scope includes a scope the resource owner never granted"}},
+		"The resource owner or the authorization server refused the request."},
 	{Authorization, "unsupported_response_type", http.StatusBadRequest,
-		"The authorization server does not issue tokens with the requested response type.",
-		[]string{"response type is neither code nor token"}},
+		"The authorization server does not issue tokens with the requested response type."},
 	{Authorization, "invalid_scope", http.StatusBadRequest,
-		"The requested scope is unknown, malformed or not enough for this request.",
-		[]string{"scope not found", "scope name not found"}},
+		"The requested scope is unknown, malformed or not enough for this request."},
 	{Authorization, "server_error", http.StatusInternalServerError,
-		"The authorization server failed unexpectedly and could not complete the request.",
-		[]string{"server down", "server storage down"}},
+		"The authorization server failed unexpectedly and could not complete the request."},
 	{Authorization, "temporarily_unavailable", http.StatusServiceUnavailable,
-		"The authorization server is overloaded or under maintenance; try again later.",
-		[]string{"not used by the service today"}},
+		"The authorization server is overloaded or under maintenance; try again later."},
 	{Authorization, "unsupported_grant_type", http.StatusBadRequest,
-		"The authorization server does not accept this grant type.",
-		[]string{"a disabled grant type was used, such as client credentials (RFC 6749 section 4.4)"}},
+		"The authorization server does not accept this grant type."},
 	{Authorization, "invalid_grant", http.StatusBadRequest,
-		"The authorization code or refresh token is invalid, expired, revoked, bound to another redirect URI or issued to another client.",
-		[]string{"refresh token expired", "access token expired"}},
+		"The authorization code or refresh token is invalid, expired, revoked, bound to another redirect URI or issued to another client."},
 	{Authorization, "invalid_client", http.StatusUnauthorized,
-		"The client could not be authenticated.",
-		[]string{"refresh token used with the wrong client id"}},
+		"The client could not be authenticated."},
 	{Authorization, "missing_grant", http.StatusForbidden,
-		"The client lacks rights that the user has to grant first.",
-		[]string{"grants were rejected", "grants were never given", "the client changed the grants it requires"}},
+		"The client lacks rights that the user has to grant first."},
 	{Authentication, "invalid_request", http.StatusBadRequest,
-		"The sign-in request is malformed: a required parameter is missing, a value is invalid, a parameter is repeated, or the body cannot be read.",
-		nil},
+		"The sign-in request is malformed: a required parameter is missing, a value is invalid, a parameter is repeated, or the body cannot be read."},
 	{Authentication, "unauthorized", http.StatusUnauthorized,
-		"The identity does not exist or the credentials are wrong. When the identity is known its id is sent as entity_id.",
-		nil},
+		"The identity does not exist or the credentials are wrong. When the identity is known its id is sent as entity_id."},
 	{Authentication, "server_error", http.StatusInternalServerError,
-		"The server failed unexpectedly while establishing the identity.",
-		nil},
+		"The server failed unexpectedly while establishing the identity."},
 	{Authentication, "access_denied", http.StatusForbidden,
-		"The identity is known but may not sign in for business reasons, for example because it is banned or on a wrong account version.",
-		nil},
+		"The identity is known but may not sign in for business reasons, for example because it is banned or on a wrong account version."},
 	{Authentication, "identity_lost", http.StatusUnauthorized,
-		"The identity's session ended: it logged out, reset its password or was logged out remotely.",
-		nil},
+		"The identity's session ended: it logged out, reset its password or was logged out remotely."},
 	{Authentication, "credentials_login_disabled", http.StatusForbidden,
-		"This identity cannot sign in with a password; it must use another method such as Google OAuth or SAML.",
-		nil},
+		"This identity cannot sign in with a password; it must use another method such as Google OAuth or SAML."},
 }
 
 func (c Code) info() *codeInfo {
@@ -111,12 +93,8 @@ func (c Code) info() *codeInfo {
 	return &codeTable[c.id]
 }
 
-// Index is c's position in [All], from 0 to 16, for tables indexed by
-// code; -1 for an invalid Code. [Detail.Index] counts the same way.
-func (c Code) Index() int { return index(c.id, len(codeTable)) }
-
 // Valid reports whether c is one of the seventeen codes of the contract.
-func (c Code) Valid() bool { return c.Index() >= 0 }
+func (c Code) Valid() bool { return c.id != 0 && int(c.id) < len(codeTable) }
 
 // Kind is the family of c.
 func (c Code) Kind() Kind { return c.info().kind }
@@ -136,10 +114,6 @@ func (c Code) Error() string {
 
 // Description explains c in a sentence, fit to show a user or a developer.
 func (c Code) Description() string { return c.info().description }
-
-// Reasons lists the contract's possible reasons for c; it may be empty.
-// The slice is a copy.
-func (c Code) Reasons() []string { return append([]string(nil), c.info().reasons...) }
 
 // HTTPStatus is the status used when c is answered as JSON rather than as a
 // redirect: [http.StatusBadRequest] unless the code says otherwise
@@ -169,14 +143,6 @@ func All() []Code { return list(len(codeTable), func(id uint8) Code { return Cod
 
 // The tables of codes and details share one layout: entry 0 is the invalid
 // zero value, entries 1 to n-1 are the contract's, in its order.
-
-// index is id's 0-based position in a table of n entries, or -1.
-func index(id uint8, n int) int {
-	if id == 0 || int(id) >= n {
-		return -1
-	}
-	return int(id) - 1
-}
 
 // list makes the valid values of a table of n entries.
 func list[T any](n int, value func(id uint8) T) []T {

@@ -14,7 +14,7 @@ import (
 )
 
 // The contract's seventeen codes, with family, wire name and JSON status
-// (DESIGN §5; statuses follow RFC 6749 §5.2).
+// (statuses follow RFC 6749 §5.2).
 var contract = []struct {
 	code   codes.Code
 	kind   codes.Kind
@@ -46,7 +46,6 @@ func TestCode_Contract(t *testing.T) {
 	for i, tc := range contract {
 		t.Run(tc.kind.String()+"/"+tc.name, func(t *testing.T) {
 			assert.Equal(t, tc.code, codes.All()[i], "All keeps the contract's order")
-			assert.Equal(t, i, tc.code.Index())
 			assert.True(t, tc.code.Valid())
 			assert.Equal(t, tc.kind, tc.code.Kind())
 			assert.Equal(t, tc.name, tc.code.Name())
@@ -80,20 +79,11 @@ func TestCode_SameNameDifferentFamily(t *testing.T) {
 	assert.False(t, ok)
 }
 
-func TestCode_Reasons(t *testing.T) {
-	assert.Equal(t, []string{"wrong HTTP method", "invalid HTTP body encoding"}, codes.InvalidRequest.Reasons())
-	r := codes.InvalidRequest.Reasons()
-	r[0] = "changed"
-	assert.Equal(t, "wrong HTTP method", codes.InvalidRequest.Reasons()[0], "Reasons returns a copy")
-	assert.Empty(t, codes.IdentityLost.Reasons())
-}
-
 func TestCode_Zero(t *testing.T) {
 	var zero codes.Code
 	assert.False(t, zero.Valid())
 	assert.Equal(t, "", zero.Name())
 	assert.Equal(t, http.StatusInternalServerError, zero.HTTPStatus())
-	assert.Equal(t, -1, zero.Index())
 	assert.Equal(t, "invalid error code", zero.Error())
 	_, ok := codes.As(zero)
 	assert.False(t, ok, "the zero Code is not a contract error")
@@ -134,11 +124,7 @@ func TestDetail_Contract(t *testing.T) {
 	assert.Equal(t, codes.TooManyRedirects, d, "the newer spelling parses too")
 	_, err = codes.ParseDetail("redirect_loop")
 	assert.ErrorIs(t, err, codes.ErrUnknown)
-	for i, d := range all {
-		assert.Equal(t, i, d.Index(), "details count from 0, as codes do")
-	}
 	var zero codes.Detail
-	assert.Equal(t, -1, zero.Index())
 	assert.False(t, zero.Valid())
 	assert.Equal(t, "", zero.Name())
 	assert.Equal(t, "none", zero.String())

@@ -33,13 +33,8 @@ var detailTable = [...]detailInfo{
 	{"to_many_redirects", "A redirect loop was detected: the client sent the browser back here too many times in a short while."},
 }
 
-// Index is d's position in [Details], from 0 to 3, for tables indexed by
-// detail; -1 for the zero Detail and any invalid one. [Code.Index] counts
-// the same way.
-func (d Detail) Index() int { return index(d.id, len(detailTable)) }
-
 // Valid reports whether d is one of the four details (the zero Detail is not).
-func (d Detail) Valid() bool { return d.Index() >= 0 }
+func (d Detail) Valid() bool { return d.id != 0 && int(d.id) < len(detailTable) }
 
 // Name is the wire name of d, or "" for the zero Detail.
 func (d Detail) Name() string { return d.info().name }

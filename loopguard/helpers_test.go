@@ -82,9 +82,7 @@ func newRecover(t testing.TB, kind codes.Kind) func(http.Handler) http.Handler {
 		Observer: middleware.Quiet,
 	})
 	require.NoError(t, err)
-	rec, err := rc.Route(kind, middleware.ModeRedirect)
-	require.NoError(t, err)
-	return rec
+	return rc.Route(kind, middleware.ModeRedirect)
 }
 
 // guarded is g below a Recoverer route, above a handler that answers 204.

@@ -77,10 +77,7 @@ func ExampleRecoverer_Authentication() {
 
 func ExampleRecoverer_Route() {
 	rc, _ := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
-	negotiate, err := rc.Route(codes.Authorization, middleware.ModeNegotiate)
-	if err != nil {
-		log.Fatal(err)
-	}
+	negotiate := rc.Route(codes.Authorization, middleware.ModeNegotiate)
 	h := negotiate(middleware.Wrap(func(http.ResponseWriter, *http.Request) error { return codes.InvalidScope }))
 
 	browser := do(h, http.MethodGet, "/oauth/authorize", "text/html,application/xhtml+xml,*/*;q=0.8")

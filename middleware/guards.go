@@ -10,12 +10,12 @@ import (
 )
 
 // The request guards turn the contract's "possible reasons" into checks
-// that run before a handler. Each comes twice: a middleware shaped like
+// that run before a handler, each a middleware shaped like
 // alice.Constructor (AllowMethods, ParseForm, UniqueParams,
-// AllowResponseTypes, AllowGrantTypes), and the same check for a handler
-// to call (CheckMethod, CheckForm, …). A malformed request fails with
-// codes.InvalidRequest, which the route's family decides: on an
-// authentication route it is the identity_exception invalid_request.
+// AllowResponseTypes, AllowGrantTypes); Guard makes one of any other
+// check. A malformed request fails with codes.InvalidRequest, which the
+// route's family decides: on an authentication route it is the
+// identity_exception invalid_request.
 
 // Guard makes a middleware shaped like alice.Constructor of a check that
 // runs before a handler: Guard(check)(next) calls check and, when it
@@ -35,33 +35,33 @@ func Guard(check func(http.ResponseWriter, *http.Request) error) func(http.Handl
 	}
 }
 
-// DefaultMaxFormBytes bounds a form body when ParseForm or CheckForm is
-// given 0.
+// DefaultMaxFormBytes bounds a form body when ParseForm is given 0.
 const DefaultMaxFormBytes = 64 << 10
 
-// CheckMethod fails a request whose method is not one of methods with
-// invalid_request ("wrong HTTP method").
-func CheckMethod(r *http.Request, methods ...string) error {
-	if slices.Contains(methods, r.Method) {
-		return nil
-	}
-	return codes.InvalidRequest.WithCause(errors.New("wrong HTTP method " + r.Method))
-}
-
-// AllowMethods is the middleware of [CheckMethod]. Use it instead of a
-// method in a ServeMux pattern ("GET /oauth/authorize"), for which ServeMux
-// answers other methods with its own plain 405 instead of the contract's
+// AllowMethods fails a request whose method is not one of methods with
+// invalid_request ("wrong HTTP method"). Use it instead of a method in a
+// ServeMux pattern ("GET /oauth/authorize"), for which ServeMux answers
+// other methods with its own plain 405 instead of the contract's
 // invalid_request.
 func AllowMethods(methods ...string) func(http.Handler) http.Handler {
 	methods = slices.Clone(methods)
-	return Guard(func(_ http.ResponseWriter, r *http.Request) error { return CheckMethod(r, methods...) })
+	return Guard(func(_ http.ResponseWriter, r *http.Request) error {
+		if slices.Contains(methods, r.Method) {
+			return nil
+		}
+		return codes.InvalidRequest.WithCause(errors.New("wrong HTTP method " + r.Method))
+	})
 }
 
-// CheckForm parses a form body of at most maxBytes (DefaultMaxFormBytes when
-// 0) into r.PostForm and r.Form, failing with invalid_request ("invalid
-// HTTP body encoding") when it is too large or does not parse, or when the
-// query does not.
-func CheckForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
+// ParseForm parses a form body of at most maxBytes (DefaultMaxFormBytes
+// when 0) into r.PostForm and r.Form, failing with invalid_request
+// ("invalid HTTP body encoding") when it is too large or does not parse,
+// or when the query does not. The handler finds the form parsed.
+func ParseForm(maxBytes int64) func(http.Handler) http.Handler {
+	return Guard(func(w http.ResponseWriter, r *http.Request) error { return parseForm(w, r, maxBytes) })
+}
+
+func parseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
 	if maxBytes <= 0 {
 		maxBytes = DefaultMaxFormBytes
 	}
@@ -74,90 +74,70 @@ func CheckForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
 	return nil
 }
 
-// ParseForm is the middleware of [CheckForm]: the handler finds the form
-// parsed in r.PostForm and r.Form.
-func ParseForm(maxBytes int64) func(http.Handler) http.Handler {
-	return Guard(func(w http.ResponseWriter, r *http.Request) error { return CheckForm(w, r, maxBytes) })
-}
-
-// CheckUniqueParams fails with invalid_request when the query is malformed
+// UniqueParams fails with invalid_request when the query is malformed
 // (bad escaping, a ';', more parameters than net/url accepts: anything
 // r.URL.Query() would silently drop), or when one of names (every
 // parameter when none are named) is given more than once in the query or,
 // once the form is parsed (put [ParseForm] first), in the body, or in both.
-func CheckUniqueParams(r *http.Request, names ...string) error {
-	query, err := url.ParseQuery(r.URL.RawQuery)
-	if err != nil {
-		return codes.InvalidRequest.WithCause(err)
-	}
-	repeated := func(name string) bool { return len(query[name])+len(r.PostForm[name]) > 1 }
-	if len(names) == 0 {
-		for name := range query {
-			names = append(names, name)
-		}
-		for name := range r.PostForm {
-			names = append(names, name)
-		}
-	}
-	for _, name := range names {
-		if repeated(name) {
-			return codes.InvalidRequest.WithCause(errors.New("parameter given more than once: " + name))
-		}
-	}
-	return nil
-}
-
-// UniqueParams is the middleware of [CheckUniqueParams].
 func UniqueParams(names ...string) func(http.Handler) http.Handler {
 	names = slices.Clone(names)
-	return Guard(func(_ http.ResponseWriter, r *http.Request) error { return CheckUniqueParams(r, names...) })
+	return Guard(func(_ http.ResponseWriter, r *http.Request) error {
+		query, err := url.ParseQuery(r.URL.RawQuery)
+		if err != nil {
+			return codes.InvalidRequest.WithCause(err)
+		}
+		watched := func(name string) bool { return len(names) == 0 || slices.Contains(names, name) }
+		for _, pair := range [2][2]url.Values{{query, r.PostForm}, {r.PostForm, query}} {
+			for name, values := range pair[0] {
+				if watched(name) && len(values)+len(pair[1][name]) > 1 {
+					return codes.InvalidRequest.WithCause(errors.New("parameter given more than once: " + name))
+				}
+			}
+		}
+		return nil
+	})
 }
 
-// CheckResponseType fails with unsupported_response_type when the
+// AllowResponseTypes fails with unsupported_response_type when the
 // response_type query parameter is not one of allowed (default "code" and
 // "token"), and with invalid_request when it is missing. It reads the
 // parameter as r.URL.Query().Get does.
-func CheckResponseType(r *http.Request, allowed ...string) error {
+func AllowResponseTypes(allowed ...string) func(http.Handler) http.Handler {
+	allowed = slices.Clone(allowed)
 	if len(allowed) == 0 {
 		allowed = []string{"code", "token"}
 	}
-	switch rt := r.URL.Query().Get("response_type"); {
-	case rt == "":
-		return codes.InvalidRequest.WithCause(errors.New("response_type is missing"))
-	case !slices.Contains(allowed, rt):
-		return codes.UnsupportedResponseType
-	}
-	return nil
-}
-
-// AllowResponseTypes is the middleware of [CheckResponseType].
-func AllowResponseTypes(allowed ...string) func(http.Handler) http.Handler {
-	allowed = slices.Clone(allowed)
-	return Guard(func(_ http.ResponseWriter, r *http.Request) error { return CheckResponseType(r, allowed...) })
-}
-
-// CheckGrantType fails with unsupported_grant_type when the grant_type form
-// parameter is not exactly one of enabled, and with invalid_request when it
-// is missing or the form does not parse. It reads the parameter as
-// r.PostForm.Get does, untrimmed, so that what it accepts is what the
-// handler reads; it parses the form (see [CheckForm]) if no guard has.
-func CheckGrantType(w http.ResponseWriter, r *http.Request, enabled ...string) error {
-	if r.PostForm == nil {
-		if err := CheckForm(w, r, 0); err != nil {
-			return err
+	return Guard(func(_ http.ResponseWriter, r *http.Request) error {
+		switch rt := r.URL.Query().Get("response_type"); {
+		case rt == "":
+			return codes.InvalidRequest.WithCause(errors.New("response_type is missing"))
+		case !slices.Contains(allowed, rt):
+			return codes.UnsupportedResponseType
 		}
-	}
-	switch gt := r.PostForm.Get("grant_type"); {
-	case gt == "":
-		return codes.InvalidRequest.WithCause(errors.New("grant_type is missing"))
-	case !slices.Contains(enabled, gt):
-		return codes.UnsupportedGrantType
-	}
-	return nil
+		return nil
+	})
 }
 
-// AllowGrantTypes is the middleware of [CheckGrantType].
+// AllowGrantTypes fails with unsupported_grant_type when the grant_type
+// form parameter is not exactly one of enabled, and with invalid_request
+// when it is missing or the form does not parse. It reads the parameter as
+// r.PostForm.Get does, untrimmed, so that what it accepts is what the
+// handler reads; it parses the form (as [ParseForm] with 0) if no guard
+// before it has.
 func AllowGrantTypes(enabled ...string) func(http.Handler) http.Handler {
 	enabled = slices.Clone(enabled)
-	return Guard(func(w http.ResponseWriter, r *http.Request) error { return CheckGrantType(w, r, enabled...) })
+	return Guard(func(w http.ResponseWriter, r *http.Request) error {
+		if r.PostForm == nil {
+			if err := parseForm(w, r, 0); err != nil {
+				return err
+			}
+		}
+		switch gt := r.PostForm.Get("grant_type"); {
+		case gt == "":
+			return codes.InvalidRequest.WithCause(errors.New("grant_type is missing"))
+		case !slices.Contains(enabled, gt):
+			return codes.UnsupportedGrantType
+		}
+		return nil
+	})
 }

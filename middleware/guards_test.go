@@ -89,9 +89,3 @@ func TestGuards_EachReasonInBothFamilies(t *testing.T) {
 		}
 	}
 }
-
-func TestGuards_ChecksForHandlers(t *testing.T) {
-	err := middleware.CheckMethod(httptest.NewRequest(http.MethodPut, "/", nil), http.MethodPost)
-	assert.ErrorIs(t, err, codes.InvalidRequest, "the route's family decides which invalid_request is sent")
-	assert.NoError(t, middleware.CheckMethod(httptest.NewRequest(http.MethodPost, "/", nil), http.MethodPost))
-}

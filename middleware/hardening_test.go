@@ -131,12 +131,19 @@ func TestGuards_GrantTypeReadExactlyAsTheHandlerReadsIt(t *testing.T) {
 	} {
 		req := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader(body))
 		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		err := middleware.CheckGrantType(httptest.NewRecorder(), req, "refresh_token")
+		var got error
+		var read string
+		guard := middleware.AllowGrantTypes("refresh_token")(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
+			read = r.PostForm.Get("grant_type")
+		}))
+		rc, err := middleware.New(middleware.Config{Pages: testPages, Observer: func(ev middleware.Event) { got = ev.Err }})
+		require.NoError(t, err)
+		rc.JSON(guard).ServeHTTP(httptest.NewRecorder(), req)
 		if want == nil {
-			assert.NoError(t, err, body)
-			assert.Equal(t, "refresh_token", req.PostForm.Get("grant_type"), "what the guard accepted is what the handler reads")
+			assert.NoError(t, got, body)
+			assert.Equal(t, "refresh_token", read, "what the guard accepted is what the handler reads")
 			continue
 		}
-		assert.ErrorIs(t, err, want, body)
+		assert.ErrorIs(t, got, want, body)
 	}
 }

@@ -63,9 +63,7 @@ func newRecover(t testing.TB, cfg testRoute) (func(http.Handler) http.Handler, *
 	}
 	rc, err := middleware.New(middleware.Config{Pages: cfg.Pages, Observer: cfg.Observer})
 	require.NoError(t, err)
-	route, err := rc.Route(cfg.Kind, cfg.Mode)
-	require.NoError(t, err)
-	return route, ev
+	return rc.Route(cfg.Kind, cfg.Mode), ev
 }
 
 // countingWriter is a minimal ResponseWriter that counts WriteHeader calls
@@ -161,4 +159,27 @@ func (b *syncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.buf.String()
+}
+
+// aborts serves h and requires that the route aborted the response as
+// net/http aborts it: by panicking with http.ErrAbortHandler.
+func aborts(t testing.TB, h http.Handler, w http.ResponseWriter, r *http.Request) {
+	t.Helper()
+	require.PanicsWithValue(t, http.ErrAbortHandler, func() { h.ServeHTTP(w, r) })
+}
+
+// serveAborting serves h and reports whether the route aborted the
+// response (panicked with http.ErrAbortHandler, which net/http turns into
+// a cut connection); any other panic goes on.
+func serveAborting(h http.Handler, w http.ResponseWriter, r *http.Request) (aborted bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			if v != http.ErrAbortHandler {
+				panic(v)
+			}
+			aborted = true
+		}
+	}()
+	h.ServeHTTP(w, r)
+	return false
 }

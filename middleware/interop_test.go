@@ -31,7 +31,7 @@ func TestRecoverer_LoginPageFailingInPlaceStillChallenges(t *testing.T) {
 // A foreign middleware above the route whose writer has only Unwrap (what
 // Go 1.20+ recommends): the handler flushes with http.ResponseController,
 // which reaches net/http's writer through the Unwrap chain, bypassing the
-// tracker. The route then believes nothing was written.
+// route's writer. The route then believes nothing was written.
 func TestWriter_ResponseControllerFlushBeneathAForeignWrapperStarts(t *testing.T) {
 	rec, ev := newRecover(t, testRoute{})
 	cw := newCountingWriter()
@@ -42,10 +42,10 @@ func TestWriter_ResponseControllerFlushBeneathAForeignWrapperStarts(t *testing.T
 		}
 		return codes.InvalidScope
 	})))
-	h.ServeHTTP(fw, httptest.NewRequest(http.MethodGet, "/x", nil))
+	aborts(t, h, fw, httptest.NewRequest(http.MethodGet, "/x", nil))
 	require.Equal(t, 1, fw.flushes, "the flush reached the real writer")
 	require.Len(t, ev.list(), 1)
-	assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome, "the response had started (flushed)")
+	assert.Equal(t, middleware.Aborted, ev.list()[0].Outcome, "the response had started (flushed)")
 	assert.Equal(t, 1, cw.writeHeaders, "no WriteHeader after the response started")
 }
 
@@ -142,7 +142,7 @@ func pagesOf(errorPage, loginPage string) render.Config {
 }
 
 // io.Copy of an empty body through net/http's writer (ReaderFrom) writes
-// nothing, so net/http has not started the response; the tracker marks it
+// nothing, so net/http has not started the response; the route's writer marks it
 // started anyway, and the failure is suppressed: the client gets an empty
 // 200 instead of the redirect.
 func TestWriter_EmptyReadFromDoesNotStart(t *testing.T) {
@@ -229,19 +229,20 @@ func TestWriter_EmptyCopyStartsNothingWhateverTheWriterBeneath(t *testing.T) {
 		for _, body := range []string{"", "hello"} {
 			rec, ev := newRecover(t, testRoute{})
 			w, cw := newWriter()
-			rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+			aborted := serveAborting(rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
 				n, err := io.Copy(w, struct{ io.Reader }{strings.NewReader(body)})
 				require.NoError(t, err)
 				require.Equal(t, int64(len(body)), n)
 				return codes.InvalidScope
-			})).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/x", nil))
+			})), w, httptest.NewRequest(http.MethodGet, "/x", nil))
 			require.Len(t, ev.list(), 1)
+			assert.Equal(t, body != "", aborted, "%s %q: a started response is aborted", name, body)
 			assert.Equal(t, 1, cw.writeHeaders, "%s %q: one WriteHeader", name, body)
 			if body == "" {
 				assert.Equal(t, middleware.Redirected, ev.list()[0].Outcome, name)
 				assert.Equal(t, http.StatusSeeOther, cw.code, name)
 			} else {
-				assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome, name)
+				assert.Equal(t, middleware.Aborted, ev.list()[0].Outcome, name)
 				assert.Equal(t, http.StatusOK, cw.code, name)
 				assert.Equal(t, body, string(cw.body), name)
 			}

@@ -24,14 +24,22 @@ const (
 	// LoopStopped: the failing request was the error or login page itself,
 	// so a redirect would loop; the terminal HTML page was written in place.
 	LoopStopped
-	// Suppressed: the response had already started (or the connection was
-	// hijacked); nothing more was written.
+	// Suppressed: the connection was hijacked, or a middleware between the
+	// route and the handler answered the error after the handler handed it
+	// up (as chi's Timeout writes its 504); nothing more was written.
 	Suppressed
 	// ClientGone: the request's context was cancelled (net/http does so
 	// when the client goes) and the handler failed with context.Canceled
 	// or context.DeadlineExceeded; nothing was written. A deadline set
 	// above the route is not this: the client still waits for an answer.
 	ClientGone
+	// Aborted: the response had already started (a header, a body byte or
+	// a flush went out), so no answer could follow; nothing more was
+	// written and the response was aborted, as net/http aborts it for
+	// http.ErrAbortHandler: the connection closed, or over HTTP/2 the
+	// stream reset. The client sees a broken response, never a truncated
+	// one that passes for whole.
+	Aborted
 	// Uncounted: a loop guard's counter failed to count an arrival (its
 	// store down or slow); the request went on uncounted and nothing was
 	// written. Cause is the counter's error; Err is nil. Only the loop
@@ -52,6 +60,8 @@ func (o Outcome) String() string {
 		return "suppressed"
 	case ClientGone:
 		return "client_gone"
+	case Aborted:
+		return "aborted"
 	case Uncounted:
 		return "uncounted"
 	}
@@ -70,7 +80,8 @@ type Event struct {
 	Err *codes.Error
 	// Cause is what the handler returned, or a [*PanicError] for a panic.
 	Cause error
-	// Panicked is true when the handler panicked.
+	// Panicked is true when the handler panicked, or when the error it
+	// returned panicked as it was inspected (its Unwrap, As or Is).
 	Panicked bool
 }
 
@@ -97,7 +108,8 @@ func Observers(obs ...Observer) Observer {
 // observer of its own.
 func Quiet(Event) {}
 
-// PanicError is the cause recorded when a handler panics.
+// PanicError is the cause recorded when a handler panics, or when the error
+// it returned panics as the Recoverer inspects it.
 type PanicError struct {
 	// Value is what the handler passed to panic.
 	Value any
@@ -130,7 +142,7 @@ func LogObserver(logger *slog.Logger) Observer {
 		switch {
 		case ev.Panicked || ev.Err.Code().HTTPStatus() >= 500:
 			level = slog.LevelError
-		case ev.Outcome == Suppressed || ev.Outcome == Uncounted:
+		case ev.Outcome == Suppressed || ev.Outcome == Aborted || ev.Outcome == Uncounted:
 			level = slog.LevelWarn
 		}
 		ctx := context.Background()

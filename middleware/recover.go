@@ -47,12 +47,17 @@ type Recoverer struct {
 	observer Observer
 }
 
+// ErrConfig is wrapped by every error of [New]: the configuration is
+// refused at construction, never later.
+var ErrConfig = errors.New("middleware: invalid configuration")
+
 // New validates cfg and builds a Recoverer. Every configuration problem is
-// an error wrapping [render.ErrConfig], reported here and never later.
+// an error wrapping [ErrConfig] and, when the pages are refused, the
+// [render.ErrConfig] of [render.New] as well.
 func New(cfg Config) (*Recoverer, error) {
 	r, err := render.New(cfg.Pages)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = LogObserver(nil)
@@ -86,8 +91,10 @@ func (rc *Recoverer) JSON(next http.Handler) http.Handler {
 	return rc.route(codes.Authorization, ModeJSON, next)
 }
 
-// Route returns the middleware of a route of family kind answering in mode,
-// or an error wrapping [render.ErrConfig] when either is unknown.
+// Route returns the middleware of a route of family kind answering in
+// mode. It panics when kind is not codes.Authorization or
+// codes.Authentication, or mode is not one of the Mode constants: a
+// programming error, found when the handler chain is built.
 //
 // Route(kind, mode)(next) serves next and, when next fails, writes the
 // contract's answer:
@@ -97,36 +104,41 @@ func (rc *Recoverer) JSON(next http.Handler) http.Handler {
 //     the three wire names both families have follow the route's family
 //     unless given by their Identity names ([codes.Error.OnRoute]);
 //  2. any other error, a nil-valued typed error (var e *codes.Error;
-//     return e) and any panic become server_error of kind, the original
-//     kept for the observer only; http.ErrAbortHandler, panicked or
-//     returned, is re-panicked untouched and not observed;
+//     return e), an error whose Unwrap, As or Is panics, and any panic
+//     become server_error of kind, the original kept for the observer
+//     only; http.ErrAbortHandler, panicked or returned, is re-panicked
+//     untouched and not observed;
 //  3. if the client went away (the request's context was cancelled and the
 //     error is context.Canceled or context.DeadlineExceeded) nothing is
 //     written; a deadline set above the route is answered as any error;
-//  4. if the response already started, nothing more is written; after a
-//     panic the connection is then cut (by re-panicking
-//     http.ErrAbortHandler, which net/http does not log), so that the
-//     client cannot take the partial response for a whole one;
+//  4. if the response already started, nothing more is written and the
+//     response is aborted (by re-panicking http.ErrAbortHandler, which
+//     net/http does not log): the connection is cut, or over HTTP/2 the
+//     stream reset, so that the client cannot take the part it got for a
+//     whole response; if the connection was hijacked, or a middleware in
+//     between answered the error after the handler handed it up, that
+//     stands;
 //  5. if the request fetches (GET or HEAD) the very page the error would be
 //     sent to, the terminal page is written in place with the code's
 //     status, since a redirect would loop;
 //  6. otherwise the answer for mode: a 303 redirect or JSON.
 //
 // The observer then hears of it once. Handlers that succeed are served
-// untouched and without allocation; the writer they see keeps exactly the
-// optional interfaces (Flusher, Hijacker, ReaderFrom) of the one it wraps,
-// offers io.StringWriter (the wrapped writer's, or Write), and has Unwrap.
+// untouched, at the cost of one small allocation; the writer they see
+// keeps exactly the optional interfaces (Flusher, Hijacker, ReaderFrom) of
+// the one it wraps, offers io.StringWriter (the wrapped writer's, or
+// Write), and has Unwrap.
 //
 // Warning: only errors handed up by Wrap or Guard, and panics, are seen; a
 // handler that writes its own error response is a success to Recoverer.
-func (rc *Recoverer) Route(kind codes.Kind, mode Mode) (func(http.Handler) http.Handler, error) {
+func (rc *Recoverer) Route(kind codes.Kind, mode Mode) func(http.Handler) http.Handler {
 	if !kind.Valid() {
-		return nil, fmt.Errorf("%w: route family %d is neither Authorization nor Authentication", render.ErrConfig, kind)
+		panic(fmt.Sprintf("authredirect/middleware: Route: family %d is neither Authorization nor Authentication", kind))
 	}
 	if mode > ModeNegotiate {
-		return nil, fmt.Errorf("%w: route mode %d is unknown", render.ErrConfig, mode)
+		panic(fmt.Sprintf("authredirect/middleware: Route: mode %d is unknown", mode))
 	}
-	return func(next http.Handler) http.Handler { return rc.route(kind, mode, next) }, nil
+	return func(next http.Handler) http.Handler { return rc.route(kind, mode, next) }
 }
 
 func (rc *Recoverer) route(kind codes.Kind, mode Mode, next http.Handler) http.Handler {
@@ -143,13 +155,13 @@ type route struct {
 }
 
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	t, l := getTracker(w)
-	defer rt.finish(t, l, r)
-	rt.next.ServeHTTP(l.writer(w), r)
+	t := &writer{w: w}
+	defer rt.finish(t, r)
+	rt.next.ServeHTTP(t.handOut(), r)
 }
 
 // finish runs deferred: it recovers a panic, and answers a failure.
-func (rt *route) finish(t *tracker, l *lease, r *http.Request) {
+func (rt *route) finish(t *writer, r *http.Request) {
 	err, panicked := t.err, false
 	if v := recover(); v != nil {
 		if c, ok := v.(*carried); ok {
@@ -159,43 +171,67 @@ func (rt *route) finish(t *tracker, l *lease, r *http.Request) {
 		}
 	}
 	if err == nil {
-		t.release(l)
 		return
 	}
+	ev, abort := rt.classify(r, err, panicked)
+	if abort {
+		panic(http.ErrAbortHandler) // net/http's own way to cut the response
+	}
+	rt.answer(t, r, &ev)
+	rt.rc.observer(ev)
+	if ev.Outcome == Aborted || ev.Outcome == Suppressed && ev.Panicked {
+		panic(http.ErrAbortHandler)
+	}
+}
+
+// classify makes the event of a failure, or reports that err is
+// http.ErrAbortHandler. It never panics: err's own methods (Unwrap, As,
+// Is) run here, and one that panics makes the failure server_error with
+// that panic as its cause.
+func (rt *route) classify(r *http.Request, err error, panicked bool) (ev Event, abort bool) {
+	defer func() {
+		if v := recover(); v != nil {
+			cause := &PanicError{Value: v, Stack: debug.Stack()}
+			ev, abort = Event{Request: r, Err: rt.serverError.WithCause(cause), Cause: cause, Panicked: true}, false
+		}
+	}()
 	if isNilValue(err) {
 		// Its methods may dereference nil: keep it away from errors.Is,
 		// from the observer and from the logs.
 		err = &NilError{Type: fmt.Sprintf("%T", err)}
 	}
-	// http.ErrAbortHandler, panicked or returned, is net/http's own way to
-	// cut the connection; so is a panic after the response started, so
-	// that the client cannot take the part it got for a whole response.
-	abort := errors.Is(err, http.ErrAbortHandler)
-	if !abort {
-		abort = rt.answer(t, r, err, panicked) == Suppressed && panicked
+	if errors.Is(err, http.ErrAbortHandler) {
+		return Event{}, true
 	}
-	t.release(l)
-	if abort {
-		panic(http.ErrAbortHandler)
-	}
-}
-
-func (rt *route) answer(t *tracker, r *http.Request, err error, panicked bool) Outcome {
 	e, typed := codes.As(err)
 	if typed && !panicked {
 		e = e.OnRoute(rt.kind)
 	} else {
 		e = rt.serverError.WithCause(err)
 	}
-	ev := Event{Request: r, Err: e, Cause: err, Panicked: panicked}
-	w, rend := t.w, rt.rc.renderer
-	switch {
+	ev = Event{Request: r, Err: e, Cause: err, Panicked: panicked}
 	// Only a cancelled request is a client gone (net/http cancels it when
 	// the connection closes); a deadline set by a timeout middleware above
 	// ends the request with the client still waiting for an answer.
-	case r.Context().Err() == context.Canceled && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)):
+	if r.Context().Err() == context.Canceled && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
 		ev.Outcome = ClientGone
-	case t.started || t.hijacked:
+	}
+	return ev, false
+}
+
+// answer writes what ev calls for and records it as ev.Outcome.
+func (rt *route) answer(t *writer, r *http.Request, ev *Event) {
+	w, rend, e := t.w, rt.rc.renderer, ev.Err
+	switch {
+	case ev.Outcome == ClientGone:
+	case t.hijacked:
+		ev.Outcome = Suppressed
+	case t.started && (t.partial || t.err == nil || ev.Panicked):
+		ev.Outcome = Aborted
+	case t.started:
+		// A writer between the route and the handler answered the error
+		// once it was handed up, as chi's Timeout writes its 504: that
+		// answer stands.
 		ev.Outcome = Suppressed
 	case rend.IsTarget(r, e.Kind()):
 		ev.Outcome = LoopStopped
@@ -207,8 +243,6 @@ func (rt *route) answer(t *tracker, r *http.Request, err error, panicked bool) O
 		ev.Outcome = Redirected
 		rend.Redirect(w, r, e)
 	}
-	rt.rc.observer(ev)
-	return ev.Outcome
 }
 
 // NilError is the cause recorded when a handler returns a nil pointer (or

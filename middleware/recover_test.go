@@ -34,15 +34,22 @@ func serve(h http.Handler, method, target string) *httptest.ResponseRecorder {
 
 func TestRecoverer_RefusesBadConfig(t *testing.T) {
 	_, err := middleware.New(middleware.Config{})
-	assert.ErrorIs(t, err, render.ErrConfig, "the pages are required: no silent third-party default")
+	assert.ErrorIs(t, err, middleware.ErrConfig, "the pages are required: no silent third-party default")
+	assert.ErrorIs(t, err, render.ErrConfig, "render says which page it refused")
 	_, err = middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "ooops", LoginPage: "/"}})
-	assert.ErrorIs(t, err, render.ErrConfig)
+	assert.ErrorIs(t, err, middleware.ErrConfig)
+	assert.ErrorContains(t, err, "relative path")
+}
+
+// Route cannot fail on the named families and modes; anything else is a
+// programming error, refused when the chain is built.
+func TestRecoverer_RouteRefusesUnknownFamilyOrMode(t *testing.T) {
 	rc, err := middleware.New(middleware.Config{Pages: testPages})
 	require.NoError(t, err)
-	_, err = rc.Route(codes.Kind(7), middleware.ModeRedirect)
-	assert.ErrorIs(t, err, render.ErrConfig)
-	_, err = rc.Route(codes.Authorization, middleware.Mode(9))
-	assert.ErrorIs(t, err, render.ErrConfig)
+	assert.PanicsWithValue(t, "authredirect/middleware: Route: family 7 is neither Authorization nor Authentication",
+		func() { rc.Route(codes.Kind(7), middleware.ModeRedirect) })
+	assert.PanicsWithValue(t, "authredirect/middleware: Route: mode 9 is unknown",
+		func() { rc.Route(codes.Authorization, middleware.Mode(9)) })
 }
 
 func TestRecoverer_RoutesForEachFamilyAndMode(t *testing.T) {
@@ -58,8 +65,7 @@ func TestRecoverer_RoutesForEachFamilyAndMode(t *testing.T) {
 	res = serve(rc.JSON(fail), http.MethodPost, "/oauth/token")
 	assert.Equal(t, http.StatusInternalServerError, res.Code)
 	assert.Equal(t, `{"error":"server_error","error_description":"`+codes.ServerError.Description()+`","exception_details":"client_id_not_found"}`+"\n", res.Body.String())
-	negotiate, err := rc.Route(codes.Authentication, middleware.ModeNegotiate)
-	require.NoError(t, err)
+	negotiate := rc.Route(codes.Authentication, middleware.ModeNegotiate)
 	req := httptest.NewRequest(http.MethodPost, "/api/login", nil)
 	req.Header.Set("Accept", "application/json")
 	rec := httptest.NewRecorder()
@@ -138,8 +144,10 @@ func TestRecoverer_AbortHandlerIsRepanicked(t *testing.T) {
 	assert.Empty(t, ev.list(), "an abort is not a failure to report")
 }
 
+// A failure after the response started aborts it: nothing more is written,
+// and the client must not take what it got for a whole response.
 func TestRecoverer_ResponseStarted(t *testing.T) {
-	for name, h := range map[string]middleware.HandlerFunc{
+	for name, h := range map[string]func(http.ResponseWriter, *http.Request) error{
 		"header": func(w http.ResponseWriter, _ *http.Request) error {
 			w.WriteHeader(http.StatusAccepted)
 			return codes.InvalidScope
@@ -156,11 +164,13 @@ func TestRecoverer_ResponseStarted(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			rec, ev := newRecover(t, testRoute{})
 			w := &flushingCountingWriter{newCountingWriter()}
-			rec(h).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+			assert.PanicsWithValue(t, http.ErrAbortHandler, func() {
+				rec(middleware.Wrap(h)).ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+			})
 			assert.LessOrEqual(t, w.writeHeaders, 1, "no superfluous WriteHeader")
 			assert.Empty(t, w.h.Get("Location"))
 			require.Len(t, ev.list(), 1, "observed once")
-			assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome)
+			assert.Equal(t, middleware.Aborted, ev.list()[0].Outcome)
 		})
 	}
 }
@@ -191,7 +201,7 @@ func TestRecoverer_PanicAfterWriteCutsTheConnection(t *testing.T) {
 	}))
 	assert.PanicsWithValue(t, http.ErrAbortHandler, func() { serve(h, http.MethodGet, "/") })
 	require.Len(t, ev.list(), 1)
-	assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome)
+	assert.Equal(t, middleware.Aborted, ev.list()[0].Outcome)
 	assert.True(t, ev.list()[0].Panicked)
 }
 

@@ -27,7 +27,7 @@ func TestWriter_FlushStreamsOnARealServer(t *testing.T) {
 			http.NewResponseController(w).Flush()
 			<-next
 		}
-		return codes.ServerError // too late to redirect: suppressed
+		return codes.ServerError // too late to redirect: the response is aborted
 	})))
 	defer srv.Close()
 
@@ -41,11 +41,12 @@ func TestWriter_FlushStreamsOnARealServer(t *testing.T) {
 		assert.Equal(t, want, line, "arrived before the handler went on")
 		next <- struct{}{}
 	}
-	rest, _ := io.ReadAll(r)
+	rest, err := io.ReadAll(r)
 	assert.Empty(t, rest, "nothing written after the response started")
+	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the client sees the response is cut, not complete")
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	require.Eventually(t, func() bool { return len(ev.list()) == 1 }, 2e9, 1e7)
-	assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome)
+	assert.Equal(t, middleware.Aborted, ev.list()[0].Outcome)
 }
 
 func TestWriter_HijackOnARealServer(t *testing.T) {
@@ -86,5 +87,3 @@ func TestRecoverer_PanicAfterWriteOnARealServer(t *testing.T) {
 	res.Body.Close()
 	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the client sees the response is cut, not complete")
 }
-
-// The happy path through a Recoverer route and Wrap allocates nothing (DESIGN §3).

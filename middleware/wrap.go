@@ -4,11 +4,6 @@ import (
 	"net/http"
 )
 
-// HandlerFunc is a handler that reports failure by returning an error
-// instead of writing one. It is an [http.Handler]: serving it is serving
-// [Wrap] of it.
-type HandlerFunc func(http.ResponseWriter, *http.Request) error
-
 // Wrap turns an error-returning handler into an [http.Handler] for use below
 // [Recoverer]. When h returns nil, Wrap does nothing more. When h returns an
 // error, Wrap hands it to the Recoverer above, which classifies it and writes
@@ -23,24 +18,20 @@ type HandlerFunc func(http.ResponseWriter, *http.Request) error
 // reaches net/http's server, which logs it (with the error's text) and drops
 // the connection: the client gets no answer at all.
 func Wrap(h func(http.ResponseWriter, *http.Request) error) http.Handler {
-	return HandlerFunc(h)
-}
-
-// ServeHTTP calls f and hands a non-nil error to the Recoverer above; see [Wrap].
-func (f HandlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if err := f(w, r); err != nil {
-		handUp(w, err)
-	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if err := h(w, r); err != nil {
+			handUp(w, err)
+		}
+	})
 }
 
 // handUp gives err to the Recoverer route whose writer w is or wraps.
 func handUp(w http.ResponseWriter, err error) {
 	for {
 		switch v := w.(type) {
-		case interface{ self() *tracker }:
-			if t := v.self(); t != nil {
-				t.err = err
-			} // else the request is over: there is no one left to answer
+		case interface{ self() *writer }:
+			t := v.self()
+			t.err, t.partial = err, t.started
 			return
 		case interface{ Unwrap() http.ResponseWriter }:
 			w = v.Unwrap()

@@ -40,7 +40,7 @@ func succeeding(w http.ResponseWriter, _ *http.Request) error {
 
 // allocsPerRequest serves one request through a Recoverer route + Wrap with obs,
 // warmed up once, and counts the allocations of each further one.
-func allocsPerRequest(t *testing.T, obs middleware.Observer, handler middleware.HandlerFunc, wantStatus int) float64 {
+func allocsPerRequest(t *testing.T, obs middleware.Observer, handler func(http.ResponseWriter, *http.Request) error, wantStatus int) float64 {
 	t.Helper()
 	h := recoverWith(t, codes.Authorization, middleware.ModeRedirect, obs)(middleware.Wrap(handler))
 	req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?response_type=code&client_id=nope", nil)

@@ -93,7 +93,7 @@ var ErrConfig = errors.New("otelauthredirect: invalid configuration")
 //	authredirect.family    "authorization" or "authentication"
 //	error.type             the code's wire name, such as "unauthorized_client"
 //	authredirect.detail    the detail's wire name, or "none"
-//	authredirect.outcome   "redirected", "json", "loop_stopped", "suppressed" or "client_gone"
+//	authredirect.outcome   "redirected", "json", "loop_stopped", "suppressed", "client_gone" or "aborted"
 //	authredirect.panicked  true when the handler panicked
 //	http.route             the route pattern from the first "/" (ServeMux's
 //	                       "GET /oauth/authorize" is "/oauth/authorize", as

@@ -36,7 +36,7 @@ import (
 // panics, a loop-guard trip, a route pattern and an unknown method.
 func TestNew_RecordsEveryFailure(t *testing.T) {
 	authz, authn := codes.Authorization, codes.Authentication
-	fail := func(err error) middleware.HandlerFunc {
+	fail := func(err error) func(http.ResponseWriter, *http.Request) error {
 		return func(http.ResponseWriter, *http.Request) error { return err }
 	}
 	get := func(target string) *http.Request { return httptest.NewRequest(http.MethodGet, target, nil) }
@@ -83,7 +83,7 @@ func TestNew_RecordsEveryFailure(t *testing.T) {
 			wantMethod: "GET",
 		},
 		{
-			name: "suppressed: the response had started",
+			name: "aborted: the response had started",
 			handler: func(t *testing.T, obs middleware.Observer) http.Handler {
 				return recoverWith(t, authz, middleware.ModeRedirect, obs)(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
 					_, _ = io.WriteString(w, "partial")
@@ -92,7 +92,7 @@ func TestNew_RecordsEveryFailure(t *testing.T) {
 			},
 			requests:   []*http.Request{get("/oauth/authorize")},
 			wantStatus: http.StatusOK,
-			wantEvent:  failureAttrs("authorization", "access_denied", "none", "suppressed", false),
+			wantEvent:  failureAttrs("authorization", "access_denied", "none", "aborted", false),
 			wantMethod: "GET",
 		},
 		{

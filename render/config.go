@@ -15,10 +15,9 @@ const (
 	ContractLoginPage = "https://accounts.livechatinc.com/"
 )
 
-// ErrConfig is wrapped by every configuration error of authredirect: those
-// of [New] and [ValidateTarget], and those of the middleware and loop guard
-// constructors, so that one errors.Is check covers them all.
-var ErrConfig = errors.New("authredirect: invalid configuration")
+// ErrConfig is wrapped by every error of [New]: the configuration is
+// refused at construction, never later.
+var ErrConfig = errors.New("render: invalid configuration")
 
 // Config says where errors are sent and how answers are spelled.
 type Config struct {

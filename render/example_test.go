@@ -36,7 +36,7 @@ func ExampleNew() {
 	_, err := render.New(render.Config{ErrorPage: "https://user:pw@example.com/ooops", LoginPage: "/login"})
 	fmt.Println(err)
 	// Output:
-	// error page: authredirect: invalid configuration: target "https://user:pw@example.com/ooops": has userinfo
+	// error page: render: invalid configuration: target "https://user:pw@example.com/ooops": has userinfo
 }
 
 func ExampleParseLocation() {

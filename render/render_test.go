@@ -62,7 +62,7 @@ func TestLocation_Spelled(t *testing.T) {
 		{codes.InvalidRequest.With(codes.TooManyRedirects), "https://accounts.livechatinc.com/ooops?oauth_exception=invalid_request&exception_details=to_many_redirects"},
 		{codes.Unauthorized.WithEntityID("u-jane"), "https://accounts.livechatinc.com/?identity_exception=unauthorized&entity_id=u-jane"},
 		{codes.Unauthorized.With(codes.TooManyRedirects).WithEntityID("a.b_c-1"), "https://accounts.livechatinc.com/?identity_exception=unauthorized&exception_details=to_many_redirects&entity_id=a.b_c-1"},
-		// entity_id goes with unauthorized only (DESIGN §1): the identity
+		// entity_id goes with unauthorized only: the identity
 		// is known but wrong.
 		{codes.IdentityInvalidRequest.With(codes.TooManyRedirects).WithEntityID("a.b_c-1"), "https://accounts.livechatinc.com/?identity_exception=invalid_request&exception_details=to_many_redirects"},
 		{codes.IdentityLost.WithEntityID("u-jane"), "https://accounts.livechatinc.com/?identity_exception=identity_lost"},
@@ -198,7 +198,7 @@ func TestNew_RefusesBadTargets(t *testing.T) {
 	}
 	for _, good := range []string{"/", "/ooops", "https://example.com", "http://localhost:8080/x?lang=en", "HTTPS://Example.COM/ooops",
 		"http://[::1]:8080/x", "http://127.0.0.1:65535/", "https://xn--bcher-kva.example/ooops", "/a.b/..c/.d", "/x?next=/../y"} {
-		assert.NoError(t, render.ValidateTarget(good), good)
+		assert.NoError(t, validTarget(good), good)
 	}
 	pages := render.Config{ErrorPage: "/ooops", LoginPage: "/login"}
 	bad := pages
@@ -212,7 +212,7 @@ func TestNew_RefusesBadTargets(t *testing.T) {
 	bad = pages
 	bad.ErrorPage = "ooops"
 	_, err = render.New(bad)
-	assert.EqualError(t, err, `error page: authredirect: invalid configuration: target "ooops": is a relative path; it must start with /`)
+	assert.EqualError(t, err, `error page: render: invalid configuration: target "ooops": is a relative path; it must start with /`)
 }
 
 func TestRedirect_Headers(t *testing.T) {

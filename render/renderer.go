@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -17,10 +18,16 @@ import (
 // JSON body for each code × detail) is built once, in [New].
 type Renderer struct {
 	cfg     Config
-	targets [3]target  // indexed by codes.Kind
-	answers [][]answer // by Code.Index, then Detail.Index+1 (0: no detail)
+	targets [3]target // indexed by codes.Kind
+	answers map[pair]answer
 	// 401 and 503 extras, built once.
 	basicChallenge, bearerChallenge, retryAfter string
+}
+
+// pair is a code and a detail (the zero Detail for none).
+type pair struct {
+	code   codes.Code
+	detail codes.Detail
 }
 
 // answer is what the renderer writes for one code × detail without an
@@ -52,17 +59,15 @@ func New(cfg Config) (*Renderer, error) {
 	r.bearerChallenge = `Bearer realm="` + cfg.Realm + `"`
 	r.retryAfter = strconv.Itoa(int(cfg.RetryAfter / time.Second))
 
-	details := append([]codes.Detail{{}}, codes.Details()...)
+	r.answers = make(map[pair]answer)
 	for _, c := range codes.All() {
-		row := make([]answer, len(details))
-		for _, d := range details {
+		for _, d := range append(codes.Details(), codes.Detail{}) {
 			body, err := json.Marshal(r.jsonBody(c.With(d)))
 			if err != nil {
 				return nil, err // cannot happen: strings only
 			}
-			row[d.Index()+1] = answer{location: r.location(c, d), json: append(body, '\n')}
+			r.answers[pair{c, d}] = answer{location: r.location(c, d), json: append(body, '\n')}
 		}
-		r.answers = append(r.answers, row)
 	}
 	return r, nil
 }
@@ -129,8 +134,8 @@ func (r *Renderer) location(c codes.Code, d codes.Detail) string {
 }
 
 // answer is what is built for e's code and detail; e must be valid.
-func (r *Renderer) answer(e *codes.Error) *answer {
-	return &r.answers[e.Code().Index()][e.Detail().Index()+1]
+func (r *Renderer) answer(e *codes.Error) answer {
+	return r.answers[pair{e.Code(), e.Detail()}]
 }
 
 // Location is where a redirect for e points: the family's target, its own
@@ -178,17 +183,32 @@ func (r *Renderer) statusHeader(names []string, status int, k codes.Kind) ([]str
 	return names[:last], ""
 }
 
-// setHeaders drops the headers that describe a body, and a Location the
-// handler set (only a redirect has one, its own), and sets names[i] to
-// values[i]. The values share one new backing array, so each answer owns
-// its header values (a wrapper that edits one in place cannot reach another
-// answer) for a single allocation.
+// setHeaders drops the headers that describe a body, a Location the
+// handler set (only a redirect has one, its own) and the answer's own
+// names, whatever the case of their keys, and sets names[i] to values[i].
+// The values share one new backing array, so each answer owns its header
+// values (a wrapper that edits one in place cannot reach another answer)
+// for a single allocation.
 func setHeaders(h http.Header, names []string, values ...string) {
-	dropBodyHeaders(h)
+	// A key set straight into the map ("location") is sent as it is,
+	// beside the canonical one: every key is compared, not looked up.
+	// Most handlers set nothing before failing: no loop to start then.
+	if len(h) > 0 {
+		for key := range h {
+			if slices.ContainsFunc(bodyHeaders, func(n string) bool { return strings.EqualFold(key, n) }) ||
+				slices.ContainsFunc(names, func(n string) bool { return strings.EqualFold(key, n) }) {
+				delete(h, key)
+			}
+		}
+	}
 	for i, name := range names {
 		h[name] = values[i : i+1 : i+1]
 	}
 }
+
+// bodyHeaders describe a body the handler meant to send, or point
+// elsewhere: no error answer keeps them.
+var bodyHeaders = []string{"Location", "Content-Length", "Content-Encoding", "Content-Type", "Etag", "Last-Modified"}
 
 // Redirect answers with 303 See Other to [Renderer.Location] of e, with
 // Cache-Control: no-store, Pragma: no-cache and Referrer-Policy:
@@ -202,18 +222,6 @@ func (r *Renderer) Redirect(w http.ResponseWriter, req *http.Request, e *codes.E
 	}
 	setHeaders(w.Header(), redirectHeaders, r.Location(e), "no-store", "no-cache", "no-referrer")
 	w.WriteHeader(http.StatusSeeOther)
-}
-
-func dropBodyHeaders(h http.Header) {
-	if len(h) == 0 {
-		return // the usual case: the handler set nothing
-	}
-	delete(h, "Location")
-	delete(h, "Content-Length")
-	delete(h, "Content-Encoding")
-	delete(h, "Content-Type")
-	delete(h, "Etag")
-	delete(h, "Last-Modified")
 }
 
 // jsonBody is the JSON answer, fields in this order.

@@ -10,18 +10,11 @@ import (
 
 // target is a validated error or login page.
 type target struct {
-	raw    string // as configured
-	prefix string // raw and the separator the contract's first parameter needs
+	prefix string // as configured, and the separator the contract's first parameter needs
 	path   string // the path a request for this page has
 }
 
-// ValidateTarget reports whether raw may be an error or login page, and why
-// not (an error wrapping [ErrConfig]): see [Config].
-func ValidateTarget(raw string) error {
-	_, err := parseTarget(raw)
-	return err
-}
-
+// parseTarget validates raw as an error or login page (see [Config]).
 func parseTarget(raw string) (target, error) {
 	fail := func(why string) (target, error) {
 		return target{}, fmt.Errorf("%w: target %q: %s", ErrConfig, raw, why)
@@ -75,7 +68,7 @@ func parseTarget(raw string) (target, error) {
 			return fail("its query already holds " + p)
 		}
 	}
-	t := target{raw: raw, path: u.Path}
+	t := target{path: u.Path}
 	if t.path == "" {
 		t.path = "/"
 	}

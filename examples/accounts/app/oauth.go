@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/authredirect/authredirect/codes"
-	"github.com/authredirect/authredirect/middleware"
 )
 
 // authorize is GET /oauth/authorize. The guards before it have refused
@@ -31,8 +30,14 @@ func (s *server) authorize(w http.ResponseWriter, r *http.Request) error {
 		// Never redirect to an unregistered URI: the error page it is.
 		return codes.UnauthorizedClient.With(codes.InvalidRedirectURI)
 	}
-	if err := middleware.CheckResponseType(r, "code", "token"); err != nil {
-		return err
+	// Checked here, after the client: an unknown client is what the
+	// user must hear of first.
+	switch q.Get("response_type") {
+	case "code", "token":
+	case "":
+		return codes.InvalidRequest.WithCause(errors.New("response_type is missing"))
+	default:
+		return codes.UnsupportedResponseType
 	}
 	scopes, err := parseScopes(q.Get("scope"), c.scopes)
 	if err != nil {
