@@ -79,6 +79,7 @@ type Config struct {
 type Counter struct {
 	client  redis.Scripter
 	direct  bool // the client ends its commands when their context ends
+	cluster *redis.ClusterClient // the client, when it is a cluster's
 	prefix  string
 	timeout time.Duration
 }
@@ -122,7 +123,8 @@ func New(cfg Config) (*Counter, error) {
 	case cfg.Timeout <= 0 || cfg.Timeout > MaxTimeout:
 		return nil, fmt.Errorf("%w: Timeout %v is not within (0, %v]", ErrConfig, cfg.Timeout, MaxTimeout)
 	}
-	return &Counter{client: cfg.Client, direct: honoursContext(cfg.Client), prefix: cfg.Prefix, timeout: cfg.Timeout}, nil
+	cluster, _ := cfg.Client.(*redis.ClusterClient)
+	return &Counter{client: cfg.Client, direct: honoursContext(cfg.Client), cluster: cluster, prefix: cfg.Prefix, timeout: cfg.Timeout}, nil
 }
 
 // honoursContext reports whether c is a go-redis client made with
@@ -189,6 +191,14 @@ func (c *Counter) Arrive(_ http.ResponseWriter, r *http.Request, key string, _ t
 		res.err = fmt.Errorf("script returned %d", res.n)
 	case ctx.Err() != nil && !errors.Is(res.err, ctx.Err()):
 		res.err = fmt.Errorf("%w: %w", ctx.Err(), res.err)
+	}
+	if c.cluster != nil && r.Context().Err() == nil {
+		// go-redis routes a slot to the master it last learned until a
+		// MOVED or its periodic reload (a minute by default): after a
+		// failover, a dead master's slot would fail for that long. A
+		// failed arrival asks for the slots again, in the background; go-
+		// redis runs one such reload at a time, at most one per 200 ms.
+		c.cluster.ReloadState(context.Background())
 	}
 	return 0, fmt.Errorf("%w: %w", ErrUnavailable, res.err)
 }
