@@ -78,7 +78,7 @@ type Config struct {
 // client id or account in the clear, and no two prefixes share one.
 type Counter struct {
 	client  redis.Scripter
-	direct  bool // the client ends its commands when their context ends
+	direct  bool                 // the client ends its commands when their context ends
 	cluster *redis.ClusterClient // the client, when it is a cluster's
 	prefix  string
 	timeout time.Duration
