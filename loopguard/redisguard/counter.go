@@ -191,6 +191,11 @@ func (c *Counter) Arrive(_ http.ResponseWriter, r *http.Request, key string, _ t
 		res.err = fmt.Errorf("script returned %d", res.n)
 	case ctx.Err() != nil && !errors.Is(res.err, ctx.Err()):
 		res.err = fmt.Errorf("%w: %w", ctx.Err(), res.err)
+	case ctx.Err() == nil && pastDeadline(ctx) && !errors.Is(res.err, context.DeadlineExceeded):
+		// A client with ContextTimeoutEnabled sets ctx's deadline on the
+		// socket, whose "i/o timeout" can come a moment before ctx's own
+		// timer ends it: a timeout all the same.
+		res.err = fmt.Errorf("%w: %w", context.DeadlineExceeded, res.err)
 	}
 	if c.cluster != nil && r.Context().Err() == nil {
 		// go-redis routes a slot to the master it last learned until a
@@ -201,6 +206,12 @@ func (c *Counter) Arrive(_ http.ResponseWriter, r *http.Request, key string, _ t
 		c.cluster.ReloadState(context.Background())
 	}
 	return 0, fmt.Errorf("%w: %w", ErrUnavailable, res.err)
+}
+
+// pastDeadline reports whether ctx's deadline has come.
+func pastDeadline(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
 
 type result struct {
