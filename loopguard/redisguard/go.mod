@@ -6,6 +6,7 @@ replace github.com/authredirect/authredirect => ../..
 
 require (
 	github.com/authredirect/authredirect v0.0.0
+	github.com/justinas/alice v1.2.0
 	github.com/redis/go-redis/v9 v9.23.0
 	github.com/stretchr/testify v1.12.1
 )
