@@ -3,6 +3,7 @@ package redisguard_test
 import (
 	"bufio"
 	"context"
+	"net"
 	"net/http"
 	"os"
 	"os/exec"
@@ -43,18 +44,24 @@ func node(t testing.TB, addr string) *redis.Client {
 	return c
 }
 
-// slotMaster returns the address of the master serving slot, as cc sees
-// the cluster now.
+// slotMaster returns the address of the master serving slot, as the
+// cluster (CLUSTER SHARDS) says now.
 func slotMaster(t testing.TB, cc *redis.ClusterClient, slot int64) string {
 	t.Helper()
-	slots, err := cc.ClusterSlots(context.Background()).Result()
+	shards, err := cc.ClusterShards(context.Background()).Result()
 	require.NoError(t, err)
-	for _, s := range slots {
-		if int64(s.Start) <= slot && slot <= int64(s.End) {
-			return s.Nodes[0].Addr
+	for _, s := range shards {
+		for _, r := range s.Slots {
+			if r.Start <= slot && slot <= r.End {
+				for _, n := range s.Nodes {
+					if n.Role == "master" {
+						return net.JoinHostPort(n.IP, strconv.FormatInt(n.Port, 10))
+					}
+				}
+			}
 		}
 	}
-	t.Fatalf("no node serves slot %d", slot)
+	t.Fatalf("no master serves slot %d", slot)
 	return ""
 }
 
