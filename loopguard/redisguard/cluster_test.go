@@ -3,12 +3,16 @@ package redisguard_test
 import (
 	"bufio"
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
@@ -123,6 +127,7 @@ func evalshaStats(t testing.TB, c *redis.Client) string {
 // server.
 func TestCluster_TwoInstancesShareTheCount(t *testing.T) {
 	t.Parallel()
+	lockCluster(t, false)
 	cc := clusterRedis(t)
 	prefix := testPrefix(t, cc)
 	obs := &observed{}
@@ -153,8 +158,10 @@ func TestCluster_TwoInstancesShareTheCount(t *testing.T) {
 // the master's command statistics count every EVALSHA with none rejected
 // (no MOVED, no ASK) or failed, and no other master runs one.
 //
-// Not parallel: it resets the cluster's command statistics.
+// Not parallel, and alone on the cluster: it resets and reads the
+// cluster's command statistics.
 func TestCluster_EachArrivalIsOneCommandOnTheKeysMaster(t *testing.T) {
+	lockCluster(t, true)
 	cc := clusterRedis(t)
 	prefix := testPrefix(t, cc)
 	c := newCounter(t, cc, prefix, time.Second)
@@ -166,8 +173,11 @@ func TestCluster_EachArrivalIsOneCommandOnTheKeysMaster(t *testing.T) {
 		require.NoError(t, err)
 		owner := slotMaster(t, cc, slot)
 		masters := map[string]*redis.Client{}
+		var mu sync.Mutex // ForEachMaster calls on a goroutine per master
 		require.NoError(t, cc.ForEachMaster(ctx, func(ctx context.Context, m *redis.Client) error {
+			mu.Lock()
 			masters[m.Options().Addr] = node(t, m.Options().Addr)
+			mu.Unlock()
 			return m.ConfigResetStat(ctx).Err()
 		}))
 		require.Contains(t, masters, owner)
@@ -198,6 +208,7 @@ func TestCluster_EachArrivalIsOneCommandOnTheKeysMaster(t *testing.T) {
 //
 // Not parallel: the whole cluster serves no slot while a master is down.
 func TestCluster_FailoverOfTheKeysMaster(t *testing.T) {
+	lockCluster(t, true)
 	cc := clusterRedis(t)
 	// The instances' client never reloads the slots on its own within the
 	// test: the Counter must ask for them when an arrival fails.
@@ -326,4 +337,22 @@ func failureKinds(errs []error) map[string]int {
 		kinds[failureKind(err)]++
 	}
 	return kinds
+}
+
+// lockCluster serializes the tests of this and other packages (the fleet
+// example's) on the one cluster: the failover test holds the lock
+// exclusively, as its whole cluster serves no slot while a master is down,
+// and so does the test that reads the command statistics; every other
+// test shares it. It is released when the test ends.
+func lockCluster(t testing.TB, exclusive bool) {
+	t.Helper()
+	sum := sha256.Sum256([]byte(os.Getenv(clusterEnv)))
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "authredirect-cluster-"+hex.EncodeToString(sum[:8])+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	require.NoError(t, err)
+	how := syscall.LOCK_SH
+	if exclusive {
+		how = syscall.LOCK_EX
+	}
+	require.NoError(t, syscall.Flock(int(f.Fd()), how))
+	t.Cleanup(func() { _ = f.Close() }) // closing releases the lock
 }

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"io"
@@ -12,7 +13,9 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -158,6 +161,9 @@ func TestFleet(t *testing.T) {
 		{"Redis Cluster", os.Getenv("AUTHREDIRECT_REDIS_CLUSTER_ADDRS")},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
+			if tc.name == "Redis Cluster" {
+				lockCluster(t)
+			}
 			fleet, rdb, prefix := startFleet(t, tc.addrs)
 			if tc.name == "Redis Cluster" {
 				require.IsType(t, &redis.ClusterClient{}, rdb, "a comma-separated -redis is a cluster")
@@ -240,4 +246,15 @@ func TestRunAndServer(t *testing.T) {
 	assert.Equal(t, 30*time.Second, srv.WriteTimeout)
 	assert.Equal(t, 2*time.Minute, srv.IdleTimeout)
 	assert.Equal(t, 64<<10, srv.MaxHeaderBytes)
+}
+
+// lockCluster shares the cluster with other tests, but not with the
+// redisguard package's failover test, which holds the same lock
+// exclusively while a master is down. It is released when the test ends.
+func lockCluster(t *testing.T) {
+	sum := sha256.Sum256([]byte(os.Getenv("AUTHREDIRECT_REDIS_CLUSTER_ADDRS")))
+	f, err := os.OpenFile(filepath.Join(os.TempDir(), "authredirect-cluster-"+hex.EncodeToString(sum[:8])+".lock"), os.O_CREATE|os.O_RDWR, 0o600)
+	require.NoError(t, err)
+	require.NoError(t, syscall.Flock(int(f.Fd()), syscall.LOCK_SH))
+	t.Cleanup(func() { _ = f.Close() }) // closing releases the lock
 }
