@@ -245,6 +245,11 @@ func TestCluster_FailoverOfTheKeysMaster(t *testing.T) {
 	}
 	require.NotEmpty(t, replicaAddr, "the key's master %s has no replica:\n%s", ownerAddr, nodes)
 	replica := node(t, replicaAddr)
+	// A replica that has not synced with its master cannot take over.
+	require.Eventually(t, func() bool {
+		info, err := replica.Info(ctx, "replication").Result()
+		return err == nil && strings.Contains(info, "master_link_status:up")
+	}, time.Minute, 10*time.Millisecond, "the replica %s never synced with its master %s", replicaAddr, ownerAddr)
 	pid, err := strconv.Atoi(infoField(t, owner, "server", "process_id"))
 	require.NoError(t, err)
 	exe, conf := infoField(t, owner, "server", "executable"), infoField(t, owner, "server", "config_file")

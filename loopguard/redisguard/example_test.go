@@ -1,8 +1,10 @@
 package redisguard_test
 
 import (
+	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -97,4 +99,26 @@ func ExampleCounter_Arrive_unavailable() {
 	// Output:
 	// uncounted true
 	// <nil>
+}
+
+// go-redis logs each failed dial on its own; NewLogger, installed once per
+// process, keeps those lines to one record per interval with the number
+// dropped since the last. (Printf is called here as go-redis would.)
+func ExampleNewLogger() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{} // a stable output for the example
+			}
+			return a
+		},
+	}))
+	l := redisguard.NewLogger(logger, time.Minute)
+	redis.SetLogger(l)
+	defer redis.SetLogger(quiet{}) // as the other tests want it
+	for range 3 {
+		l.Printf(context.Background(), "redis: connection pool: failed to dial after %d attempts: %v", 1, "connection refused")
+	}
+	// Output:
+	// level=WARN msg="go-redis: connection pool: failed to dial after 1 attempts: connection refused" dropped=0
 }
