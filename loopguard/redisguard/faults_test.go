@@ -3,6 +3,7 @@ package redisguard_test
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -113,7 +114,12 @@ func TestFaults(t *testing.T) {
 	for _, r := range rows {
 		why := "-"
 		if len(r.kinds) > 0 {
-			why = fmt.Sprint(r.kinds)
+			var parts []string
+			for k, n := range r.kinds {
+				parts = append(parts, fmt.Sprintf("%s: %d", k, n))
+			}
+			slices.Sort(parts)
+			why = strings.Join(parts, ", ")
 		}
 		fmt.Fprintf(&table, "| %s | %d | %d | %d | %d | %v | %s |\n", r.fault, r.counted, r.letThrough, r.reported, r.lost, r.slowest.Round(100*time.Microsecond), why)
 	}
