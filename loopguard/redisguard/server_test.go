@@ -289,25 +289,25 @@ func startOwnRedis(t testing.TB, args ...string) *ownRedis {
 		exited := make(chan struct{})
 		go func() { _ = cmd.Wait(); close(exited) }()
 		probe := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
-		up := false
-		for !up {
+		up, deadline := false, time.Now().Add(30*time.Second)
+	wait:
+		for !up && time.Now().Before(deadline) {
 			select {
-			case <-exited: // the port was taken meanwhile: try another
+			case <-exited:
+				break wait // the port was taken meanwhile: try another
 			default:
-				up = probe.Ping(context.Background()).Err() == nil
-				if !up {
-					time.Sleep(10 * time.Millisecond) // polling a process that is starting
-				}
-				continue
 			}
-			break
+			if up = probe.Ping(context.Background()).Err() == nil; !up {
+				time.Sleep(10 * time.Millisecond) // polling a process that is starting
+			}
 		}
 		_ = probe.Close()
+		s.exited = exited
 		if up {
-			s.exited = exited
 			t.Cleanup(s.Kill)
 			return s
 		}
+		s.Kill()
 		require.Less(t, attempt, 5, "redis-server never answered PING")
 	}
 }
