@@ -161,11 +161,12 @@ func isPipeline(c redis.Scripter) bool {
 // arrival is not counted and Arrive returns an error wrapping
 // [ErrUnavailable]; the loop guard lets the request through and reports
 // it. A timeout wraps context.DeadlineExceeded. When r's context ends
-// first (the client went away), the error wraps the context's. After a
-// failure on a *redis.ClusterClient, Arrive asks it to reload the slots
-// in the background, so that a slot a replica took over counts again at
-// once rather than at go-redis' next periodic reload. The error never holds the key. Arrive never panics, even
-// if the Client does.
+// first (the client went away), the error wraps the context's. The error
+// never holds the key. Arrive never panics, even if the Client does.
+//
+// After a failure on a *redis.ClusterClient, Arrive asks it to reload the
+// slots in the background, so that a slot a replica took over counts again
+// at once rather than at go-redis' next periodic reload.
 func (c *Counter) Arrive(_ http.ResponseWriter, r *http.Request, key string, _ time.Time, window time.Duration) (int, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), c.timeout)
 	defer cancel()
