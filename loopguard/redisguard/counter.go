@@ -78,7 +78,8 @@ type Config struct {
 // client id or account in the clear, and no two prefixes share one.
 type Counter struct {
 	client  redis.Scripter
-	direct  bool // the client ends its commands when their context ends
+	direct  bool                 // the client ends its commands when their context ends
+	cluster *redis.ClusterClient // the client, when it is a cluster's
 	prefix  string
 	timeout time.Duration
 }
@@ -122,7 +123,8 @@ func New(cfg Config) (*Counter, error) {
 	case cfg.Timeout <= 0 || cfg.Timeout > MaxTimeout:
 		return nil, fmt.Errorf("%w: Timeout %v is not within (0, %v]", ErrConfig, cfg.Timeout, MaxTimeout)
 	}
-	return &Counter{client: cfg.Client, direct: honoursContext(cfg.Client), prefix: cfg.Prefix, timeout: cfg.Timeout}, nil
+	cluster, _ := cfg.Client.(*redis.ClusterClient)
+	return &Counter{client: cfg.Client, direct: honoursContext(cfg.Client), cluster: cluster, prefix: cfg.Prefix, timeout: cfg.Timeout}, nil
 }
 
 // honoursContext reports whether c is a go-redis client made with
@@ -158,9 +160,13 @@ func isPipeline(c redis.Scripter) bool {
 // When Redis does not answer within the Timeout, or answers an error, the
 // arrival is not counted and Arrive returns an error wrapping
 // [ErrUnavailable]; the loop guard lets the request through and reports
-// it. When r's context ends first (the client went away), the error wraps
-// the context's. The error never holds the key. Arrive never panics, even
-// if the Client does.
+// it. A timeout wraps context.DeadlineExceeded. When r's context ends
+// first (the client went away), the error wraps the context's. The error
+// never holds the key. Arrive never panics, even if the Client does.
+//
+// After a failure on a *redis.ClusterClient, Arrive asks it to reload the
+// slots in the background, so that a slot a replica took over counts again
+// at once rather than at go-redis' next periodic reload.
 func (c *Counter) Arrive(_ http.ResponseWriter, r *http.Request, key string, _ time.Time, window time.Duration) (int, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), c.timeout)
 	defer cancel()
@@ -189,8 +195,27 @@ func (c *Counter) Arrive(_ http.ResponseWriter, r *http.Request, key string, _ t
 		res.err = fmt.Errorf("script returned %d", res.n)
 	case ctx.Err() != nil && !errors.Is(res.err, ctx.Err()):
 		res.err = fmt.Errorf("%w: %w", ctx.Err(), res.err)
+	case ctx.Err() == nil && pastDeadline(ctx) && !errors.Is(res.err, context.DeadlineExceeded):
+		// A client with ContextTimeoutEnabled sets ctx's deadline on the
+		// socket, whose "i/o timeout" can come a moment before ctx's own
+		// timer ends it: a timeout all the same.
+		res.err = fmt.Errorf("%w: %w", context.DeadlineExceeded, res.err)
+	}
+	if c.cluster != nil && r.Context().Err() == nil {
+		// go-redis routes a slot to the master it last learned until a
+		// MOVED or its periodic reload (a minute by default): after a
+		// failover, a dead master's slot would fail for that long. A
+		// failed arrival asks for the slots again, in the background; go-
+		// redis runs one such reload at a time, at most one per 200 ms.
+		c.cluster.ReloadState(context.Background())
 	}
 	return 0, fmt.Errorf("%w: %w", ErrUnavailable, res.err)
+}
+
+// pastDeadline reports whether ctx's deadline has come.
+func pastDeadline(ctx context.Context) bool {
+	d, ok := ctx.Deadline()
+	return ok && !time.Now().Before(d)
 }
 
 type result struct {

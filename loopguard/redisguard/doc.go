@@ -12,7 +12,8 @@
 // script: INCR, and PEXPIRE on the first arrival of a window). When Redis
 // is slow or down, Arrive returns an error within a short timeout and the
 // guard lets the request through and reports it: never a 500, never a wait
-// of seconds.
+// of seconds. [NewLogger] keeps go-redis' own log lines about such an
+// outage to one record a second.
 //
 // The package is a module of its own, so that the library itself does not
 // depend on a Redis client.

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"strconv"
@@ -11,12 +13,15 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/authredirect/authredirect/loopguard"
 	"github.com/authredirect/authredirect/loopguard/redisguard"
+	"github.com/authredirect/authredirect/middleware"
 )
 
-// A counter shared by every instance that uses the same Redis: the fourth
-// arrival of one client for one account within 30 seconds is over the
-// guard's default limit of 3.
+// A fleet's loop guard: signed-out browsers counted in a cookie signed
+// with the fleet's key, signed-in accounts counted in Redis, shared by
+// every instance and browser. Here one account's fourth arrival within 30
+// seconds trips the guard's default limit of 3.
 func ExampleNew() {
 	rdb := redis.NewClient(&redis.Options{
 		Addr:                  os.Getenv("AUTHREDIRECT_REDIS_ADDR"),
@@ -25,41 +30,95 @@ func ExampleNew() {
 		DialerRetries:         1,
 	})
 	defer rdb.Close()
-	counter, err := redisguard.New(redisguard.Config{
+	accounts, err := redisguard.New(redisguard.Config{
 		Client: rdb,
-		// One prefix per process, so that parallel test runs count apart.
-		Prefix: "authredirect:example:" + strconv.Itoa(os.Getpid()) + ":",
+		// One prefix per run, so that runs count apart.
+		Prefix: "authredirect:example:" + strconv.FormatInt(time.Now().UnixNano(), 36) + ":",
 	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
-	rdb.Del(context.Background(), "authredirect:example:"+strconv.Itoa(os.Getpid())+":demo|alice") // start from a clean count
-
-	r := httptest.NewRequest("GET", "/oauth/authorize?client_id=demo", nil)
-	for range 4 {
-		fmt.Print(counter.Arrive(nil, r, "demo|alice", time.Now(), 30*time.Second), " ")
+	browsers, err := loopguard.NewCookieCounter(loopguard.CookieConfig{
+		Keys: [][]byte{[]byte("the fleet's key, 32 bytes or more")}, // from the fleet's secret store
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
 	}
-	fmt.Println()
-	// Output: 1 2 3 4
+	guard, err := loopguard.New(loopguard.Config{
+		Counter:  browsers,
+		Accounts: accounts,
+		Account:  func(r *http.Request) string { return r.Header.Get("X-Demo-Account") }, // the signed-in session's account
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	for range 4 {
+		r := httptest.NewRequest("GET", "/oauth/authorize?client_id=demo", nil)
+		r.Header.Set("X-Demo-Account", "jane")
+		fmt.Println(guard.Count(httptest.NewRecorder(), r, "demo"))
+	}
+	// Output:
+	// <nil>
+	// <nil>
+	// <nil>
+	// authorization error invalid_request (to_many_redirects)
 }
 
-// When Redis cannot count, Arrive lets the request through (0: not
-// counted) and reports why.
-func ExampleConfig_onError() {
+// When Redis cannot count, Arrive says why and the guard lets the request
+// through and tells its Observer.
+func ExampleCounter_Arrive_unavailable() {
 	rdb := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1", MaxRetries: -1, DialerRetries: 1}) // nothing listens there
 	defer rdb.Close()
-	counter, err := redisguard.New(redisguard.Config{
-		Client:  rdb,
-		OnError: func(err error) { fmt.Println("reported:", errors.Is(err, redisguard.ErrUnavailable)) },
+	accounts, err := redisguard.New(redisguard.Config{Client: rdb})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	browsers, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{[]byte("the fleet's key, 32 bytes or more")}})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	guard, err := loopguard.New(loopguard.Config{
+		Counter:  browsers,
+		Accounts: accounts,
+		Account:  func(*http.Request) string { return "jane" },
+		Observer: func(ev middleware.Event) {
+			fmt.Println(ev.Outcome, errors.Is(ev.Cause, redisguard.ErrUnavailable))
+		},
 	})
 	if err != nil {
 		fmt.Println(err)
 		return
 	}
 	r := httptest.NewRequest("GET", "/oauth/authorize?client_id=demo", nil)
-	fmt.Println(counter.Arrive(nil, r, "demo", time.Now(), 30*time.Second))
+	fmt.Println(guard.Count(httptest.NewRecorder(), r, "demo"))
 	// Output:
-	// reported: true
-	// 0
+	// uncounted true
+	// <nil>
+}
+
+// go-redis logs each failed dial on its own; NewLogger, installed once per
+// process, keeps those lines to one record per interval with the number
+// dropped since the last. (Printf is called here as go-redis would.)
+func ExampleNewLogger() {
+	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
+		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+			if a.Key == slog.TimeKey {
+				return slog.Attr{} // a stable output for the example
+			}
+			return a
+		},
+	}))
+	l := redisguard.NewLogger(logger, time.Minute)
+	redis.SetLogger(l)
+	defer redis.SetLogger(quiet{}) // as the other tests want it
+	for range 3 {
+		l.Printf(context.Background(), "redis: connection pool: failed to dial after %d attempts: %v", 1, "connection refused")
+	}
+	// Output:
+	// level=WARN msg="go-redis: connection pool: failed to dial after 1 attempts: connection refused" dropped=0
 }

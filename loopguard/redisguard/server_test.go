@@ -1,18 +1,23 @@
 package redisguard_test
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net"
 	"net/http"
+	"net/http/cookiejar"
 	"net/http/httptest"
 	"os"
 	"os/exec"
 	"strconv"
+	"strings"
 	"sync"
+	"syscall"
 	"testing"
 	"time"
 
@@ -25,17 +30,23 @@ import (
 	"github.com/authredirect/authredirect/render"
 )
 
-// addrEnv names the variable that holds the address of the Redis the tests
-// use. The tests need a real redis-server and fail without one.
-const addrEnv = "AUTHREDIRECT_REDIS_ADDR"
+// The tests need a real redis-server and a real Redis Cluster, and fail
+// without them. addrEnv holds the server's address, clusterEnv the
+// cluster's nodes, comma-separated.
+const (
+	addrEnv    = "AUTHREDIRECT_REDIS_ADDR"
+	clusterEnv = "AUTHREDIRECT_REDIS_CLUSTER_ADDRS"
+)
 
-const startHint = `these tests need a real Redis; start one and say where it is, e.g.
+const startHint = `these tests need a real Redis and a real Redis Cluster; .ci/run starts both
+by itself. By hand (Debian: apt-get install redis-server):
 	redis-server --port 6390 --bind 127.0.0.1 --save '' --appendonly no --daemonize no &
 	export ` + addrEnv + `=127.0.0.1:6390
-(Debian: apt-get install redis-server; .ci/run does all of this by itself)`
+and for the cluster, see the Redis block of .ci/run, then
+	export ` + clusterEnv + `=127.0.0.1:7001,127.0.0.1:7002,...`
 
 // sharedRedis returns a client of the Redis named by AUTHREDIRECT_REDIS_ADDR
-// and fails the test when it is unset or does not answer.
+// and fails the test when it does not answer.
 func sharedRedis(t testing.TB) *redis.Client {
 	t.Helper()
 	addr := os.Getenv(addrEnv) // TestMain made sure it is set
@@ -47,47 +58,79 @@ func sharedRedis(t testing.TB) *redis.Client {
 
 // testPrefix is a key prefix no other test (nor a parallel copy of this
 // one) uses; the keys under it are deleted when the test ends.
-func testPrefix(t testing.TB, rdb *redis.Client) string {
+func testPrefix(t testing.TB, rdb redis.UniversalClient) string {
 	t.Helper()
 	b := make([]byte, 6)
 	_, _ = rand.Read(b)
 	prefix := "authredirect:test:" + hex.EncodeToString(b) + ":"
 	t.Cleanup(func() {
-		ctx := context.Background()
-		iter := rdb.Scan(ctx, 0, prefix+"*", 100).Iterator()
-		for iter.Next(ctx) {
-			rdb.Del(ctx, iter.Val())
+		for _, k := range keysUnder(t, rdb, prefix) {
+			rdb.Del(context.Background(), k)
 		}
 	})
 	return prefix
 }
 
-// reports collects what a Counter reports through OnError.
-type reports struct {
-	mu   sync.Mutex
-	errs []error
-}
-
-func (r *reports) add(err error) {
-	r.mu.Lock()
-	r.errs = append(r.errs, err)
-	r.mu.Unlock()
-}
-
-func (r *reports) all() []error {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]error(nil), r.errs...)
-}
-
-// newCounter builds a Counter on rdb under a fresh prefix, reporting into
-// the returned reports.
-func newCounter(t testing.TB, rdb redis.Scripter, prefix string, timeout time.Duration) (*redisguard.Counter, *reports) {
+// keysUnder lists the keys under prefix with SCAN, on every master of a
+// cluster.
+func keysUnder(t testing.TB, rdb redis.UniversalClient, prefix string) []string {
 	t.Helper()
-	rep := &reports{}
-	c, err := redisguard.New(redisguard.Config{Client: rdb, Prefix: prefix, Timeout: timeout, OnError: rep.add})
+	ctx := context.Background()
+	var mu sync.Mutex
+	var keys []string
+	scan := func(ctx context.Context, c *redis.Client) error {
+		iter := c.Scan(ctx, 0, prefix+"*", 1000).Iterator()
+		for iter.Next(ctx) {
+			mu.Lock()
+			keys = append(keys, iter.Val())
+			mu.Unlock()
+		}
+		return iter.Err()
+	}
+	switch c := rdb.(type) {
+	case *redis.ClusterClient:
+		require.NoError(t, c.ForEachMaster(ctx, scan))
+	case *redis.Client:
+		require.NoError(t, scan(ctx, c))
+	default:
+		t.Fatalf("keysUnder: %T", rdb)
+	}
+	return keys
+}
+
+// newCounter builds a Counter on rdb under prefix.
+func newCounter(t testing.TB, rdb redis.Scripter, prefix string, timeout time.Duration) *redisguard.Counter {
+	t.Helper()
+	c, err := redisguard.New(redisguard.Config{Client: rdb, Prefix: prefix, Timeout: timeout})
 	require.NoError(t, err)
-	return c, rep
+	return c
+}
+
+// observed collects the loop guard's Uncounted events.
+type observed struct {
+	mu     sync.Mutex
+	causes []error
+	other  int // events of any other outcome: there must be none
+}
+
+func (o *observed) observe(ev middleware.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if ev.Outcome != middleware.Uncounted || ev.Err != nil {
+		o.other++
+		return
+	}
+	o.causes = append(o.causes, ev.Cause)
+}
+
+// all returns the causes of the Uncounted events, and fails t if another
+// kind of event was observed.
+func (o *observed) all(t testing.TB) []error {
+	t.Helper()
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	require.Zero(t, o.other, "events other than Uncounted")
+	return append([]error(nil), o.causes...)
 }
 
 // The application the guard tests serve: a handler that answers 200 "ok",
@@ -97,13 +140,33 @@ const (
 	loopLocation = errorPage + "?oauth_exception=invalid_request&exception_details=to_many_redirects"
 )
 
-// guardedApp is a loop guard (limit 3 in 30 s) counting on c below a
-// Recoverer route, above a handler that answers "ok"; account, when not
-// nil, names the signed-in account of a request.
-func guardedApp(t testing.TB, c loopguard.Counter, account func(*http.Request) string) http.Handler {
+// fleetKey signs every test instance's browser cookie, as a fleet shares
+// one key.
+var fleetKey = []byte("the fleet's key, 32 bytes or more") // as in the examples
+
+// headerAccount is the tests' signed-in account: the X-Account header.
+func headerAccount(r *http.Request) string { return r.Header.Get("X-Account") }
+
+// fleetGuard is the guard as a fleet runs it: limit 3 in 30 s, browsers
+// counted in a cookie signed with fleetKey, signed-in accounts (the
+// X-Account header) counted on accounts, failures told to obs.
+func fleetGuard(t testing.TB, accounts loopguard.Counter, obs *observed, known func(string) bool) *loopguard.Guard {
 	t.Helper()
-	guard, err := loopguard.New(loopguard.Config{Counter: c, Account: account, Limit: 3, Window: 30 * time.Second})
+	cookie, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{fleetKey}})
 	require.NoError(t, err)
+	guard, err := loopguard.New(loopguard.Config{
+		Limit: 3, Window: 30 * time.Second,
+		Counter: cookie, Accounts: accounts, Account: headerAccount, KnownClient: known,
+		Observer: obs.observe, Logger: slog.New(slog.DiscardHandler),
+	})
+	require.NoError(t, err)
+	return guard
+}
+
+// guardedApp is guard below a Recoverer route, above a handler that
+// answers "ok".
+func guardedApp(t testing.TB, guard *loopguard.Guard) http.Handler {
+	t.Helper()
 	rc, err := middleware.New(middleware.Config{
 		Pages:    render.Config{ErrorPage: errorPage, LoginPage: "https://accounts.example.com/"},
 		Observer: middleware.Quiet,
@@ -114,15 +177,82 @@ func guardedApp(t testing.TB, c loopguard.Counter, account func(*http.Request) s
 	})))
 }
 
-// TestMain fails the whole run at once when AUTHREDIRECT_REDIS_ADDR is
-// unset (rather than let go-redis fall back to localhost:6379, which may be
-// someone's real Redis), and silences go-redis's own logger: the tests kill
-// and pause servers on purpose, and what the counter reports is asserted
-// instead.
+// startInstance serves h on a real listener and returns its URL.
+func startInstance(t testing.TB, h http.Handler) string {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv.URL
+}
+
+// browser is an HTTP client with a cookie jar of its own that does not
+// follow redirects. Every test instance listens on 127.0.0.1, so one jar
+// sends its cookies to all of them, as a browser does to one host behind
+// a load balancer.
+func browser(t testing.TB) *http.Client {
+	t.Helper()
+	jar, err := cookiejar.New(nil)
+	require.NoError(t, err)
+	return &http.Client{Jar: jar, Timeout: time.Minute, CheckRedirect: func(*http.Request, []*http.Request) error {
+		return http.ErrUseLastResponse
+	}}
+}
+
+// answer is what a test client saw. A 303's body is not kept: status and
+// Location are the contract.
+type answer struct {
+	status   int
+	location string
+	body     string
+}
+
+var (
+	passed  = answer{status: http.StatusOK, body: "ok"}
+	tripped = answer{status: http.StatusSeeOther, location: loopLocation}
+)
+
+func get(t testing.TB, cl *http.Client, url string, account string) answer {
+	t.Helper()
+	a, err := tryGet(cl, url, account)
+	require.NoError(t, err)
+	return a
+}
+
+func tryGet(cl *http.Client, url string, account string) (answer, error) {
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	if err != nil {
+		return answer{}, err
+	}
+	if account != "" {
+		req.Header.Set("X-Account", account)
+	}
+	resp, err := cl.Do(req)
+	if err != nil {
+		return answer{}, err
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return answer{}, err
+	}
+	a := answer{status: resp.StatusCode, location: resp.Header.Get("Location"), body: string(body)}
+	if a.status == http.StatusSeeOther {
+		a.body = ""
+	}
+	return a, nil
+}
+
+// TestMain fails the whole run at once when either variable is unset
+// (rather than let go-redis fall back to localhost:6379, which may be
+// someone's real Redis), and silences go-redis's own logger: the tests
+// kill and pause servers on purpose, and what the guard reports is
+// asserted instead. The test of the Logger installs its own.
 func TestMain(m *testing.M) {
-	if os.Getenv(addrEnv) == "" {
-		fmt.Fprintf(os.Stderr, "FAIL: %s is not set: %s\n", addrEnv, startHint)
-		os.Exit(1)
+	for _, env := range []string{addrEnv, clusterEnv} {
+		if os.Getenv(env) == "" {
+			fmt.Fprintf(os.Stderr, "FAIL: %s is not set: %s\n", env, startHint)
+			os.Exit(1)
+		}
 	}
 	redis.SetLogger(quiet{})
 	os.Exit(m.Run())
@@ -132,55 +262,71 @@ type quiet struct{}
 
 func (quiet) Printf(context.Context, string, ...any) {}
 
-// startServer starts an httptest server for h and returns a client that
-// does not follow redirects.
-func startServer(t testing.TB, h http.Handler) (*httptest.Server, *http.Client) {
-	t.Helper()
-	srv := httptest.NewServer(h)
-	t.Cleanup(srv.Close)
-	cl := srv.Client()
-	cl.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
-	return srv, cl
-}
-
-// ownRedis is a redis-server a test starts for itself, to kill or pause it.
+// ownRedis is a redis-server a test starts for itself, to kill, stop or
+// fill it.
 type ownRedis struct {
-	Addr string
-	cmd  *exec.Cmd
+	Addr   string
+	cmd    *exec.Cmd
+	exited chan struct{} // closed when the process has ended
 }
 
 // startOwnRedis starts redis-server (from PATH) on a free loopback port
-// and waits until it answers PING. It is killed when the test ends.
-func startOwnRedis(t testing.TB) *ownRedis {
+// with the extra arguments and waits until it answers PING. It is killed
+// when the test ends.
+func startOwnRedis(t testing.TB, args ...string) *ownRedis {
 	t.Helper()
 	bin, err := exec.LookPath("redis-server")
 	require.NoError(t, err, "redis-server is not on PATH: %s", startHint)
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	require.NoError(t, err)
-	port := l.Addr().(*net.TCPAddr).Port
-	require.NoError(t, l.Close())
-	cmd := exec.Command(bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning")
-	require.NoError(t, cmd.Start())
-	s := &ownRedis{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
-	t.Cleanup(s.Kill)
-
-	probe := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
-	defer probe.Close()
-	require.Eventually(t, func() bool { return probe.Ping(context.Background()).Err() == nil },
-		10*time.Second, 10*time.Millisecond, "redis-server on %s never answered PING", s.Addr)
-	return s
-}
-
-// Kill sends SIGKILL and waits for the process to end; it may be called
-// more than once.
-func (s *ownRedis) Kill() {
-	if s.cmd.ProcessState != nil {
-		return
+	for attempt := 0; ; attempt++ {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		require.NoError(t, err)
+		port := l.Addr().(*net.TCPAddr).Port
+		require.NoError(t, l.Close())
+		cmd := exec.Command(bin, append([]string{"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+			"--save", "", "--appendonly", "no", "--daemonize", "no", "--loglevel", "warning"}, args...)...)
+		require.NoError(t, cmd.Start())
+		s := &ownRedis{Addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)), cmd: cmd}
+		exited := make(chan struct{})
+		go func() { _ = cmd.Wait(); close(exited) }()
+		probe := redis.NewClient(&redis.Options{Addr: s.Addr, MaxRetries: -1})
+		up, deadline := false, time.Now().Add(30*time.Second)
+	wait:
+		for !up && time.Now().Before(deadline) {
+			select {
+			case <-exited:
+				break wait // the port was taken meanwhile: try another
+			default:
+			}
+			if up = probe.Ping(context.Background()).Err() == nil; !up {
+				time.Sleep(10 * time.Millisecond) // polling a process that is starting
+			}
+		}
+		_ = probe.Close()
+		s.exited = exited
+		if up {
+			t.Cleanup(s.Kill)
+			return s
+		}
+		s.Kill()
+		require.Less(t, attempt, 5, "redis-server never answered PING")
 	}
-	_ = s.cmd.Process.Kill()
-	_ = s.cmd.Wait()
 }
+
+// Kill sends SIGKILL (after SIGCONT, in case it is stopped) and waits for
+// the process to end; it may be called more than once.
+func (s *ownRedis) Kill() {
+	_ = s.cmd.Process.Kill()
+	<-s.exited
+}
+
+// Stop sends SIGSTOP: the server holds its connections and answers
+// nothing. Cont resumes it.
+func (s *ownRedis) Stop(t testing.TB) {
+	require.NoError(t, s.cmd.Process.Signal(syscall.SIGSTOP))
+	t.Cleanup(func() { _ = s.cmd.Process.Signal(syscall.SIGCONT) })
+}
+
+func (s *ownRedis) Cont(t testing.TB) { require.NoError(t, s.cmd.Process.Signal(syscall.SIGCONT)) }
 
 // blackHole is a TCP listener that accepts connections and never answers:
 // a Redis that hangs. accepted receives each connection it takes.
@@ -217,20 +363,44 @@ func blackHole(t testing.TB) (addr string, accepted <-chan struct{}) {
 	return l.Addr().String(), ch
 }
 
-// syncBuffer is a bytes.Buffer safe for concurrent writes, for loggers.
-type syncBuffer struct {
+// lines is an io.Writer that counts what a logger wrote, safe for
+// concurrent use.
+type lines struct {
 	mu  sync.Mutex
-	buf bytes.Buffer
+	buf strings.Builder
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
+func (l *lines) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.Write(p)
 }
 
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
+func (l *lines) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.buf.String()
+}
+
+func (l *lines) Count() int { return strings.Count(l.String(), "\n") }
+
+// failureKind names what made an arrival go uncounted, for logs and the
+// fault table.
+func failureKind(err error) string {
+	var rerr redis.Error
+	switch {
+	case errors.Is(err, context.DeadlineExceeded):
+		return "timeout"
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "refused"
+	case errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return "connection lost"
+	case errors.As(err, &rerr):
+		msg := rerr.Error()
+		if i := strings.IndexAny(msg, " "); i > 0 {
+			msg = msg[:i]
+		}
+		return "redis " + msg
+	}
+	return strings.TrimPrefix(err.Error(), redisguard.ErrUnavailable.Error()+": ")
 }
