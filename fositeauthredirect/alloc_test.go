@@ -37,13 +37,14 @@ func TestAlloc_ErrorAnswerCostsLessThanFosites(t *testing.T) {
 			clear(w.h)
 			h.ServeHTTP(w, r)
 		})
-		assert.LessOrEqual(t, adapter, 4.0, query)
+		assert.LessOrEqual(t, adapter, 5.0, query) // with the route's one writer
 		assert.Less(t, adapter, library, query)
 	}
 }
 
 // TestAlloc_SuccessAddsNothing: a request that succeeds allocates no more
-// through the adapter's wiring than with fosite alone.
+// through the adapter's wiring than with fosite alone, but for the
+// Recoverer route's one writer per request.
 func TestAlloc_SuccessAddsNothing(t *testing.T) {
 	hs := successHandlers(t)
 	query := "/oauth/authorize?" + authorizeQuery()
@@ -55,5 +56,5 @@ func TestAlloc_SuccessAddsNothing(t *testing.T) {
 			h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, query, nil))
 		})
 	}
-	assert.LessOrEqual(t, allocs["adapter"], allocs["fosite"])
+	assert.LessOrEqual(t, allocs["adapter"], allocs["fosite"]+1, "the route's writer is the one allocation the wiring adds")
 }
