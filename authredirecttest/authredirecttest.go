@@ -23,6 +23,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"strings"
 	"sync"
 
@@ -73,7 +74,7 @@ type serialKey struct{}
 // when pages is the zero Config). It fails like middleware.New on an
 // invalid configuration.
 func New(pages render.Config) (*Kit, error) {
-	if pages == (render.Config{}) {
+	if reflect.ValueOf(pages).IsZero() { // Config holds slices: not comparable
 		pages = Pages
 	}
 	k := &Kit{events: map[int]middleware.Event{}}

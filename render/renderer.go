@@ -21,6 +21,7 @@ type Renderer struct {
 	answers [][]answer // by Code.Index, then Detail.Index+1 (0: no detail)
 	// 401 and 503 extras, built once.
 	basicChallenge, bearerChallenge, retryAfter string
+	people                                      // pages and the carried flow (page.go, carry.go)
 }
 
 // answer is what the renderer writes for one code × detail without an
@@ -47,6 +48,12 @@ func New(cfg Config) (*Renderer, error) {
 	}
 	if cfg.RetryAfter < time.Second {
 		return nil, fmt.Errorf("%w: RetryAfter %v is less than a second", ErrConfig, cfg.RetryAfter)
+	}
+	if err := r.people.init(cfg); err != nil {
+		return nil, err
+	}
+	if err := r.dryRun(); err != nil {
+		return nil, err
 	}
 	r.basicChallenge = `Basic realm="` + cfg.Realm + `"`
 	r.bearerChallenge = `Bearer realm="` + cfg.Realm + `"`
@@ -190,7 +197,8 @@ func setHeaders(h http.Header, names []string, values ...string) {
 	}
 }
 
-// Redirect answers with 303 See Other to [Renderer.Location] of e, with
+// Redirect answers with 303 See Other to [Renderer.Location] of e (for an
+// authentication error followed by req's [Renderer.CarriedQuery]), with
 // Cache-Control: no-store, Pragma: no-cache and Referrer-Policy:
 // no-referrer, and no body (for every method, HEAD included). Headers the
 // handler set before failing are kept, such as Set-Cookie, except those
@@ -200,7 +208,13 @@ func (r *Renderer) Redirect(w http.ResponseWriter, req *http.Request, e *codes.E
 	if !e.Code().Valid() {
 		e = codes.ServerError.Err()
 	}
-	setHeaders(w.Header(), redirectHeaders, r.Location(e), "no-store", "no-cache", "no-referrer")
+	loc := r.Location(e)
+	if len(r.carry) != 0 && e.Kind() == codes.Authentication {
+		if q := r.CarriedQuery(req); q != "" {
+			loc += "&" + q
+		}
+	}
+	setHeaders(w.Header(), redirectHeaders, loc, "no-store", "no-cache", "no-referrer")
 	w.WriteHeader(http.StatusSeeOther)
 }
 
