@@ -79,21 +79,21 @@ func TestRenderer_Languages(t *testing.T) {
 func TestLanguage_Negotiated(t *testing.T) {
 	r := newRenderer(t, render.Config{})
 	for accept, want := range map[string]string{
-		"":                           "en",
-		"de":                         "de",
-		"de-AT, de;q=0.9, en;q=0.5":  "de",
-		"fr-CA":                      "fr",
-		"es-419":                     "es",
-		"pl-PL":                      "pl",
-		"pt-BR":                      "pt-BR",
-		"pt":                         "pt-BR",
-		"ja-JP":                      "ja",
-		"en-GB":                      "en",
-		"zh-CN":                      "en",
-		"zh-CN, ja;q=0.4":            "ja",
-		"de;q=0.2, fr;q=0.9":         "fr",
-		"*":                          "en",
-		"%%%garbage, ;;; q=":         "en",
+		"":                          "en",
+		"de":                        "de",
+		"de-AT, de;q=0.9, en;q=0.5": "de",
+		"fr-CA":                     "fr",
+		"es-419":                    "es",
+		"pl-PL":                     "pl",
+		"pt-BR":                     "pt-BR",
+		"pt":                        "pt-BR",
+		"ja-JP":                     "ja",
+		"en-GB":                     "en",
+		"zh-CN":                     "en",
+		"zh-CN, ja;q=0.4":           "ja",
+		"de;q=0.2, fr;q=0.9":        "fr",
+		"*":                         "en",
+		"%%%garbage, ;;; q=":        "en",
 		strings.Repeat("de,", 1000): "en", // longer than any browser sends: not read
 	} {
 		req := httptest.NewRequest(http.MethodGet, "/", nil)
