@@ -3,6 +3,8 @@ package render_test
 import (
 	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"slices"
 	"strings"
 	"testing"
 
@@ -141,4 +143,48 @@ func BenchmarkRedirectCarry(b *testing.B) {
 		clear(w.h)
 		r.Redirect(w, req, e)
 	}
+}
+
+// FuzzCarry: whatever the request's query, an authentication redirect
+// goes to the login page, starts with the contract's parameters, and
+// carries only allowlisted names, each once, in allowlist order, with
+// values that read back to the request's own.
+func FuzzCarry(f *testing.F) {
+	for _, seed := range []string{
+		"response_type=code&client_id=demo&state=x",
+		"state=%zz", "client_id=a;b", "client_id=a&client_id=b", "state=%0d%0a", "a=b&&&=c", "scope=a+b%20c",
+		"redirect_uri=https%3A%2F%2Fevil.example%2F&password=x",
+	} {
+		f.Add(seed)
+	}
+	r := newRenderer(f, render.Config{ErrorPage: "/ooops", LoginPage: "/login?tenant=t", Carry: flow})
+	f.Fuzz(func(t *testing.T, rawQuery string) {
+		req := httptest.NewRequest(http.MethodGet, "/login", nil)
+		req.URL.RawQuery = rawQuery
+		rec := httptest.NewRecorder()
+		r.Redirect(rec, req, codes.Unauthorized.WithEntityID("u-1"))
+		loc := rec.Header().Get("Location")
+		const prefix = "/login?tenant=t&identity_exception=unauthorized&entity_id=u-1"
+		require.True(t, strings.HasPrefix(loc, prefix), loc)
+		u, err := url.Parse(loc)
+		require.NoError(t, err)
+		require.Equal(t, "/login", u.Path)
+		require.Empty(t, u.Host)
+		got, err := url.ParseQuery(u.RawQuery)
+		require.NoError(t, err, loc)
+		in, inErr := url.ParseQuery(rawQuery)
+		rest := strings.TrimPrefix(loc, prefix)
+		last := -1
+		for pair := range strings.SplitSeq(strings.TrimPrefix(rest, "&"), "&") {
+			if pair == "" {
+				continue
+			}
+			name, _, _ := strings.Cut(pair, "=")
+			i := slices.Index(flow, name)
+			require.Greater(t, i, last, "allowlisted, once, in order: %s", loc)
+			last = i
+			require.NoError(t, inErr, "a query that does not parse carries nothing")
+			require.Equal(t, in[name], got[name])
+		}
+	})
 }

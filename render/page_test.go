@@ -162,3 +162,32 @@ func TestPage_NoScriptNoEntityID(t *testing.T) {
 		assert.Contains(t, body, `<meta name="viewport" content="width=device-width, initial-scale=1">`)
 	}
 }
+
+// TestWire_SameInEveryLanguage: only the page is localized; the redirect
+// and the JSON are byte for byte the same whatever language is asked for.
+func TestWire_SameInEveryLanguage(t *testing.T) {
+	r := newRenderer(t, render.Config{Page: render.PageConfig{LanguageQuery: "lang"}})
+	answer := func(lang string, write func(http.ResponseWriter, *http.Request)) (http.Header, string) {
+		req := httptest.NewRequest(http.MethodGet, "/oauth/token?lang="+lang, nil)
+		req.Header.Set("Accept-Language", lang)
+		rec := httptest.NewRecorder()
+		write(rec, req)
+		return rec.Header(), rec.Body.String()
+	}
+	for _, c := range codes.All() {
+		for _, det := range allDetails() {
+			e := c.With(det)
+			for name, write := range map[string]func(http.ResponseWriter, *http.Request){
+				"redirect": func(w http.ResponseWriter, req *http.Request) { r.Redirect(w, req, e) },
+				"json":     func(w http.ResponseWriter, req *http.Request) { r.JSON(w, req, e) },
+			} {
+				wantHeader, wantBody := answer("en", write)
+				for _, lang := range builtinLanguages[1:] {
+					h, body := answer(lang, write)
+					assert.Equal(t, wantHeader, h, "%s %s %s", name, e, lang)
+					assert.Equal(t, wantBody, body, "%s %s %s", name, e, lang)
+				}
+			}
+		}
+	}
+}
