@@ -71,7 +71,7 @@ type catalog struct {
 // newCatalog merges the built-in catalogs, then fsys's "<tag>.json" files,
 // then the override values, and checks that every language is complete.
 func newCatalog(fsys fs.FS, overrides map[string]map[string]string, def string) (*catalog, error) {
-	c := &catalog{byName: map[string]int{}, extra: map[string]struct{}{}}
+	c := &catalog{byName: map[string]int{}}
 	byTag := map[language.Tag]map[string]string{}
 	var order []language.Tag
 	add := func(where, tagName string, values map[string]string) error {
@@ -135,7 +135,6 @@ func newCatalog(fsys fs.FS, overrides map[string]map[string]string, def string) 
 			if _, ok := c.fallback[k]; !ok {
 				return nil, fmt.Errorf("%w: language %s has message %q, which the default language %s lacks", ErrConfig, tag, k, defTag)
 			}
-			c.extra[k] = struct{}{}
 		}
 		c.byName[tag.String()] = len(c.names)
 		c.names = append(c.names, tag.String())
