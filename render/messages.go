@@ -65,7 +65,6 @@ type catalog struct {
 	matcher  language.Matcher    // built once, over tags
 	byName   map[string]int      // names[i] → i
 	fallback map[string]string   // the default language's messages
-	extra    map[string]struct{} // keys beyond MessageKeys, added by the adopter
 }
 
 // newCatalog merges the built-in catalogs, then fsys's "<tag>.json" files,
