@@ -21,7 +21,8 @@ type Renderer struct {
 	answers [][]answer // by Code.Index, then Detail.Index+1 (0: no detail)
 	// 401 and 503 extras, built once.
 	basicChallenge, bearerChallenge, retryAfter string
-	people                                      // pages and the carried flow (page.go, carry.go)
+
+	people // pages and the carried flow (page.go, carry.go)
 }
 
 // answer is what the renderer writes for one code × detail without an
