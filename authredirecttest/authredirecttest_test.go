@@ -30,7 +30,9 @@ func newKit(t *testing.T, carry ...string) *authredirecttest.Kit {
 // middleware.Wrap, so the tables can hold either shape.
 type handlerFunc func(http.ResponseWriter, *http.Request) error
 
-func (f handlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) { middleware.Wrap(f).ServeHTTP(w, r) }
+func (f handlerFunc) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	middleware.Wrap(f).ServeHTTP(w, r)
+}
 
 func failWith(err error) handlerFunc {
 	return func(http.ResponseWriter, *http.Request) error { return err }
@@ -401,7 +403,7 @@ func TestKit_CheckLocation_Carry(t *testing.T) {
 
 	for _, carry := range [][]string{{""}, {"state", "state"}, {"entity_id"}, {"oauth_exception"}, {"a b"}} {
 		_, err := authredirecttest.New(render.Config{}, carry...)
-		assert.ErrorIs(t, err, render.ErrConfig, "%q", carry)
+		assert.ErrorIs(t, err, authredirecttest.ErrConfig, "%q", carry)
 	}
 }
 

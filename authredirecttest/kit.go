@@ -2,11 +2,13 @@ package authredirecttest
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"runtime/debug"
 	"slices"
 	"sync"
@@ -38,6 +40,9 @@ type Kit struct {
 // finds its Serve even when a middleware replaces the request.
 type serialKey struct{}
 
+// ErrConfig is wrapped by every error [New] returns.
+var ErrConfig = errors.New("authredirecttest: invalid configuration")
+
 // New returns a Kit for pages ([Pages] when pages is the zero Config),
 // failing like middleware.New on an invalid configuration.
 //
@@ -45,27 +50,30 @@ type serialKey struct{}
 // carry back to the login page after the contract's own: the Kit's checks
 // then accept exactly these after an authentication error's parameters,
 // each at most once and escaped as url.QueryEscape does, and nothing
-// more. Without carry, a Location is exactly the renderer's. A name that
-// is empty, repeated or one of the contract's parameters is an error
-// wrapping render.ErrConfig.
+// more. Without carry, the pages' own Carry is used. A name that is
+// empty, repeated or one of the contract's parameters, or pages the
+// renderer refuses, is an error wrapping [ErrConfig].
 func New(pages render.Config, carry ...string) (*Kit, error) {
-	if pages == (render.Config{}) {
+	if reflect.ValueOf(pages).IsZero() {
 		pages = Pages
+	}
+	if len(carry) == 0 {
+		carry = pages.Carry
 	}
 	for i, name := range carry {
 		switch {
 		case name == "" || url.QueryEscape(name) != name:
-			return nil, fmt.Errorf("%w: authredirecttest: carried parameter %q is empty or needs escaping", render.ErrConfig, name)
+			return nil, fmt.Errorf("%w: authredirecttest: carried parameter %q is empty or needs escaping", ErrConfig, name)
 		case isContractParam(name):
-			return nil, fmt.Errorf("%w: authredirecttest: %s is the contract's own parameter, never carried", render.ErrConfig, name)
+			return nil, fmt.Errorf("%w: authredirecttest: %s is the contract's own parameter, never carried", ErrConfig, name)
 		case slices.Contains(carry[:i], name):
-			return nil, fmt.Errorf("%w: authredirecttest: carried parameter %s is named twice", render.ErrConfig, name)
+			return nil, fmt.Errorf("%w: authredirecttest: carried parameter %s is named twice", ErrConfig, name)
 		}
 	}
 	k := &Kit{carry: slices.Clone(carry), events: map[int]middleware.Event{}}
 	rc, err := middleware.New(middleware.Config{Pages: pages, Observer: k.observe})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
 	k.rc, k.r = rc, rc.Renderer()
 	return k, nil

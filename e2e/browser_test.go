@@ -76,9 +76,9 @@ func TestBrowser_WrongPasswordShowsUnauthorized(t *testing.T) {
 	message, location := text(t, ctx, "#error")
 	screenshot(t, ctx, "wrong-password.png")
 	assert.Equal(t, base+"/?identity_exception=unauthorized&entity_id=u-jane", location)
-	assert.Contains(t, message, "Sign-in error unauthorized")
-	assert.Contains(t, message, "credentials are wrong")
-	assert.Contains(t, message, "u-jane")
+	assert.Contains(t, message, "Wrong e-mail or password")
+	assert.Contains(t, message, "Check both and try again.")
+	assert.NotContains(t, message, "u-jane", "an internal identifier is never shown")
 }
 
 func TestBrowser_RedirectLoopEndsOnTheErrorPage(t *testing.T) {
@@ -94,11 +94,12 @@ func TestBrowser_RedirectLoopEndsOnTheErrorPage(t *testing.T) {
 
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(base+"/demo/loop"),
-		chromedp.WaitVisible("#detail"),
+		chromedp.WaitVisible("#error"),
 	))
 	page, location := text(t, ctx, "main")
 	screenshot(t, ctx, "redirect-loop.png")
 	assert.Equal(t, base+"/ooops?oauth_exception=invalid_request&exception_details=to_many_redirects", location)
-	assert.Contains(t, page, "Detail to_many_redirects")
-	assert.Contains(t, page, "redirect loop was detected")
+	assert.Contains(t, page, "Your browser was sent back and forth between the app and this service too many times.")
+	assert.Contains(t, page, "Wait a minute, then open the app again.")
+	assert.Contains(t, page, "invalid_request / to_many_redirects")
 }

@@ -324,7 +324,7 @@ func TestLoopGuard_BreaksARealRedirectLoop(t *testing.T) {
 			assert.Equal(t, http.StatusOK, res.StatusCode)
 			assert.Equal(t, "/ooops", res.Request.URL.Path)
 			assert.Equal(t, "oauth_exception=invalid_request&exception_details=to_many_redirects", res.Request.URL.RawQuery)
-			assert.Contains(t, string(body), "<code>to_many_redirects</code>")
+			assert.Contains(t, string(body), "to_many_redirects</code>", "the page names the detail")
 			assert.LessOrEqual(t, hops, 10)
 			u, _ := url.Parse(srv.URL)
 			if tlsOn {

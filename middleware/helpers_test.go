@@ -8,6 +8,7 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"reflect"
 	"sync"
 	"testing"
 
@@ -55,7 +56,7 @@ func newRecover(t testing.TB, cfg testRoute) (func(http.Handler) http.Handler, *
 	if cfg.Kind == 0 {
 		cfg.Kind = codes.Authorization
 	}
-	if cfg.Pages == (render.Config{}) {
+	if reflect.ValueOf(cfg.Pages).IsZero() {
 		cfg.Pages = testPages
 	}
 	if cfg.Observer == nil {

@@ -41,6 +41,20 @@ type Config struct {
 	// RetryAfter is sent as Retry-After with 503 JSON answers, in whole
 	// seconds; default one minute, at least one second.
 	RetryAfter time.Duration
+
+	// Carry names the request's own query parameters an authentication
+	// redirect carries back to the login page after the contract's (code,
+	// exception_details, entity_id, then these in this order), so that a
+	// failed sign-in keeps the flow it came from: for example
+	// response_type, client_id, redirect_uri, state and scope. See
+	// [Renderer.CarriedQuery] for what is carried; the target stays the
+	// login page. Names that carry secrets (password, client_secret, code,
+	// refresh_token, access_token, token and the like) are refused.
+	Carry []string
+
+	// Page configures the pages people read: language, links, messages
+	// and template.
+	Page PageConfig
 }
 
 func (c Config) withDefaults() Config {

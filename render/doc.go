@@ -11,6 +11,19 @@
 //     for back-channel endpoints;
 //   - [Renderer.Page]: a terminal HTML page that never redirects.
 //
+// The page speaks to the person, not the developer: what happened and what
+// to do next, in words from a catalog (English, German, Spanish, French,
+// Polish, Brazilian Portuguese and Japanese built in; see [MessageKeys] and
+// [PageConfig] to add or override), in the language negotiated from
+// Accept-Language, with the ways forward of [PageConfig]. Applications
+// render their own pages, such as a login form, from [Renderer.PageData].
+// Only the page is localized: the redirect and the JSON never change with
+// the language.
+//
+// [Config.Carry] lets an authentication redirect carry the request's own
+// flow parameters back to the login page, so that a failed sign-in keeps
+// its place.
+//
 // [ParseQuery] and [ParseLocation] read a redirect's query back into a
 // [*codes.Error], refusing anything outside the contract.
 //

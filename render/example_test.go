@@ -47,7 +47,8 @@ func ExampleParseLocation() {
 }
 
 // An app serves its own error page: it reads the error back from the query
-// and shows it on the terminal page, which never redirects.
+// and shows it on the terminal page, which never redirects, in the
+// language the browser asks for.
 func ExampleParseQuery() {
 	r, _ := render.New(render.Config{ErrorPage: "/ooops", LoginPage: "/login"})
 	errorPage := func(w http.ResponseWriter, req *http.Request) {
@@ -57,12 +58,14 @@ func ExampleParseQuery() {
 		}
 		r.Page(w, req, http.StatusOK, e)
 	}
+	req := httptest.NewRequest(http.MethodGet, "/ooops?oauth_exception=invalid_scope&exception_details=client_id_not_found", nil)
+	req.Header.Set("Accept-Language", "de-CH, en;q=0.5")
 	rec := httptest.NewRecorder()
-	errorPage(rec, httptest.NewRequest(http.MethodGet, "/ooops?oauth_exception=invalid_scope&exception_details=client_id_not_found", nil))
+	errorPage(rec, req)
 	body := rec.Body.String()
-	fmt.Println(rec.Code, rec.Header().Get("Content-Type"))
-	fmt.Println(strings.Contains(body, "<code>invalid_scope</code>"), strings.Contains(body, "<code>client_id_not_found</code>"))
+	fmt.Println(rec.Code, rec.Header().Get("Content-Type"), rec.Header().Get("Content-Language"))
+	fmt.Println(strings.Contains(body, `<html lang="de">`), strings.Contains(body, "<title>Die App hat einen unbekannten Zugriff angefordert</title>"))
 	// Output:
-	// 200 text/html; charset=utf-8
+	// 200 text/html; charset=utf-8 de
 	// true true
 }

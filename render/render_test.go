@@ -310,9 +310,11 @@ func TestPage_EscapesAndHidesCause(t *testing.T) {
 	r.Page(rec, httptest.NewRequest(http.MethodGet, "/", nil), 401, e)
 	assert.Equal(t, 401, rec.Code)
 	body := rec.Body.String()
-	assert.Contains(t, body, "<code>unauthorized</code>: "+codes.Unauthorized.Description())
-	assert.Contains(t, body, "<code>client_id_not_found</code>: ")
-	assert.Contains(t, body, "<code>u-1</code>")
+	assert.Contains(t, body, "<title>Wrong e-mail or password</title>")
+	assert.Contains(t, body, `<p id="what">The app that sent you here is not known to this service.</p>`, "the detail's words replace the code's")
+	assert.Contains(t, body, "<code>unauthorized / client_id_not_found</code>")
+	assert.NotContains(t, body, "u-1", "the entity id is an internal identifier: never shown")
+	assert.NotContains(t, body, codes.Unauthorized.Description(), "developer descriptions are for logs")
 	assert.NotContains(t, body, "stack trace")
 	assert.Empty(t, rec.Header().Get("Location"))
 	assert.Equal(t, "text/html; charset=utf-8", rec.Header().Get("Content-Type"))
@@ -327,7 +329,7 @@ func TestPage_EscapesAndHidesCause(t *testing.T) {
 
 	rec = httptest.NewRecorder()
 	r.Page(rec, httptest.NewRequest(http.MethodGet, "/", nil), 200, nil)
-	assert.Contains(t, rec.Body.String(), "No error to show")
+	assert.Contains(t, rec.Body.String(), "<h1 id=\"title\">Nothing went wrong</h1>")
 }
 
 // TestPage_SameStatusHeadersAsJSON: a page in place of a redirect is the
@@ -394,7 +396,7 @@ func TestPage_HonoursTheConfiguredLoopSpelling(t *testing.T) {
 		require.Contains(t, r.Location(e), "exception_details="+want)
 		rec := httptest.NewRecorder()
 		r.Page(rec, httptest.NewRequest(http.MethodGet, "/ooops", nil), http.StatusBadRequest, e)
-		assert.Contains(t, rec.Body.String(), "Detail <code>"+want+"</code>")
+		assert.Contains(t, rec.Body.String(), "<code>invalid_request / "+want+"</code>")
 	}
 }
 
@@ -413,7 +415,7 @@ func TestPage_HostileQueryNeverReachesThePage(t *testing.T) {
 		rec := httptest.NewRecorder()
 		r.Page(rec, httptest.NewRequest(http.MethodGet, "/ooops?"+raw, nil), http.StatusBadRequest, e)
 		body := rec.Body.String()
-		assert.Contains(t, body, "No error to show", raw)
+		assert.Contains(t, body, "Nothing went wrong", raw)
 		for _, markup := range []string{"<script", "<img", "alert(", "&lt;script", "&lt;img"} {
 			assert.NotContains(t, body, markup, raw)
 		}

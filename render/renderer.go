@@ -22,6 +22,8 @@ type Renderer struct {
 	answers map[pair]answer
 	// 401 and 503 extras, built once.
 	basicChallenge, bearerChallenge, retryAfter string
+
+	people // pages and the carried flow (page.go, carry.go)
 }
 
 // pair is a code and a detail (the zero Detail for none).
@@ -54,6 +56,12 @@ func New(cfg Config) (*Renderer, error) {
 	}
 	if cfg.RetryAfter < time.Second {
 		return nil, fmt.Errorf("%w: RetryAfter %v is less than a second", ErrConfig, cfg.RetryAfter)
+	}
+	if err := r.people.init(cfg); err != nil {
+		return nil, err
+	}
+	if err := r.dryRun(); err != nil {
+		return nil, err
 	}
 	r.basicChallenge = `Basic realm="` + cfg.Realm + `"`
 	r.bearerChallenge = `Bearer realm="` + cfg.Realm + `"`
@@ -210,7 +218,8 @@ func setHeaders(h http.Header, names []string, values ...string) {
 // elsewhere: no error answer keeps them.
 var bodyHeaders = []string{"Location", "Content-Length", "Content-Encoding", "Content-Type", "Etag", "Last-Modified"}
 
-// Redirect answers with 303 See Other to [Renderer.Location] of e, with
+// Redirect answers with 303 See Other to [Renderer.Location] of e (for an
+// authentication error followed by req's [Renderer.CarriedQuery]), with
 // Cache-Control: no-store, Pragma: no-cache and Referrer-Policy:
 // no-referrer, and no body (for every method, HEAD included). Headers the
 // handler set before failing are kept, such as Set-Cookie, except those
@@ -220,7 +229,13 @@ func (r *Renderer) Redirect(w http.ResponseWriter, req *http.Request, e *codes.E
 	if !e.Code().Valid() {
 		e = codes.ServerError.Err()
 	}
-	setHeaders(w.Header(), redirectHeaders, r.Location(e), "no-store", "no-cache", "no-referrer")
+	loc := r.Location(e)
+	if len(r.carry) != 0 && e.Kind() == codes.Authentication {
+		if q := r.CarriedQuery(req); q != "" {
+			loc += "&" + q
+		}
+	}
+	setHeaders(w.Header(), redirectHeaders, loc, "no-store", "no-cache", "no-referrer")
 	w.WriteHeader(http.StatusSeeOther)
 }
 

@@ -7,8 +7,10 @@ package app
 
 import (
 	"crypto/rand"
+	"embed"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -45,6 +47,17 @@ type Config struct {
 	// table drops what has expired, then what expires soonest.
 	MaxEntries int
 }
+
+// carried are the request parameters a failed sign-in carries back to the
+// login page: the authorization request's own (never a secret), the page
+// the person was going to and the language they picked.
+var carried = []string{"response_type", "client_id", "redirect_uri", "state", "scope", "next", "lang"}
+
+//go:embed messages/*.json
+var messageFiles embed.FS
+
+// messages are the login form's words, merged over the renderer's catalog.
+var messages, _ = fs.Sub(messageFiles, "messages") // cannot fail: the directory is embedded
 
 // server holds the demo's state.
 type server struct {
@@ -100,7 +113,18 @@ func newServer(cfg Config) (*server, http.Handler, error) {
 		observer = middleware.LogObserver(cfg.Logger)
 	}
 	rc, err := middleware.New(middleware.Config{
-		Pages:    render.Config{ErrorPage: base + "/ooops", LoginPage: base + "/"},
+		Pages: render.Config{
+			ErrorPage: base + "/ooops", LoginPage: base + "/",
+			// A failed sign-in keeps the authorization request it came
+			// from, the page it was going to and the language asked for.
+			Carry: carried,
+			Page: render.PageConfig{
+				Home: base + "/account", HomeName: "Example Accounts",
+				Support:       "mailto:support@example.com",
+				LanguageQuery: "lang",
+				Files:         messages, // the login form's words, in every language
+			},
+		},
 		Observer: observer,
 	})
 	if err != nil {

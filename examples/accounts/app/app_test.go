@@ -102,7 +102,7 @@ func TestAuthorize(t *testing.T) {
 		{"unregistered redirect URI", http.MethodGet, ok + "&redirect_uri=" + url.QueryEscape("https://evil.example/cb"), ooops + "unauthorized_client&exception_details=invalid_redirect_uri"},
 		{"response type", http.MethodGet, "/oauth/authorize?response_type=id_token&client_id=demo", ooops + "unsupported_response_type"},
 		{"unknown scope", http.MethodGet, "/oauth/authorize?response_type=code&client_id=demo&scope=admin", ooops + "invalid_scope"},
-		{"no session: sign in first", http.MethodGet, ok, "/?next=" + url.QueryEscape(ok)},
+		{"no session: sign in first, the flow carried", http.MethodGet, ok + "&nonce=n", "/?response_type=code&client_id=demo&state=xyz&scope=profile"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			s.forgetLoopCount()
@@ -274,11 +274,11 @@ func TestLogin(t *testing.T) {
 		assert.Equal(t, login+"invalid_request", r.location)
 	})
 	t.Run("success goes to next, local paths only", func(t *testing.T) {
-		r := s.do(http.MethodPost, "/login", url.Values{"email": {"jane@example.com"}, "password": {"jane-password"}, "next": {"/oauth/authorize?client_id=demo"}}, nil)
-		assert.Equal(t, "/oauth/authorize?client_id=demo", r.location)
+		r := s.do(http.MethodPost, "/login?next="+url.QueryEscape("/account?tab=1"), url.Values{"email": {"jane@example.com"}, "password": {"jane-password"}}, nil)
+		assert.Equal(t, "/account?tab=1", r.location)
 		assert.Contains(t, r.header.Get("Set-Cookie"), "HttpOnly")
 		for _, evil := range []string{"//evil.example/", "https://evil.example/", "/\\evil.example"} {
-			r = s.do(http.MethodPost, "/login", url.Values{"email": {"jane@example.com"}, "password": {"jane-password"}, "next": {evil}}, nil)
+			r = s.do(http.MethodPost, "/login?next="+url.QueryEscape(evil), url.Values{"email": {"jane@example.com"}, "password": {"jane-password"}}, nil)
 			assert.Equal(t, "/account", r.location, evil)
 		}
 	})
@@ -366,7 +366,8 @@ func TestDemoRoutes(t *testing.T) {
 	assert.Equal(t, http.StatusOK, res.StatusCode)
 	assert.Equal(t, "/ooops", res.Request.URL.Path)
 	assert.Equal(t, "oauth_exception=invalid_request&exception_details=to_many_redirects", res.Request.URL.RawQuery)
-	assert.Contains(t, string(body), "<code>to_many_redirects</code>")
+	assert.Contains(t, string(body), "<code>invalid_request / to_many_redirects</code>")
+	assert.Contains(t, string(body), "Your browser was sent back and forth between the app and this service too many times.")
 }
 
 func TestPages(t *testing.T) {
@@ -376,12 +377,14 @@ func TestPages(t *testing.T) {
 		contains []string
 	}{
 		{"/ooops?oauth_exception=unauthorized_client&exception_details=client_id_not_found",
-			[]string{"<code>unauthorized_client</code>", codes.UnauthorizedClient.Description(), "<code>client_id_not_found</code>"}},
-		{"/ooops?oauth_exception=%3Cscript%3Ealert(1)%3C/script%3E", []string{"No error to show"}},
-		{"/ooops", []string{"No error to show"}},
-		{"/?identity_exception=unauthorized&entity_id=u-jane", []string{"<code>unauthorized</code>", "<code>u-jane</code>", `<form method="post" action="/login">`}},
-		{"/?identity_exception=%3Cimg%20src=x%20onerror=alert(1)%3E", []string{"could not be read"}},
-		{"/?next=" + url.QueryEscape(`/x"><script>`), []string{`value="/x&#34;&gt;&lt;script&gt;"`}},
+			[]string{"<title>This app cannot sign you in</title>", "The app that sent you here is not known to this service.",
+				"<code>unauthorized_client / client_id_not_found</code>", `href="mailto:support@example.com"`}},
+		{"/ooops?oauth_exception=%3Cscript%3Ealert(1)%3C/script%3E", []string{"Nothing went wrong"}},
+		{"/ooops", []string{"Nothing went wrong"}},
+		{"/?identity_exception=unauthorized&entity_id=u-jane", []string{"Wrong e-mail or password", `<form method="post" action="/login">`}},
+		{"/?identity_exception=%3Cimg%20src=x%20onerror=alert(1)%3E", []string{"We could not read the error in this address."}},
+		{"/?next=" + url.QueryEscape(`/x"><script>`), []string{`action="/login?next=%2Fx%22%3E%3Cscript%3E"`}},
+		{"/?lang=de", []string{`<html lang="de">`, "<title>Anmelden</title>", `<label for="email">E-Mail-Adresse</label>`}},
 		{"/", []string{"Sign in"}},
 	} {
 		r := s.get(tc.path)
@@ -391,6 +394,8 @@ func TestPages(t *testing.T) {
 			assert.Contains(t, r.body, c, tc.path)
 		}
 		assert.NotContains(t, r.body, "<script>", tc.path)
+		assert.NotContains(t, r.body, "u-jane", "an internal identifier is never shown")
+		assert.NotContains(t, r.body, codes.UnauthorizedClient.Description(), "developer descriptions are for logs")
 		assert.NotContains(t, r.body, "<img", tc.path)
 	}
 }
@@ -501,4 +506,67 @@ func TestCookies_SecureBehindATLSProxy(t *testing.T) {
 	require.NotNil(t, loop, "%v", res.Header["Set-Cookie"])
 	assert.Equal(t, "__Host-authredirect_loop", loop.Name)
 	assert.True(t, loop.Secure)
+}
+
+// TestLogin_KeepsTheFlow: authorize → login page with the flow → wrong
+// password (the error and the flow come back; the address this browser
+// typed is prefilled, the password field focused) → right password → back
+// into authorize → the client's redirect URI with a code.
+func TestLogin_KeepsTheFlow(t *testing.T) {
+	s := newSite(t)
+	cb := s.base + "/demo/callback"
+	flow := "response_type=code&client_id=demo&redirect_uri=" + url.QueryEscape(cb) + "&state=st+1&scope=profile"
+
+	r := s.get("/oauth/authorize?" + flow)
+	require.Equal(t, http.StatusSeeOther, r.status)
+	require.Equal(t, "/?"+flow, r.location)
+	page := s.get(r.location)
+	assert.Contains(t, page.body, `<form method="post" action="/login?`+strings.NewReplacer("&", "&amp;", "+", "&#43;").Replace(flow)+`">`)
+
+	r = s.do(http.MethodPost, "/login?"+flow, url.Values{"email": {"Jane@example.com"}, "password": {"wrong"}}, nil)
+	require.Equal(t, http.StatusSeeOther, r.status)
+	require.Equal(t, s.base+"/?identity_exception=unauthorized&entity_id=u-jane&"+flow, r.location)
+	page = s.get(strings.TrimPrefix(r.location, s.base))
+	assert.Contains(t, page.body, `<div class="alert" role="alert" id="error">`)
+	assert.Contains(t, page.body, `<form method="post" action="/login?`+strings.NewReplacer("&", "&amp;", "+", "&#43;").Replace(flow)+`">`)
+	assert.Contains(t, page.body, `value="jane@example.com"`)
+	assert.Contains(t, page.body, `id="password" autocomplete="current-password" required aria-describedby="hint error" aria-invalid="true" autofocus>`)
+	assert.NotContains(t, page.body, "u-jane")
+
+	// A stranger with the same address learns nothing: no typed address.
+	stranger := newSite(t)
+	other := stranger.get("/?identity_exception=unauthorized&entity_id=u-jane")
+	assert.NotContains(t, other.body, "jane@example.com")
+	assert.Contains(t, other.body, `id="email" autocomplete="username" required aria-describedby="hint error" aria-invalid="true" autofocus>`)
+
+	r = s.do(http.MethodPost, "/login?"+flow, url.Values{"email": {"jane@example.com"}, "password": {"jane-password"}}, nil)
+	require.Equal(t, http.StatusSeeOther, r.status)
+	require.Equal(t, "/oauth/authorize?"+flow, r.location)
+	assert.Contains(t, r.header.Values("Set-Cookie"), "login_email=; Path=/; Max-Age=0; HttpOnly; SameSite=Lax", "the typed address is forgotten")
+
+	r = s.get(r.location)
+	require.Equal(t, http.StatusFound, r.status)
+	loc, err := url.Parse(r.location)
+	require.NoError(t, err)
+	assert.Equal(t, cb, loc.Scheme+"://"+loc.Host+loc.Path)
+	assert.Equal(t, "st 1", loc.Query().Get("state"))
+	assert.True(t, strings.HasPrefix(loc.Query().Get("code"), "code-"))
+}
+
+// TestLoginPage_Language: the login page and its error speak the
+// language negotiated from Accept-Language, or the one picked with ?lang,
+// which a failed sign-in carries.
+func TestLoginPage_Language(t *testing.T) {
+	s := newSite(t)
+	r := s.do(http.MethodGet, "/?identity_exception=identity_lost", nil, http.Header{"Accept-Language": {"pl-PL,pl;q=0.9,en;q=0.5"}})
+	assert.Contains(t, r.body, `<html lang="pl">`)
+	assert.Contains(t, r.body, "<title>Wylogowano Cię – Zaloguj się</title>")
+	assert.Contains(t, r.body, `<label for="password">Hasło</label>`)
+
+	r = s.do(http.MethodPost, "/login?lang=ja", url.Values{"email": {"nobody@example.com"}, "password": {"x"}}, nil)
+	assert.Equal(t, s.base+"/?identity_exception=unauthorized&lang=ja", r.location)
+	r = s.do(http.MethodGet, strings.TrimPrefix(r.location, s.base), nil, http.Header{"Accept-Language": {"de"}})
+	assert.Contains(t, r.body, `<html lang="ja">`)
+	assert.Contains(t, r.body, "メールアドレスまたはパスワードが違います")
+	assert.Contains(t, r.body, `action="/login?lang=ja"`)
 }

@@ -12,9 +12,11 @@ import (
 	"github.com/authredirect/authredirect/render"
 )
 
-// login is POST /login. The guards have refused cross-origin posts,
-// parsed the form (a body that does not parse is the authentication
-// invalid_request) and refused repeated fields.
+// login is POST /login, posted by the login form to /login?<flow>: the
+// flow ([carried]) rides in the URL, so that a failed attempt sends it
+// back to the login page with the error. The guards have refused
+// cross-origin posts, parsed the form (a body that does not parse is the
+// authentication invalid_request) and refused repeated fields.
 func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	email := strings.ToLower(strings.TrimSpace(r.PostForm.Get("email")))
 	u, ok := s.users[email]
@@ -26,6 +28,9 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	case u.ssoOnly:
 		return codes.CredentialsLoginDisabled
 	case !equalSecret(r.PostForm.Get("password"), u.password):
+		// The redirect keeps this cookie: the login page prefills the
+		// address this browser typed, never one it learns from the URL.
+		s.setTypedEmail(w, r, u.email, 300)
 		return codes.Unauthorized.WithEntityID(u.id)
 	case u.banned:
 		return codes.IdentityAccessDenied
@@ -36,12 +41,29 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	s.sessions.put(id, session{userID: u.id}, now.Add(sessionTTL), now)
 	s.mu.Unlock()
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: id, Path: "/", HttpOnly: true, Secure: r.TLS != nil || s.secure, SameSite: http.SameSiteLaxMode})
-	next := localPath(r.PostForm.Get("next"))
-	if next == "" {
-		next = "/account"
+	if _, err := r.Cookie(typedEmailCookie); err == nil {
+		s.setTypedEmail(w, r, "", -1) // signed in: forget it
 	}
-	seeOther(w, next)
+	q := r.URL.Query()
+	switch next := localPath(q.Get("next")); {
+	case q.Get("client_id") != "":
+		// Back into the authorization request the person came from.
+		seeOther(w, "/oauth/authorize?"+s.renderer.CarriedQuery(r))
+	case next != "":
+		seeOther(w, next)
+	default:
+		seeOther(w, "/account")
+	}
 	return nil
+}
+
+// typedEmailCookie holds, for a few minutes after a wrong password, the
+// address this browser typed.
+const typedEmailCookie = "login_email"
+
+func (s *server) setTypedEmail(w http.ResponseWriter, r *http.Request, email string, maxAge int) {
+	http.SetCookie(w, &http.Cookie{Name: typedEmailCookie, Value: email, Path: "/", MaxAge: maxAge,
+		HttpOnly: true, Secure: r.TLS != nil || s.secure, SameSite: http.SameSiteLaxMode})
 }
 
 // logout is POST /logout: the session ends on the server. The browser keeps
@@ -72,22 +94,48 @@ func (s *server) account(w http.ResponseWriter, r *http.Request) error {
 	return execute(w, accountTemplate, u.email)
 }
 
+// loginForm is what the login page shows: the error in words, in the
+// person's language, and a form that keeps the flow.
+type loginForm struct {
+	render.PageData
+	Unreadable bool
+	// FormAction is the form's target: /login with the carried flow.
+	FormAction string
+	// Email prefills the address field: the one this browser typed, when
+	// the error's entity_id is that identity's.
+	Email string
+	// Invalid names the fields the error is about; Focus the first one,
+	// or the first field when the error is about none.
+	EmailInvalid, PasswordInvalid bool
+	Focus                         string
+}
+
 // loginPage is GET /: the login form, with the identity_exception it was
-// sent, if any, explained.
+// sent, if any, explained in the person's language.
 func (s *server) loginPage(w http.ResponseWriter, r *http.Request) error {
-	data := struct {
-		render.PageData
-		Unreadable bool
-		Next       string
-	}{Next: localPath(r.URL.Query().Get("next"))}
 	e, err := render.ParseQuery(r.URL.RawQuery)
-	switch {
-	case err == nil:
-		data.PageData = render.NewPageData(e)
-	case !errors.Is(err, render.ErrNoException):
-		data.Unreadable = true // never reflect what could not be read
+	unreadable := err != nil && !errors.Is(err, render.ErrNoException)
+	if err != nil {
+		e = nil // never reflect what could not be read
 	}
-	return execute(w, loginTemplate, data)
+	f := loginForm{PageData: s.renderer.PageData(r, e), Unreadable: unreadable, FormAction: "/login", Focus: "email"}
+	if q := s.renderer.CarriedQuery(r); q != "" {
+		f.FormAction += "?" + q
+	}
+	if e != nil && e.Code() == codes.Unauthorized {
+		f.EmailInvalid, f.PasswordInvalid = true, true
+		if c, err := r.Cookie(typedEmailCookie); err == nil && e.SentEntityID() != "" {
+			s.mu.Lock()
+			u := s.usersByID[e.SentEntityID()]
+			s.mu.Unlock()
+			if u != nil && u.email == c.Value {
+				// The identity is known and the address was right: only
+				// the password is wrong.
+				f.Email, f.EmailInvalid, f.Focus = u.email, false, "password"
+			}
+		}
+	}
+	return execute(w, loginTemplate, f)
 }
 
 // errorPage is GET /ooops: the renderer's terminal page for the error in
@@ -123,27 +171,53 @@ func execute(w http.ResponseWriter, t *template.Template, data any) error {
 	return t.Execute(w, data)
 }
 
-const style = `<style>body{font-family:system-ui,sans-serif;max-width:40em;margin:3em auto;padding:0 1em;line-height:1.5}code{background:#eee;padding:0 .3em}.error{border-left:4px solid #c00;padding-left:1em}</style>`
+// style is the pages' look: WCAG AA contrast, a visible focus ring, one
+// column that fits 320 px, no script.
+const style = `<meta name="viewport" content="width=device-width, initial-scale=1"><style>
+*{box-sizing:border-box}
+body{margin:0;padding:1rem;font:1rem/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;color:#1b1b1b;background:#fff;overflow-wrap:anywhere}
+main{max-width:28rem;margin:2rem auto}
+h1{font-size:1.5rem;line-height:1.25;margin:0 0 1rem}
+.alert{border-left:.3rem solid #b3261e;background:#fdf2f1;padding:1rem;border-radius:.25rem;margin:0 0 1.5rem}
+.alert h2{font-size:1.125rem;margin:0}
+.alert p{margin:.5rem 0 0}
+label{display:block;font-weight:600;margin:1rem 0 .25rem}
+input{display:block;width:100%;font:inherit;padding:.6rem;border:1px solid #5f6368;border-radius:.25rem;color:#1b1b1b;background:#fff}
+input[aria-invalid=true]{border:2px solid #b3261e}
+button{margin-top:1.5rem;font:inherit;font-weight:600;padding:.6rem 1.4rem;border:0;border-radius:.25rem;background:#0b57d0;color:#fff;cursor:pointer}
+a{color:#0b57d0}
+:focus-visible{outline:.2rem solid #1b1b1b;outline-offset:.2rem}
+code{font-family:ui-monospace,monospace}
+.hint,.ref{font-size:.875rem;color:#4a4a4a}
+</style>`
 
 var loginTemplate = template.Must(template.New("login").Parse(`<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Sign in</title>` + style + `</head>
+<html lang="{{.Lang}}"><head><meta charset="utf-8">
+<title>{{if .Code}}{{.Title}} – {{end}}{{.T "login.title"}}</title>` + style + `</head>
 <body><main>
-<h1>Sign in</h1>
+<h1>{{.T "login.title"}}</h1>
 {{- if .Code}}
-<div class="error" id="error">
-<p>Sign-in error <code>{{.Code}}</code>: {{.CodeDescription}}</p>
-{{- if .Detail}}<p>Detail <code>{{.Detail}}</code>: {{.DetailDescription}}</p>{{end}}
-{{- if .EntityID}}<p>Identity <code>{{.EntityID}}</code></p>{{end}}
+<div class="alert" role="alert" id="error">
+<h2>{{.Title}}</h2>
+<p>{{.Text}}</p>
+<p>{{.Action}}</p>
 </div>
 {{- else if .Unreadable}}
-<div class="error" id="error"><p>The sign-in error in this address could not be read.</p></div>
+<div class="alert" role="alert" id="error"><p>{{.T "page.unreadable.text"}}</p></div>
 {{- end}}
-<form method="post" action="/login">
-<p><label>E-mail <input type="email" name="email" id="email" autocomplete="username" required></label></p>
-<p><label>Password <input type="password" name="password" id="password" autocomplete="current-password"></label></p>
-<input type="hidden" name="next" value="{{.Next}}">
-<p><button type="submit" id="submit">Sign in</button></p>
+<form method="post" action="{{.FormAction}}">
+<p class="hint" id="hint">{{.T "login.required"}}</p>
+<label for="email">{{.T "login.email"}}</label>
+<input type="email" name="email" id="email" autocomplete="username" required aria-describedby="hint{{if .EmailInvalid}} error{{end}}"
+{{- if .Email}} value="{{.Email}}"{{end}}{{if .EmailInvalid}} aria-invalid="true"{{end}}{{if eq .Focus "email"}} autofocus{{end}}>
+<label for="password">{{.T "login.password"}}</label>
+<input type="password" name="password" id="password" autocomplete="current-password" required aria-describedby="hint{{if .PasswordInvalid}} error{{end}}"
+{{- if .PasswordInvalid}} aria-invalid="true"{{end}}{{if eq .Focus "password"}} autofocus{{end}}>
+<button type="submit" id="submit">{{.T "login.submit"}}</button>
 </form>
+{{- if .Code}}
+<p class="ref" id="reference">{{.T "page.error_code"}}: <code>{{.Code}}</code></p>
+{{- end}}
 </main></body></html>
 `))
 

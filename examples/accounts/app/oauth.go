@@ -47,7 +47,9 @@ func (s *server) authorize(w http.ResponseWriter, r *http.Request) error {
 	sess, ok := s.currentSession(r)
 	if !ok || sess.loggedOut {
 		// Not an error: the user signs in and comes back here.
-		seeOther(w, "/?next="+url.QueryEscape(r.URL.RequestURI()))
+		// The login page is where the flow continues: it carries the
+		// request's own parameters (Carry), through failed attempts too.
+		seeOther(w, "/?"+s.renderer.CarriedQuery(r))
 		return nil
 	}
 	s.mu.Lock()

@@ -1,0 +1,112 @@
+package render
+
+import (
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"unicode/utf8"
+)
+
+// MaxCarriedValue is the longest value, in bytes, that [Config.Carry]
+// carries; a longer one is left out, never cut (a cut state or redirect
+// URI would be wrong, not shorter).
+const MaxCarriedValue = 2048
+
+// secretParams are names that carry secrets; a redirect must never copy
+// them into a URL, where they reach logs, history and Referer headers.
+var secretParams = [...]string{
+	"password", "client_secret", "code", "refresh_token", "access_token", "token",
+	"code_verifier", "id_token", "client_assertion", "assertion",
+}
+
+// checkCarry validates [Config.Carry]: each name is a plain parameter name
+// (letters, digits, '_', '-', '.'; at most 64 bytes), given once, not one
+// of the contract's parameters, not one that carries a secret (in any
+// case), and not one the login page's own query already holds.
+func checkCarry(names []string, loginPage string) ([]string, error) {
+	if len(names) == 0 {
+		return nil, nil
+	}
+	var own url.Values
+	if u, err := url.Parse(loginPage); err == nil {
+		own, _ = url.ParseQuery(u.RawQuery)
+	}
+	seen := make(map[string]bool, len(names))
+	for _, name := range names {
+		fail := func(why string) ([]string, error) {
+			return nil, fmt.Errorf("%w: Carry %q %s", ErrConfig, name, why)
+		}
+		switch {
+		case !validParamName(name) || len(name) > 64:
+			return fail("is not a plain parameter name (letters, digits, '_', '-', '.', at most 64 bytes)")
+		case seen[name]:
+			return fail("is given twice")
+		case isSecretParam(name):
+			return fail("carries a secret and is never copied into a URL")
+		case own.Has(name):
+			return fail("is already in the login page's own query")
+		}
+		for _, p := range contractParams {
+			if name == p {
+				return fail("is one of the contract's own parameters")
+			}
+		}
+		seen[name] = true
+	}
+	return append([]string(nil), names...), nil
+}
+
+func isSecretParam(name string) bool {
+	for _, s := range secretParams {
+		if strings.EqualFold(name, s) {
+			return true
+		}
+	}
+	return false
+}
+
+func validParamName(s string) bool {
+	if s == "" {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !('a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '_' || c == '-' || c == '.') {
+			return false
+		}
+	}
+	return true
+}
+
+// CarriedQuery is the part of req's URL query that [Config.Carry] allows,
+// encoded ("client_id=a&state=b", names in Carry's order), or "". It is
+// what an authentication redirect appends after the contract's parameters,
+// and what an application puts on its login form's action so that a
+// failed sign-in keeps the flow. A query that does not parse cleanly
+// carries nothing; a name given more than once, or with a value longer
+// than [MaxCarriedValue] or not valid UTF-8, is left out. Only the URL's
+// query is read, never a form body.
+func (r *Renderer) CarriedQuery(req *http.Request) string {
+	if len(r.carry) == 0 || req == nil || req.URL == nil || req.URL.RawQuery == "" {
+		return ""
+	}
+	q, err := url.ParseQuery(req.URL.RawQuery)
+	if err != nil {
+		return ""
+	}
+	var b strings.Builder
+	for _, name := range r.carry {
+		vs := q[name]
+		if len(vs) != 1 || len(vs[0]) > MaxCarriedValue || !utf8.ValidString(vs[0]) {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteByte('&')
+		}
+		b.WriteString(name) // a plain name: nothing to escape
+		b.WriteByte('=')
+		b.WriteString(url.QueryEscape(vs[0]))
+	}
+	return b.String()
+}
