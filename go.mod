@@ -1,11 +1,11 @@
 module github.com/authredirect/authredirect
 
-go 1.26
+go 1.26.0
 
 require (
 	github.com/justinas/alice v1.2.0
 	github.com/stretchr/testify v1.12.1
-	golang.org/x/text v0.21.0
+	golang.org/x/text v0.44.0
 )
 
 require go.yaml.in/yaml/v3 v3.0.5 // indirect
