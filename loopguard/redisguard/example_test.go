@@ -102,8 +102,9 @@ func ExampleCounter_Arrive_unavailable() {
 }
 
 // go-redis logs each failed dial on its own; NewLogger, installed once per
-// process, keeps those lines to one record per interval with the number
-// dropped since the last. (Printf is called here as go-redis would.)
+// process with redis.SetLogger, keeps those lines to one record per
+// interval with the number dropped since the last. (Printf is called here
+// as go-redis would.)
 func ExampleNewLogger() {
 	logger := slog.New(slog.NewTextHandler(os.Stdout, &slog.HandlerOptions{
 		ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
@@ -113,9 +114,7 @@ func ExampleNewLogger() {
 			return a
 		},
 	}))
-	l := redisguard.NewLogger(logger, time.Minute)
-	redis.SetLogger(l)
-	defer redis.SetLogger(quiet{}) // as the other tests want it
+	l := redisguard.NewLogger(logger, time.Minute) // redis.SetLogger(l) at start-up
 	for range 3 {
 		l.Printf(context.Background(), "redis: connection pool: failed to dial after %d attempts: %v", 1, "connection refused")
 	}
