@@ -10,6 +10,7 @@ import (
 	"hash"
 	"io"
 	"log/slog"
+	"math"
 	"net/http"
 	"slices"
 	"strconv"
@@ -219,7 +220,7 @@ func (c *CookieCounter) Arrive(w http.ResponseWriter, r *http.Request, key strin
 	}
 	if n == 0 {
 		n = 1
-		buckets = append(buckets, bucket{hash: h, start: now.UnixNano(), window: uint32(window.Milliseconds()), count: 1})
+		buckets = append(buckets, bucket{hash: h, start: now.UnixNano(), window: uint32(min(window.Milliseconds(), math.MaxUint32)), count: 1})
 		if len(buckets) > c.maxClients {
 			oldest := 0
 			for i := range buckets {

@@ -24,8 +24,8 @@ type Config struct {
 	// trips the guard. Default 3, at most 250.
 	Limit int
 	// Window is how long arrivals are counted from the first one. Default
-	// 30 seconds; at least a second. Guards with different windows never
-	// share a count, even on one counter.
+	// 30 seconds; at least a second, at most a day. Guards with different
+	// windows never share a count, even on one counter.
 	Window time.Duration
 	// Key returns the client a request counts for; "" means the request is
 	// not counted. Default: r.URL.Query().Get("client_id").
@@ -120,8 +120,8 @@ func New(cfg Config) (*Guard, error) {
 	switch {
 	case cfg.Limit < 1 || cfg.Limit > 250:
 		return nil, fmt.Errorf("%w: Limit %d is not within 1..250", ErrConfig, cfg.Limit)
-	case cfg.Window < time.Second:
-		return nil, fmt.Errorf("%w: Window %v is less than a second", ErrConfig, cfg.Window)
+	case cfg.Window < time.Second || cfg.Window > 24*time.Hour:
+		return nil, fmt.Errorf("%w: Window %v is not within a second and a day", ErrConfig, cfg.Window)
 	case cfg.Code != (codes.Code{}) && !cfg.Code.Valid():
 		return nil, fmt.Errorf("%w: Code is not a contract code", ErrConfig)
 	case cfg.Accounts != nil && cfg.Account == nil:

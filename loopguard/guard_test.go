@@ -87,7 +87,7 @@ func TestLoopGuard_ConfigurableLimitAndCode(t *testing.T) {
 
 func TestLoopGuard_RefusesBadConfig(t *testing.T) {
 	for _, cfg := range []loopguard.Config{
-		{Limit: -1}, {Limit: 251}, {Window: time.Millisecond},
+		{Limit: -1}, {Limit: 251}, {Window: time.Millisecond}, {Window: 25 * time.Hour},
 	} {
 		_, err := loopguard.New(cfg)
 		assert.ErrorIs(t, err, loopguard.ErrConfig, "%+v", cfg)
