@@ -119,4 +119,3 @@ func TestHTTPServers_HaveTheAccountsLimits(t *testing.T) {
 	}
 	assert.NotSame(t, srv, metricsSrv)
 }
-
