@@ -74,7 +74,7 @@ func TestBrowser_UnknownClientEndsOnTheErrorPage(t *testing.T) {
 	ctx := newBrowser(t)
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(base+"/oauth/authorize?response_type=code&client_id=nope&redirect_uri="+url.QueryEscape(callback)+"&scope=openid"),
-		chromedp.WaitVisible("main"),
+		chromedp.WaitVisible("#error"), // the error, role="alert"
 	))
 	page, location := text(t, ctx, "main")
 	assert.Equal(t, base+"/ooops?oauth_exception=unauthorized_client&exception_details=client_id_not_found", location)
