@@ -250,9 +250,9 @@ func (c *CookieCounter) Arrive(w http.ResponseWriter, r *http.Request, key strin
 
 // setCookie is the Set-Cookie line of the counter's cookie, byte for byte
 // what http.Cookie's String makes of it (a test holds them equal). Written
-// directly because String validates and sanitizes every byte again: that
-// was 45% of a counted request's instructions, and without it a counted
-// request with a fresh cookie costs less than the naive error answer.
+// directly because String validates and sanitizes every byte again: with
+// it a counted request with a fresh cookie cost 1.06x the naive error
+// answer, written directly 0.90x, the loop guard's budget (BENCHMARKS.md).
 func setCookie(name, value string, maxAge int, secure bool) string {
 	line := name + "=" + value + "; Path=/; Max-Age=" + strconv.Itoa(maxAge) + "; HttpOnly"
 	if secure {
