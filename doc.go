@@ -14,9 +14,11 @@
 //   - [github.com/authredirect/authredirect/authredirecttest]: a test kit
 //     for your own handlers.
 //
-// Two modules of their own keep their dependencies out of the library's
-// go.mod: loopguard/redisguard (the loop guard's counter on Redis) and
-// otelauthredirect (OpenTelemetry metrics and traces).
+// Modules of their own keep their dependencies out of the library's go.mod:
+// loopguard/redisguard (the loop guard's counter on Redis),
+// otelauthredirect (OpenTelemetry metrics and traces), and the adapters
+// zitadelauthredirect and fositeauthredirect (zitadel/oidc's op and fosite
+// answering with the contract).
 //
 // This root package holds no code; its tests are the end-to-end conformance
 // suite of the whole contract.
