@@ -126,13 +126,17 @@ type Result struct {
 	// Err is the error the client was sent (by a redirect, a JSON answer or
 	// the page in place), as the Recoverer classified it: code, detail and
 	// entity id. It is nil when nothing was sent: the handler succeeded,
-	// the response had already started (Suppressed), the client was gone,
-	// or the connection was cut.
+	// the response had already started (Aborted), was hijacked or was
+	// answered by a middleware in between (Suppressed), the client was
+	// gone, or the connection was cut.
 	Err *codes.Error
-	// Cause is what the handler returned or panicked with, for the test's
-	// eyes only; it is never sent.
+	// Cause is what the handler returned or panicked with (a
+	// [*middleware.PanicError] for a panic), for the test's eyes only; it
+	// is never sent.
 	Cause error
-	// Panicked is true when the handler panicked.
+	// Panicked is true when the handler panicked, or when the error it
+	// returned panicked as the Recoverer inspected it (middleware.Event's
+	// Panicked).
 	Panicked bool
 
 	req  *http.Request // as given to Serve
