@@ -129,8 +129,10 @@ func (p *PanicError) Unwrap() error {
 // LogObserver logs each event through logger, or through slog.Default() at
 // the time of the event when logger is nil. Levels: Error for panics and
 // server-side codes (status 5xx), Warn for a failure after the response
-// started, Debug for a client that went away and for ordinary client errors
-// (4xx), which are normal traffic. It logs the method and path but never the
+// started and for an arrival a loop guard could not count (with the
+// counter's error as "cause"), Debug for a client that went away (whatever
+// its error was classified as) and for ordinary client errors (4xx), which
+// are normal traffic. It logs the method and path but never the
 // query, which may hold codes, tokens or secrets.
 func LogObserver(logger *slog.Logger) Observer {
 	return func(ev Event) {
@@ -140,7 +142,8 @@ func LogObserver(logger *slog.Logger) Observer {
 		}
 		level := slog.LevelDebug
 		switch {
-		case ev.Panicked || ev.Err.Code().HTTPStatus() >= 500:
+		case ev.Outcome == ClientGone: // normal traffic, whatever it was classified as
+		case ev.Panicked || ev.Err.Code().HTTPStatus() >= 500 && ev.Outcome != Uncounted:
 			level = slog.LevelError
 		case ev.Outcome == Suppressed || ev.Outcome == Aborted || ev.Outcome == Uncounted:
 			level = slog.LevelWarn
@@ -152,9 +155,11 @@ func LogObserver(logger *slog.Logger) Observer {
 		if !l.Enabled(ctx, level) {
 			return
 		}
-		attrs := []slog.Attr{
-			slog.String("outcome", ev.Outcome.String()),
-			slog.Any("error", ev.Err),
+		attrs := []slog.Attr{slog.String("outcome", ev.Outcome.String())}
+		if ev.Err != nil {
+			attrs = append(attrs, slog.Any("error", ev.Err)) // its cause included
+		} else if ev.Cause != nil {
+			attrs = append(attrs, slog.String("cause", ev.Cause.Error())) // an uncounted arrival's counter error
 		}
 		if ev.Request != nil {
 			attrs = append(attrs, slog.String("method", ev.Request.Method), slog.String("path", ev.Request.URL.Path))

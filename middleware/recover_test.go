@@ -361,3 +361,30 @@ func TestLogObserver(t *testing.T) {
 		assert.NotContains(t, out, secret, "query values are never logged")
 	}
 }
+
+// TestLogObserver_Levels: a client that went away is normal traffic
+// (Debug), even though its classified error is a server_error; an arrival
+// a loop guard could not count is a Warn that names the counter's error.
+func TestLogObserver_Levels(t *testing.T) {
+	req := httptest.NewRequest(http.MethodGet, "/oauth/authorize", nil)
+	for _, tc := range []struct {
+		name  string
+		ev    middleware.Event
+		level string
+		has   string
+	}{
+		{"client gone", middleware.Event{Request: req, Outcome: middleware.ClientGone, Err: codes.ServerError.Err(), Cause: context.Canceled}, "DEBUG", `"outcome":"client_gone"`},
+		{"uncounted", middleware.Event{Request: req, Outcome: middleware.Uncounted, Cause: errors.New("store: connection refused")}, "WARN", `"cause":"store: connection refused"`},
+		{"client error", middleware.Event{Request: req, Outcome: middleware.Redirected, Err: codes.InvalidScope.Err()}, "DEBUG", `"code":"invalid_scope"`},
+		{"server error", middleware.Event{Request: req, Outcome: middleware.Redirected, Err: codes.ServerError.Err()}, "ERROR", `"code":"server_error"`},
+		{"aborted", middleware.Event{Request: req, Outcome: middleware.Aborted, Err: codes.InvalidScope.Err()}, "WARN", `"outcome":"aborted"`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			middleware.LogObserver(slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug})))(tc.ev)
+			assert.Contains(t, buf.String(), `"level":"`+tc.level+`"`)
+			assert.Contains(t, buf.String(), tc.has)
+			assert.NotContains(t, buf.String(), "nil *codes.Error")
+		})
+	}
+}
