@@ -60,9 +60,14 @@ type CookieConfig struct {
 // A missing, garbled, forged, expired or oversized cookie counts as no
 // arrivals: never an error. When the browser sends several cookies of the
 // name (on plain http a sibling subdomain, or a longer Path, can set one
-// that is sent first), the values that fail the signature are ignored and
-// of the others the most recently written wins: a planted value loses to
-// the one this counter wrote since. Several arrivals counted in one
+// that is sent first), up to 16 well-formed values are checked from the
+// last (this counter's own, with Path=/, comes after longer Paths), those
+// that fail the signature are ignored and of the others the most recently
+// written wins: a planted value loses to the one this counter wrote
+// since. Warning: on plain http a value a sibling host minted after the
+// browser's own last write still wins, as a page that sends the browser to
+// the guarded URL four times would trip it; on TLS the __Host- name cannot
+// be planted. Several arrivals counted in one
 // request (the guard's and a handler's own [Guard.Count]) end in one
 // Set-Cookie holding all of them.
 type CookieCounter struct {
@@ -268,7 +273,12 @@ func (c *CookieCounter) read(r *http.Request, name string, now time.Time) []buck
 	var best []bucket
 	var bestAt int64
 	found, checked := false, 0
-	for _, ck := range r.CookiesNamed(name) {
+	// From the last: a browser sends cookies with longer Paths first and
+	// this counter's own (Path=/) after them, so planted values cannot push
+	// it past the bound on the signatures checked.
+	cookies := r.CookiesNamed(name)
+	for i := len(cookies) - 1; i >= 0; i-- {
+		ck := cookies[i]
 		if !wellFormed(ck.Value) {
 			continue // garbage is not even checked
 		}

@@ -11,9 +11,10 @@ import (
 var ErrConfig = errors.New("loopguard: invalid configuration")
 
 // Counter counts arrivals per key. The guard calls it once for each arrival
-// it counts. [CookieCounter] (the default) and [MemoryCounter] count per
-// browser: their counts can never be shared by two browsers whatever the
-// key. A store shared by a fleet counts per key alone and is plugged in as
+// it counts. [CookieCounter] (the default) counts per browser: its counts
+// are never shared by two browsers whatever the key. [MemoryCounter] counts
+// per remote address, which browsers behind one NAT or proxy share. A store
+// shared by a fleet counts per key alone ([Shared]) and is plugged in as
 // [Config.Accounts], which only ever sees keys that name an account.
 type Counter interface {
 	// Arrive records an arrival for key at now and returns how many
@@ -26,4 +27,15 @@ type Counter interface {
 	// cannot tell a client that went away from a failure of its own
 	// returns the context's error, which the guard does not report.
 	Arrive(w http.ResponseWriter, r *http.Request, key string, now time.Time, window time.Duration) (int, error)
+}
+
+// Shared is a Counter that counts per key alone, for every browser and
+// instance alike: a store the fleet shares, such as the Redis counter.
+// [New] refuses one as Config.Counter, where a signed-out visitor's key is
+// the client alone and strangers would spend each other's count; it
+// belongs in Config.Accounts.
+type Shared interface {
+	Counter
+	// SharedByBrowsers marks the counter; it does nothing.
+	SharedByBrowsers()
 }

@@ -6,8 +6,9 @@
 //
 // A [Guard] is middleware shaped like alice.Constructor: it hands its error
 // to the Recoverer route above it, which renders it like any handler's
-// error. A count belongs to one browser or one signed-in account, never to
-// a client alone, so strangers cannot spend each other's:
+// error. A count belongs to one browser (with the memory counter, one
+// address) or one signed-in account, never to a client alone, so strangers
+// cannot spend each other's:
 //
 //   - [Config.Counter] counts per browser. [CookieCounter] (the default)
 //     keeps the counts in a signed cookie: stateless, and any number of

@@ -78,7 +78,7 @@ func ExampleConfig_accounts() {
 		r.Header.Set("X-Account", account)
 		_ = guard.Count(httptest.NewRecorder(), r, "demo")
 	}
-	fmt.Println(len(shared.n), "key in the shared store, counted", shared.n["30000ms\x00demo\x00jane"], "times")
+	fmt.Println(len(shared.n), "key in the shared store, counted", shared.n["30s\x00demo\x00jane"], "times")
 	// Output: 1 key in the shared store, counted 2 times
 }
 

@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"log/slog"
 	"net/http"
-	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -48,7 +47,7 @@ type Config struct {
 	// a Counter (so guards on several routes count one browser's loop
 	// together); the first such guard warns through Logger, once per
 	// process. Instances that must agree set a CookieCounter built with
-	// their shared keys.
+	// their shared keys. A [Shared] counter is refused here.
 	Counter Counter
 	// Accounts, when set, counts the arrivals of signed-in requests (those
 	// for which Account returns an account) per client and account, across
@@ -124,6 +123,8 @@ func New(cfg Config) (*Guard, error) {
 		return nil, fmt.Errorf("%w: Window %v is not within a second and a day", ErrConfig, cfg.Window)
 	case cfg.Code != (codes.Code{}) && !cfg.Code.Valid():
 		return nil, fmt.Errorf("%w: Code is not a contract code", ErrConfig)
+	case isShared(cfg.Counter):
+		return nil, fmt.Errorf("%w: Counter counts per key alone (a store the fleet shares): it would count signed-out visitors per client for everyone; set it as Accounts", ErrConfig)
 	case cfg.Accounts != nil && cfg.Account == nil:
 		return nil, fmt.Errorf("%w: Accounts counts signed-in accounts, so it needs Account to name them", ErrConfig)
 	}
@@ -145,7 +146,7 @@ func New(cfg Config) (*Guard, error) {
 	return &Guard{
 		limit:       cfg.Limit,
 		window:      cfg.Window,
-		tag:         strconv.FormatInt(cfg.Window.Milliseconds(), 10) + "ms\x00",
+		tag:         cfg.Window.String() + "\x00", // exact: no two windows share it
 		key:         cfg.Key,
 		knownClient: cfg.KnownClient,
 		account:     cfg.Account,
@@ -191,6 +192,11 @@ func (g *Guard) Count(w http.ResponseWriter, r *http.Request, client string) err
 		return g.err
 	}
 	return nil
+}
+
+func isShared(c Counter) bool {
+	_, ok := c.(Shared)
+	return ok
 }
 
 // uncounted reports an arrival a counter failed to count, unless the

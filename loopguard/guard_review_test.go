@@ -1,8 +1,8 @@
 package loopguard_test
 
-// Adversarial review of the loop guard after issue 19: keys. Each test
-// states a claim of the documentation and fails while the claim does not
-// hold.
+// Adversarial review of the loop guard after issue 19: keys.
+// Each test states a claim of the documentation and how the review broke
+// it; each failed before its fix and guards it since.
 
 import (
 	"net/http"
@@ -23,7 +23,7 @@ import (
 // millisecond (30 s and 30.0005 s) get one tag and share one count. Two
 // arrivals on each guard make the fourth arrival of one count, and the
 // second guard trips although it saw two.
-func TestReview_WindowsApartBySubMillisecondsShareACount(t *testing.T) {
+func TestLoopGuard_WindowsApartByLessThanAMillisecondCountApart(t *testing.T) {
 	clk := newClock()
 	counter := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}})
 	a := guarded(t, newGuard(t, loopguard.Config{Counter: counter, Now: clk.Now, Window: 30 * time.Second}))

@@ -374,7 +374,7 @@ func TestLoopGuard_ClientIDCannotPoseAsAnAccount(t *testing.T) {
 	r := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy", nil)
 	r.Header.Set("X-Account", "alice")
 	assert.NoError(t, g.Count(httptest.NewRecorder(), r, "loopy"), "alice's first arrival")
-	assert.Equal(t, map[string]int{"30000ms\x00loopy\x00alice": 1}, counter.n, "a key holding a NUL is not counted")
+	assert.Equal(t, map[string]int{"30s\x00loopy\x00alice": 1}, counter.n, "a key holding a NUL is not counted")
 }
 
 // TestLoopGuard_DefaultCounterClashIsLogged: the default counter (random
@@ -516,7 +516,7 @@ func TestLoopGuard_AccountsCounterNeverSeesAClientAlone(t *testing.T) {
 		}
 		assert.Equal(t, want, rec.Code, "jane's arrival %d", i)
 	}
-	assert.Equal(t, map[string]int{"30000ms\x00demo\x00jane": 4}, shared.n)
+	assert.Equal(t, map[string]int{"30s\x00demo\x00jane": 4}, shared.n)
 
 	_, err := loopguard.New(loopguard.Config{Accounts: shared})
 	assert.ErrorIs(t, err, loopguard.ErrConfig)
@@ -535,5 +535,5 @@ func TestLoopGuard_KnownClientKeepsInventedIDsUncounted(t *testing.T) {
 		h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=invented-"+strconv.Itoa(i), nil))
 	}
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=demo", nil))
-	assert.Equal(t, map[string]int{"30000ms\x00demo\x00jane": 1}, shared.n, "one key: the known client's")
+	assert.Equal(t, map[string]int{"30s\x00demo\x00jane": 1}, shared.n, "one key: the known client's")
 }

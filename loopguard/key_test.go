@@ -28,7 +28,7 @@ func (c *recorder) Arrive(_ http.ResponseWriter, _ *http.Request, key string, _ 
 }
 
 // tag starts every key a guard with the default window counts.
-const tag = "30000ms\x00"
+const tag = "30s\x00"
 
 // Issue 11, fix 3: the guard reads client_id exactly as a handler does
 // with r.URL.Query().Get, so no spelling of the query dodges the count.

@@ -1,6 +1,7 @@
 package loopguard
 
 import (
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"net/http"
@@ -32,11 +33,15 @@ type MemoryConfig struct {
 
 // MemoryCounter is a [Counter] that keeps counts in this process, for
 // browsers or clients that keep no cookies, on a single instance. It
-// counts per browser as far as an address tells one: an IPv4 client by its
-// address however written (IPv4-mapped, or through a NAT64 prefix), an
-// IPv6 one by its /64 (behind a proxy, put a middleware that sets
-// r.RemoteAddr from a header you trust first). It ignores Arrive's now and
-// measures windows on its own monotonic [MemoryConfig.Clock].
+// counts per remote address: an IPv4 client by its address however written
+// (IPv4-mapped, or through a NAT64 prefix), an IPv6 one by its /64.
+// Warning: browsers behind one address (a carrier-grade NAT, a proxy)
+// share a count, so use it where an address tells browsers apart, and
+// behind a proxy put a middleware that sets r.RemoteAddr from a header
+// only the proxy writes first. A remote address that is no IP address (a
+// Unix socket's) is not counted: Arrive returns [ErrNotIP]. It ignores
+// Arrive's now and measures windows on its own monotonic
+// [MemoryConfig.Clock].
 //
 // Memory is bounded: at most MaxEntries counts, in room for
 // MaxEntries/PerAddress addresses with PerAddress counts each. Each
@@ -44,12 +49,16 @@ type MemoryConfig struct {
 // shards, and a few short locks of the prefix tables, never a lock over
 // the whole table. One address cannot evict another's counts: an address
 // only ever replaces its own; an address whose counts have all expired
-// gives its room to a new one; and while the table is full of live
-// counts, a new address goes uncounted (every arrival is its first) until
-// room frees up. One network cannot fill the table: an IPv6 /56 holds at
-// most 1/64 of the addresses' room, a /48 1/16 and a /32 1/4; an IPv4 /24
-// 1/64 and a /16 1/16. Past its share a network's new addresses go
-// uncounted while everyone else's are counted.
+// gives its room to a new one (each arrival looks at up to [sweep]
+// addresses of its shard, oldest first, so expired ones are found whatever
+// windows the others count); and while the table is full of live counts, a
+// new address goes uncounted until room frees up: Arrive returns an error
+// wrapping [ErrNoRoom], which the guard reports. One network cannot fill
+// the table: an IPv6 /56 holds at most 1/64 of the addresses' room, a /48
+// 1/16 and a /32 1/4; an IPv4 /24 1/64 and a /16 1/16, of live addresses
+// (a network whose windows have all ended takes new ones at once). Past
+// its share a network's new addresses go uncounted (ErrNoRoom) while
+// everyone else's are counted.
 type MemoryCounter struct {
 	perAddress int
 	nat64      []netip.Prefix
@@ -90,10 +99,10 @@ const (
 	defaultPerAddress = 8
 	maxShards         = 64
 	minShardAddrs     = 64 // fewer shards rather than smaller ones
-	maxHostLen        = 64 // longer hosts are cut: memory stays bounded
-	// sweep is how many expired addresses an arrival frees at most, so
-	// that networks get their share back without a sweeper goroutine.
-	sweep = 2
+	// sweep is how many addresses an arrival looks at, so that expired
+	// ones give their room and their network's share back without a
+	// sweeper goroutine.
+	sweep = 4
 	// minShare is the least room a network gets, however small the table.
 	minShare = 4
 )
@@ -195,20 +204,30 @@ func (m *MemoryCounter) ipClient(host string, id *[10]byte, nets *[3]prefixKey) 
 	return 10, 3
 }
 
-// Arrive implements [Counter]; it never touches w, ignores now (windows
-// are measured on the counter's monotonic clock) and never fails.
+// ErrNotIP is returned by [MemoryCounter.Arrive] for a request whose remote
+// address is no IP address, such as a Unix socket's, which every peer
+// shares: counting it would make strangers spend each other's count.
+var ErrNotIP = errors.New("loopguard: the remote address is no IP address; the memory counter cannot tell its browsers apart")
+
+// ErrNoRoom is wrapped by the error [MemoryCounter.Arrive] returns for a new
+// address that finds no room: the table is full of live counts, or the
+// address's network holds its share.
+var ErrNoRoom = errors.New("loopguard: the memory counter has no room for a new address")
+
+// Arrive implements [Counter]; it never touches w and ignores now (windows
+// are measured on the counter's monotonic clock).
 func (m *MemoryCounter) Arrive(_ http.ResponseWriter, r *http.Request, key string, _ time.Time, window time.Duration) (int, error) {
 	var ip [10]byte
 	var netBuf [3]prefixKey
 	host := hostOf(r.RemoteAddr)
 	n, netsLen := m.ipClient(host, &ip, &netBuf)
 	nets := netBuf[:netsLen]
+	if n == 0 {
+		return 0, ErrNotIP
+	}
 	// id is who the arrival is counted as, built here so that it stays on
 	// the stack.
-	id := host[:min(len(host), maxHostLen)]
-	if n > 0 {
-		id = string(ip[:n])
-	}
+	id := string(ip[:n])
 	k := maphash.String(m.seed, key)
 	t := int64(m.clock())
 	end := t + int64(window)
@@ -219,8 +238,13 @@ func (m *MemoryCounter) Arrive(_ http.ResponseWriter, r *http.Request, key strin
 	s.sweep(t, &m.prefixes)
 	a := s.addrs[id]
 	if a == nil {
-		if len(s.addrs) >= s.maxAddrs || !m.prefixes.take(nets) {
-			return 1, nil // no room, or the network's share is taken: uncounted rather than evict another's
+		// No room, or the network's share is taken: uncounted rather
+		// than evict another's.
+		if len(s.addrs) >= s.maxAddrs {
+			return 0, fmt.Errorf("%w: the table is full of live counts", ErrNoRoom)
+		}
+		if !m.prefixes.take(nets, t, end) {
+			return 0, fmt.Errorf("%w: its network holds its share", ErrNoRoom)
 		}
 		a = &memoryAddr{host: strings.Clone(id), nets: append([]prefixKey(nil), nets...), slots: make([]memorySlot, 0, m.perAddress)}
 		s.addrs[a.host] = a
@@ -234,6 +258,7 @@ func (m *MemoryCounter) Arrive(_ http.ResponseWriter, r *http.Request, key strin
 		if t >= sl.end {
 			*sl = memorySlot{key: k, start: t, end: end, count: 1} // a new window
 			s.started(a, end)
+			m.prefixes.extend(a.nets, end)
 			return 1, nil
 		}
 		sl.count++
@@ -251,18 +276,25 @@ func (m *MemoryCounter) Arrive(_ http.ResponseWriter, r *http.Request, key strin
 		a.slots[oldest] = memorySlot{key: k, start: t, end: end, count: 1}
 	}
 	s.started(a, end)
+	m.prefixes.extend(a.nets, end)
 	return 1, nil
 }
 
-// sweep frees up to [sweep] addresses whose windows have all ended,
-// oldest first, giving their networks' share back.
+// sweep looks at up to [sweep] addresses from the head of the list: one
+// whose windows have all ended is freed, giving its network's share back;
+// a live one moves to the tail, so that a long window never hides the
+// expired addresses behind it.
 func (s *memoryShard) sweep(t int64, prefixes *prefixTable) {
 	for range sweep {
 		a := s.head
-		if a == nil || t < a.end {
+		if a == nil {
 			return
 		}
 		s.unlink(a)
+		if t < a.end {
+			s.pushBack(a)
+			continue
+		}
 		delete(s.addrs, a.host)
 		prefixes.give(a.nets)
 	}
@@ -321,15 +353,22 @@ type prefixTable struct {
 	addrs  int // the room for addresses in the whole table
 	shards [maxShards]struct {
 		mu   sync.Mutex
-		held map[prefixKey]int
+		held map[prefixKey]held
 		_    [64]byte
 	}
+}
+
+// held is what one network holds: how many addresses, and when the last of
+// their windows ends.
+type held struct {
+	n   int
+	end int64
 }
 
 func (p *prefixTable) init(addrs int) {
 	p.seed, p.addrs = maphash.MakeSeed(), addrs
 	for i := range p.shards {
-		p.shards[i].held = make(map[prefixKey]int)
+		p.shards[i].held = make(map[prefixKey]held)
 	}
 }
 
@@ -349,15 +388,19 @@ func (p *prefixTable) shard(n prefixKey) int {
 	return int((maphash.Bytes(p.seed, b[:]) ^ uint64(n.bits)) % maxShards)
 }
 
-// take counts one more address in each of nets, or none when one of them
-// holds its share already.
-func (p *prefixTable) take(nets []prefixKey) bool {
+// take counts one more address, whose window ends at end, in each of nets,
+// or none when one of them holds its share of live addresses already. A
+// network whose windows have all ended by t takes more at once: its
+// expired addresses are freed by the sweep later, and the table's own
+// bound still holds.
+func (p *prefixTable) take(nets []prefixKey, t, end int64) bool {
 	for i, n := range nets {
 		sh := &p.shards[p.shard(n)]
 		sh.mu.Lock()
-		ok := sh.held[n] < p.share(n)
+		h := sh.held[n]
+		ok := h.n < p.share(n) || h.end <= t
 		if ok {
-			sh.held[n]++
+			sh.held[n] = held{n: h.n + 1, end: max(h.end, end)}
 		}
 		sh.mu.Unlock()
 		if !ok {
@@ -373,10 +416,22 @@ func (p *prefixTable) give(nets []prefixKey) {
 	for _, n := range nets {
 		sh := &p.shards[p.shard(n)]
 		sh.mu.Lock()
-		if sh.held[n] <= 1 {
+		if h := sh.held[n]; h.n <= 1 {
 			delete(sh.held, n)
 		} else {
-			sh.held[n]--
+			sh.held[n] = held{n: h.n - 1, end: h.end}
+		}
+		sh.mu.Unlock()
+	}
+}
+
+// extend records that a window of an address in nets runs until end.
+func (p *prefixTable) extend(nets []prefixKey, end int64) {
+	for _, n := range nets {
+		sh := &p.shards[p.shard(n)]
+		sh.mu.Lock()
+		if h, ok := sh.held[n]; ok && h.end < end {
+			sh.held[n] = held{n: h.n, end: end}
 		}
 		sh.mu.Unlock()
 	}

@@ -137,8 +137,13 @@ func TestMemoryCounter_EveryFormOfAnAddressIsOneClient(t *testing.T) {
 	for i := range 5 {
 		assert.Equal(t, 1, arrive(fmt.Sprintf("[64:ff9b::198.51.100.%d]:443", i+1), "nat64"), "IPv4 client %d behind NAT64", i+1)
 	}
-	assert.Equal(t, 1, arrive("pipe", "other"), "a remote address that is no IP is a client of its own")
-	assert.Equal(t, 2, arrive("pipe", "other"))
+	for _, addr := range []string{"pipe", "@", ""} {
+		req := httptest.NewRequest(http.MethodGet, "/", nil)
+		req.RemoteAddr = addr
+		n, err := m.Arrive(nil, req, "other", testNow, window)
+		assert.ErrorIs(t, err, loopguard.ErrNotIP, "%q: every peer of a Unix socket has it, so it tells no browsers apart", addr)
+		assert.Zero(t, n)
+	}
 }
 
 // Issue 19, item 4: one network cannot switch the memory counter off. One

@@ -167,7 +167,7 @@ func TestCluster_EachArrivalIsOneCommandOnTheKeysMaster(t *testing.T) {
 	c := newCounter(t, cc, prefix, time.Second)
 	ctx := context.Background()
 	for i := range 8 {
-		key := "30000ms\x00demo\x00user-" + strconv.Itoa(i)
+		key := "30s\x00demo\x00user-" + strconv.Itoa(i)
 		require.Equal(t, 1, arrive(t, c, key, time.Minute), "first arrival: the client learns the slots and the master the script")
 		slot, err := cc.ClusterKeySlot(ctx, stored(prefix, key)).Result()
 		require.NoError(t, err)
@@ -221,7 +221,7 @@ func TestCluster_FailoverOfTheKeysMaster(t *testing.T) {
 	ctx := context.Background()
 	b := browser(t)
 	const target = "/oauth/authorize?client_id=demo"
-	key := stored(prefix, "30000ms\x00demo\x00alice")
+	key := stored(prefix, "30s\x00demo\x00alice")
 	for n := 1; n <= 2; n++ {
 		require.Equal(t, passed, get(t, b, urls[n%2]+target, "alice"), "arrival %d before the kill", n)
 	}

@@ -86,12 +86,14 @@ type Counter struct {
 
 // countScript adds one arrival and returns the count, in one atomic step.
 // The first arrival sets the window's expiry; a key found without one gets
-// it too; a key holding anything but a count (a string that is no
-// integer, a count at its maximum, another type) is replaced by a fresh
-// count with an expiry. So every key expires and every arrival counts.
+// it too; a key holding anything but a count (a string that is no integer,
+// another type, a number below 1 or above a billion, which no window's
+// arrivals reach and which Lua's numbers could not hold exactly) is
+// replaced by a fresh count with an expiry. So every key expires and every
+// arrival counts.
 var countScript = redis.NewScript(`
 local n = redis.pcall('INCR', KEYS[1])
-if type(n) == 'table' and n.err then
+if type(n) ~= 'number' or n < 1 or n > 1000000000 then
   redis.call('SET', KEYS[1], 1, 'PX', ARGV[1])
   return 1
 end
@@ -217,6 +219,11 @@ func pastDeadline(ctx context.Context) bool {
 	d, ok := ctx.Deadline()
 	return ok && !time.Now().Before(d)
 }
+
+// SharedByBrowsers marks the counter as counting per key alone, so that
+// the loop guard refuses it as Config.Counter (it belongs in
+// Config.Accounts); it implements loopguard.Shared.
+func (c *Counter) SharedByBrowsers() {}
 
 type result struct {
 	n   int64

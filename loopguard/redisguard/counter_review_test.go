@@ -1,7 +1,8 @@
 package redisguard_test
 
 // Adversarial review of the Redis counter after issue 19. Each test states
-// a claim of the documentation and fails while the claim does not hold.
+// a claim of the documentation and how the review broke it; each failed
+// before its fix and guards it since.
 
 import (
 	"context"
@@ -21,12 +22,12 @@ import (
 // -999, -998, ... and Arrive fails every arrival ("script returned -999")
 // until the value climbs back to 1 or the key expires. 1000 arrivals of
 // the account go uncounted.
-func TestReview_RedisNegativeIntegerIsNotReplaced(t *testing.T) {
+func TestArrive_NegativeIntegerIsReplaced(t *testing.T) {
 	rdb := sharedRedis(t)
 	prefix := testPrefix(t, rdb)
 	c := newCounter(t, rdb, prefix, time.Second)
 	ctx := context.Background()
-	const key = "30000ms\x00loopy\x00u-jane"
+	const key = "30s\x00loopy\x00u-jane"
 	require.NoError(t, rdb.Set(ctx, stored(prefix, key), "-1000", 0).Err())
 
 	var failed []error
@@ -45,12 +46,12 @@ func TestReview_RedisNegativeIntegerIsNotReplaced(t *testing.T) {
 // overflow), but Redis hands the reply to Lua as a double, 2^63, which
 // converts back to the integer reply -9223372036854775808: Arrive fails
 // that arrival ("script returned -9223372036854775808").
-func TestReview_RedisCountNextToTheMaximumIsNotCounted(t *testing.T) {
+func TestArrive_CountNextToTheMaximumIsCounted(t *testing.T) {
 	rdb := sharedRedis(t)
 	prefix := testPrefix(t, rdb)
 	c := newCounter(t, rdb, prefix, time.Second)
 	ctx := context.Background()
-	const key = "30000ms\x00loopy\x00u-max"
+	const key = "30s\x00loopy\x00u-max"
 	require.NoError(t, rdb.Set(ctx, stored(prefix, key), "9223372036854775806", 0).Err())
 
 	n, err := arriveErr(c, key, 30*time.Second)

@@ -58,7 +58,7 @@ func TestFaults(t *testing.T) {
 		}},
 		{"wrong key type (every key a hash, no TTL)", func(t *testing.T, _ *ownRedis, admin *redis.Client, prefix string) {
 			for i := range requests {
-				require.NoError(t, admin.HSet(ctx, stored(prefix, "30000ms\x00demo\x00user-"+strconv.Itoa(i)), "f", "v").Err())
+				require.NoError(t, admin.HSet(ctx, stored(prefix, "30s\x00demo\x00user-"+strconv.Itoa(i)), "f", "v").Err())
 			}
 		}},
 	} {
