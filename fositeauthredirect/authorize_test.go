@@ -156,15 +156,7 @@ func TestAuthorize_EveryRowOfTheTable(t *testing.T) {
 			defer res.Body.Close()
 			checkContractRedirect(t, res, tc.want)
 
-			ev, ok := srv.events.get(tc.row)
-			require.True(t, ok, "the observer heard of the failure")
-			var fe *fosite.RFC6749Error
-			if tc.name == "" {
-				assert.False(t, errors.As(ev.Cause, &fe), "no fosite error: %v", ev.Cause)
-				return
-			}
-			require.True(t, errors.As(ev.Cause, &fe), "fosite's error is the cause: %v", ev.Cause)
-			assert.Equal(t, tc.name, fe.ErrorField, "the name fosite gave")
+			checkCause(t, srv, tc.row, tc.name)
 		})
 	}
 }
@@ -211,11 +203,7 @@ func TestAuthorize_PromptNoneAnswersGoToTheClient(t *testing.T) {
 	client := noFollow(srv.Server)
 	for _, tc := range promptNoneRows {
 		t.Run(tc.row, func(t *testing.T) {
-			req, err := http.NewRequest(http.MethodGet, srv.URL+"/oauth/authorize?"+tc.query, nil)
-			require.NoError(t, err)
-			req.Header.Set("X-Decision", tc.decision)
-			res, err := client.Do(req)
-			require.NoError(t, err)
+			res := decide(t, client, srv.URL+"/oauth/authorize?"+tc.query, tc.decision)
 			defer res.Body.Close()
 			assert.Equal(t, http.StatusSeeOther, res.StatusCode)
 			assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
@@ -242,11 +230,7 @@ func TestAuthorize_PromptNoneToErrorPage(t *testing.T) {
 	client := noFollow(srv.Server)
 	for _, tc := range promptNoneRows {
 		t.Run(tc.row, func(t *testing.T) {
-			req, err := http.NewRequest(http.MethodGet, srv.URL+"/oauth/authorize?"+tc.query, nil)
-			require.NoError(t, err)
-			req.Header.Set("X-Decision", tc.decision)
-			res, err := client.Do(req)
-			require.NoError(t, err)
+			res := decide(t, client, srv.URL+"/oauth/authorize?"+tc.query, tc.decision)
 			defer res.Body.Close()
 			checkContractRedirect(t, res, tc.onErrorPage)
 		})
@@ -277,4 +261,31 @@ func TestNew_RefusesBadConfiguration(t *testing.T) {
 	assert.ErrorIs(t, err, fositeauthredirect.ErrConfig)
 	_, err = fositeauthredirect.New(fositeauthredirect.Config{Provider: notFosite, Clients: newStore(t)})
 	assert.NoError(t, err)
+}
+
+// decide sends an authorization request on which the test's login step
+// takes decision (the X-Decision header), without following redirects.
+func decide(t *testing.T, client *http.Client, url, decision string) *http.Response {
+	t.Helper()
+	req, err := http.NewRequest(http.MethodGet, url, nil)
+	require.NoError(t, err)
+	req.Header.Set("X-Decision", decision)
+	res, err := client.Do(req)
+	require.NoError(t, err)
+	return res
+}
+
+// checkCause checks that the observer heard of row's failure with fosite's
+// error named name as its cause, or with no fosite error when name is "".
+func checkCause(t *testing.T, srv *testServer, row, name string) {
+	t.Helper()
+	ev, ok := srv.events.get(row)
+	require.True(t, ok, "the observer heard of the failure")
+	var fe *fosite.RFC6749Error
+	if name == "" {
+		assert.False(t, errors.As(ev.Cause, &fe), "no fosite error: %v", ev.Cause)
+		return
+	}
+	require.True(t, errors.As(ev.Cause, &fe), "fosite's error is the cause: %v", ev.Cause)
+	assert.Equal(t, name, fe.ErrorField, "the name fosite gave")
 }

@@ -10,7 +10,6 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/ory/fosite"
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 	"golang.org/x/oauth2"
@@ -198,15 +197,7 @@ func TestToken_EveryRowOfTheTable(t *testing.T) {
 			assert.Equal(t, want, body)
 			checkNoLeak(t, string(re.Body)+"\n"+headerText(res.Header))
 
-			ev, ok := srv.events.get(tc.row)
-			require.True(t, ok, "the observer heard of the failure")
-			var fe *fosite.RFC6749Error
-			if tc.name == "" {
-				assert.False(t, errors.As(ev.Cause, &fe), "no fosite error: %v", ev.Cause)
-				return
-			}
-			require.True(t, errors.As(ev.Cause, &fe), "fosite's error is the cause: %v", ev.Cause)
-			assert.Equal(t, tc.name, fe.ErrorField, "the name fosite gave")
+			checkCause(t, srv, tc.row, tc.name)
 		})
 	}
 }
