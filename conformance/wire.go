@@ -108,7 +108,9 @@ func (c *checker) location(a *answer, raw string, wantLoc *url.URL, want *codes.
 	if err != nil {
 		return append(problems, "the Location's query does not parse")
 	}
-	if _, err := render.ParseQuery(got.RawQuery); err != nil {
+	if _, err := render.ParseQuery(got.RawQuery); err == render.ErrNoException {
+		return append(problems, "not an error: no "+want.Kind().Param())
+	} else if err != nil {
 		problems = append(problems, err.Error())
 	}
 	wq, _ := url.ParseQuery(wantLoc.RawQuery)
@@ -173,6 +175,8 @@ func (c *checker) json(a *answer, want *codes.Error, probes []string) outcome {
 	}
 	d, has := body[detailName]
 	switch {
+	case want.Detail().Valid() && !has:
+		o.problems = append(o.problems, "no "+detailName)
 	case want.Detail().Valid() && d != want.Detail().Name():
 		o.problems = append(o.problems, fmt.Sprintf("%s %v, not %q", detailName, d, want.Detail().Name()))
 	case !want.Detail().Valid() && has:
