@@ -79,14 +79,15 @@ type checker struct {
 }
 
 func (c *checker) run() error {
-	rows := c.rows()
-	for i, r := range rows {
+	done := 0
+	for _, r := range c.rows() {
 		if c.cfg.Run != nil && !c.cfg.Run.MatchString(r.name) {
 			continue
 		}
 		if c.cfg.Progress != nil {
-			c.cfg.Progress(i, r.name)
+			c.cfg.Progress(done, r.name)
 		}
+		done++
 		o, err := c.probe(r)
 		if err != nil {
 			return fmt.Errorf("%w: %s: %w", ErrStopped, r.name, err)
