@@ -12,8 +12,11 @@ const (
 
 // The statuses of a row.
 const (
+	// Pass: the service answered as the row expects.
 	Pass = "PASS"
+	// Fail: it did not; Expected and Received say how.
 	Fail = "FAIL"
+	// Skip: the row could not run; SkipReason says why.
 	Skip = "SKIP"
 )
 

@@ -1,9 +1,15 @@
 package conformance
 
 import (
+	"context"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"sync/atomic"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
+	"github.com/stretchr/testify/require"
 )
 
 func TestDuplicateKey(t *testing.T) {
@@ -19,4 +25,22 @@ func TestDuplicateKey(t *testing.T) {
 	} {
 		assert.Equal(t, want, duplicateKey([]byte(body)), body)
 	}
+}
+
+// The request budget is counted and enforced: the request after the
+// last one allowed is refused before it is sent.
+func TestDo_RequestBudget(t *testing.T) {
+	var sent atomic.Int32
+	srv := httptest.NewServer(http.HandlerFunc(func(http.ResponseWriter, *http.Request) { sent.Add(1) }))
+	defer srv.Close()
+	cfg, err := Config{BaseURL: srv.URL}.withDefaults()
+	require.NoError(t, err)
+	c := &checker{cfg: cfg, ctx: context.Background(), client: srv.Client(), report: &Report{Requests: MaxRequests - 1}}
+	c.base, _ = url.Parse(cfg.BaseURL)
+	_, err = c.do(request{method: http.MethodGet, path: "/"})
+	require.NoError(t, err)
+	_, err = c.do(request{method: http.MethodGet, path: "/"})
+	assert.ErrorContains(t, err, "the budget of 200 requests is spent")
+	assert.Equal(t, int32(1), sent.Load())
+	assert.Equal(t, MaxRequests, c.report.Requests)
 }
