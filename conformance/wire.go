@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/render"
@@ -282,7 +283,11 @@ func (c *checker) summary(a *answer) string {
 	}
 	body := strings.Join(strings.Fields(string(a.body)), " ")
 	if len(body) > 160 {
-		body = body[:160] + "…"
+		cut := 160
+		for cut > 0 && !utf8.RuneStart(body[cut]) {
+			cut--
+		}
+		body = body[:cut] + "…"
 	}
 	return strings.TrimSpace(fmt.Sprintf("%d %s %s", a.status, a.header.Get("Content-Type"), body))
 }
