@@ -42,9 +42,11 @@ type Config struct {
 	// "/oauth/token" and "/login".
 	AuthorizePath, TokenPath, LoginPath string
 
-	// User and Password are a known account for the login rows, posted as
-	// the form fields UserField and PasswordField (default "email" and
-	// "password"). Every login row is SKIP without User.
+	// User is a known account for the login rows, posted as the form
+	// field UserField (default "email") with a wrong password in
+	// PasswordField (default "password"); every login row is SKIP without
+	// it. The rows never sign in, so Password is never sent: it is only
+	// kept out of the report, should the service echo it.
 	User, Password           string
 	UserField, PasswordField string
 
@@ -60,7 +62,11 @@ type Config struct {
 	Run *regexp.Regexp
 
 	// LoopLimit arrivals within LoopWindow are allowed; the next one must
-	// end with to_many_redirects. Defaults 3 and 30 seconds.
+	// end with to_many_redirects. Defaults 3 and 30 seconds. The loop row
+	// arrives with a cookie jar of its own, as one browser; the other
+	// authorize rows keep no cookies. Warning: a loop guard that counts a
+	// client per address, not per browser, stops those other rows too, as
+	// they arrive from one address within the window.
 	LoopLimit  int
 	LoopWindow time.Duration
 	// LoopSpelling is the accepted spelling of the loop detail:
