@@ -238,7 +238,8 @@ func TestRun_SkipsWhatItCannotRun(t *testing.T) {
 func TestRun_SecretsNeverReported(t *testing.T) {
 	echo := rewrite(func(r *http.Request) bool { return r.URL.Path == "/oauth/token" }, func(rec *httptest.ResponseRecorder) {
 		rec.Code = http.StatusOK
-		rec.Body.WriteString(" demo-secret jane-password")
+		rec.Body.Reset()
+		rec.Body.WriteString(`{"error":"demo-secret jane-password","exception_details":"demo-secret"}`)
 	})
 	cfg := accounts(serve(t, echo))
 	cfg.Strict = true

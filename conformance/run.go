@@ -161,15 +161,19 @@ func (c *checker) missing(needs string) string {
 
 // redact removes the secret and the password from every row.
 func (c *checker) redact() {
-	for i := range c.report.Rows {
-		r := &c.report.Rows[i]
-		for _, s := range []string{c.cfg.ClientSecret, c.cfg.Password} {
-			if s == "" {
-				continue
-			}
-			r.Expected = strings.ReplaceAll(r.Expected, s, "[redacted]")
-			r.Received = strings.ReplaceAll(r.Received, s, "[redacted]")
+	var pairs []string
+	for _, s := range []string{c.cfg.ClientSecret, c.cfg.Password} {
+		if s != "" {
+			pairs = append(pairs, s, "[redacted]", url.QueryEscape(s), "[redacted]")
 		}
+	}
+	if len(pairs) == 0 {
+		return
+	}
+	r := strings.NewReplacer(pairs...)
+	for i := range c.report.Rows {
+		row := &c.report.Rows[i]
+		row.Expected, row.Received, row.Wire = r.Replace(row.Expected), r.Replace(row.Received), r.Replace(row.Wire)
 	}
 }
 

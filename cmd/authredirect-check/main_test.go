@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -70,7 +71,16 @@ func broken(h http.Handler) http.Handler {
 }
 
 func TestRun_PassesStrictAgainstTheExample(t *testing.T) {
-	base := serve(t, nil)
+	var mu sync.Mutex
+	agents := map[string]bool{}
+	base := serve(t, func(h http.Handler) http.Handler {
+		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			mu.Lock()
+			agents[r.UserAgent()] = true
+			mu.Unlock()
+			h.ServeHTTP(w, r)
+		})
+	})
 	code, out, errOut := cmd(append(flags(base), "-strict", base)...)
 	assert.Equal(t, 0, code, errOut)
 	assert.Empty(t, errOut)
@@ -78,6 +88,7 @@ func TestRun_PassesStrictAgainstTheExample(t *testing.T) {
 	assert.True(t, strings.HasSuffix(out, "\n46 passed, 0 failed, 0 skipped\n"), out)
 	assert.NotContains(t, out, "\r", "no progress line off a terminal")
 	assert.NotContains(t, out, "demo-secret")
+	assert.Equal(t, map[string]bool{"authredirect-check/" + version(): true}, agents)
 }
 
 func TestRun_AFailedRowExitsOne(t *testing.T) {
