@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"encoding/pem"
 	"encoding/xml"
 	"io"
+	"log"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
@@ -189,4 +191,29 @@ func TestRun_Help(t *testing.T) {
 		assert.Regexp(t, regexp.MustCompile(`\n  -`+f+`( |\n)`), errOut, f)
 	}
 	assert.Equal(t, 23, strings.Count(errOut, "(e.g. -"), "every flag shows an example")
+}
+
+// A staging host's certificate: refused by default, trusted with -ca or
+// with -insecure.
+func TestRun_StagingTLS(t *testing.T) {
+	srv := httptest.NewUnstartedServer(nil)
+	base := "https://" + srv.Listener.Addr().String()
+	h, err := app.New(app.Config{Base: base, Logger: slog.New(slog.DiscardHandler)})
+	require.NoError(t, err)
+	srv.Config.Handler = h
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake
+	srv.StartTLS()
+	t.Cleanup(srv.Close)
+	ca := filepath.Join(t.TempDir(), "ca.pem")
+	require.NoError(t, os.WriteFile(ca, pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw}), 0o600))
+
+	row := []string{"-run", "^authorize: client id not found$"}
+	code, _, errOut := cmd(append(row, base)...)
+	assert.Equal(t, 2, code)
+	assert.Contains(t, errOut, "certificate")
+	for _, flag := range [][]string{{"-ca", ca}, {"-insecure"}} {
+		code, out, errOut := cmd(append(append(row, flag...), base)...)
+		assert.Equal(t, 0, code, errOut)
+		assert.True(t, strings.HasSuffix(out, "\n1 passed, 0 failed, 0 skipped\n"), out)
+	}
 }
