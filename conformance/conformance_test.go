@@ -14,6 +14,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
@@ -333,4 +334,46 @@ func TestRun_Unreachable(t *testing.T) {
 	assert.True(t, errors.Is(err, conformance.ErrStopped), "%v", err)
 	require.NotNil(t, rep)
 	assert.Empty(t, rep.Rows)
+}
+
+// The loop detail's spelling: the contract's by default, the newer one
+// when asked for, either with "any".
+func TestRun_LoopSpelling(t *testing.T) {
+	newer := rewrite(func(r *http.Request) bool { return r.URL.Path == "/oauth/authorize" }, func(rec *httptest.ResponseRecorder) {
+		rec.Header().Set("Location", strings.Replace(rec.Header().Get("Location"), "to_many_redirects", "too_many_redirects", 1))
+	})
+	for _, tc := range []struct {
+		server   func(http.Handler) http.Handler
+		spelling string
+		fails    []string
+	}{
+		{nil, "", nil},
+		{newer, "", []string{"contract authorize: redirect loop (arrival 4 within 30s)"}},
+		{newer, "too_many_redirects", nil},
+		{newer, "any", nil},
+		{nil, "any", nil},
+		{nil, "too_many_redirects", []string{"contract authorize: redirect loop (arrival 4 within 30s)"}},
+	} {
+		cfg := accounts(serve(t, tc.server))
+		cfg.Run = regexp.MustCompile(`^authorize: redirect loop`)
+		cfg.LoopSpelling = tc.spelling
+		rep := run(t, cfg)
+		require.Len(t, rep.Rows, 1)
+		assert.Equal(t, tc.fails, failed(rep), "%q", tc.spelling)
+	}
+}
+
+// Arrivals that took longer than the window prove nothing: the loop row
+// is SKIP then, never FAIL.
+func TestRun_LoopSlowerThanTheWindow(t *testing.T) {
+	cfg := accounts(serve(t, nil))
+	cfg.Run = regexp.MustCompile(`^authorize: redirect loop`)
+	cfg.LoopWindow = time.Nanosecond
+	cfg.Strict = true
+	rep := run(t, cfg)
+	require.Len(t, rep.Rows, 2)
+	for _, r := range rep.Rows {
+		assert.Equal(t, conformance.Skip, r.Status)
+		assert.Equal(t, "the 4 arrivals took longer than the window of 1ns", r.SkipReason)
+	}
 }

@@ -205,7 +205,7 @@ func (c *checker) loop() (outcome, error) {
 		return outcome{skip: fmt.Sprintf("the %d arrivals took longer than the window of %v", c.cfg.LoopLimit+1, c.cfg.LoopWindow), strict: true}, nil
 	}
 	o := c.redirect(a, codes.InvalidRequest.With(codes.TooManyRedirects), expect{anyCode: true})
-	o.expected = fmt.Sprintf("arrival %d: %s", c.cfg.LoopLimit+1, o.expected)
+	o.expected = fmt.Sprintf("arrival %d: %s", c.cfg.LoopLimit+1, strings.Replace(o.expected, "to_many_redirects", c.spelling(), 1))
 	o.problems = append(early, o.problems...)
 	return o, nil
 }

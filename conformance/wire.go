@@ -128,9 +128,12 @@ func (c *checker) location(a *answer, raw string, wantLoc *url.URL, want *codes.
 			problems = append(problems, "no "+name)
 		case len(gv) > 1:
 			problems = append(problems, fmt.Sprintf("%s given %d times", name, len(gv)))
+		case name == detailName && want.Detail() == codes.TooManyRedirects:
+			if !c.loopSpelling(gv[0]) {
+				problems = append(problems, fmt.Sprintf("%s=%s, not %s", name, gv[0], c.spelling()))
+			}
 		case gv[0] == wv[0]:
 		case x.anyCode && name == want.Kind().Param() && validCode(want.Kind(), gv[0]):
-		case name == detailName && want.Detail() == codes.TooManyRedirects && c.loopSpelling(gv[0]):
 		default:
 			problems = append(problems, fmt.Sprintf("%s=%s, not %s", name, gv[0], wv[0]))
 		}
@@ -273,6 +276,14 @@ func (c *checker) loopSpelling(v string) bool {
 		return false
 	}
 	return c.cfg.LoopSpelling == "any" || v == c.cfg.LoopSpelling
+}
+
+// spelling is the accepted spelling of the loop detail, in words.
+func (c *checker) spelling() string {
+	if c.cfg.LoopSpelling == "any" {
+		return "to_many_redirects or too_many_redirects"
+	}
+	return c.cfg.LoopSpelling
 }
 
 // summary is an answer in one line: its status and Location, or its
