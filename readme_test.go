@@ -32,10 +32,10 @@ func TestREADME_QuickStartIsTheTestedProgram(t *testing.T) {
 }
 
 // README is what a newcomer reads in ten minutes; the rest is in docs/.
-func TestREADME_AtMost250Lines(t *testing.T) {
+func TestREADME_AtMost300Lines(t *testing.T) {
 	readme, err := os.ReadFile("README.md")
 	require.NoError(t, err)
-	assert.LessOrEqual(t, strings.Count(string(readme), "\n"), 250)
+	assert.LessOrEqual(t, strings.Count(string(readme), "\n"), 300)
 }
 
 // The README's test command is the one CI runs.

@@ -169,7 +169,12 @@ func newServer(cfg Config) (*server, http.Handler, error) {
 	// invalid_request (AllowMethods), not ServeMux's plain 405.
 	get, post := middleware.AllowMethods(http.MethodGet, http.MethodHead), middleware.AllowMethods(http.MethodPost)
 	authz, authn := alice.New(rc.Authorization, get), alice.New(rc.Authentication)
-	mux.Handle("/oauth/authorize", authz.Append(middleware.UniqueParams(), loop.Middleware).Then(middleware.Wrap(s.authorize)))
+	// OpenID providers accept the authorization request by GET and by POST
+	// (OpenID Connect Core 3.1.2.1): a POST goes on as the GET of the same
+	// parameters, so that every guard reads one request the same way.
+	getOrPost := middleware.AllowMethods(http.MethodGet, http.MethodHead, http.MethodPost)
+	mux.Handle("/oauth/authorize", alice.New(rc.Authorization, getOrPost, middleware.ParseForm(middleware.DefaultMaxFormBytes),
+		middleware.UniqueParams(), postAsGet, loop.Middleware).Then(middleware.Wrap(s.authorize)))
 	mux.Handle("/oauth/token", alice.New(rc.JSON, post,
 		middleware.ParseForm(middleware.DefaultMaxFormBytes), middleware.UniqueParams(),
 		middleware.AllowGrantTypes("authorization_code", "refresh_token")).Then(middleware.Wrap(s.token)))
@@ -220,6 +225,19 @@ func localPath(next string) string {
 		return ""
 	}
 	return next
+}
+
+// postAsGet answers a POST with a 303 to the GET of the same path with
+// the form's parameters (the query's and the body's, already parsed and
+// each given once) and serves any other method.
+func postAsGet(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			next.ServeHTTP(w, r)
+			return
+		}
+		seeOther(w, r.URL.Path+"?"+r.Form.Encode())
+	})
 }
 
 // seeOther is a plain 303 redirect that is not an error.

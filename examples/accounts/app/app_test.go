@@ -87,6 +87,21 @@ func (s *site) loginAsJane() {
 	require.Equal(s.t, "/account", r.location)
 }
 
+// OpenID providers accept the authorization request by POST too: the
+// form goes on as a GET, a parameter in both the query and the body is
+// a repeated one.
+func TestAuthorize_PostGoesOnAsGet(t *testing.T) {
+	s := newSite(t)
+	form := url.Values{"response_type": {"code"}, "client_id": {"demo"}, "scope": {"profile"}, "state": {"xyz"}}
+	r := s.do(http.MethodPost, "/oauth/authorize", form, nil)
+	assert.Equal(t, http.StatusSeeOther, r.status)
+	assert.Equal(t, "/oauth/authorize?client_id=demo&response_type=code&scope=profile&state=xyz", r.location)
+
+	r = s.do(http.MethodPost, "/oauth/authorize?client_id=demo", form, nil)
+	assert.Equal(t, http.StatusSeeOther, r.status)
+	assert.Equal(t, s.base+"/ooops?oauth_exception=invalid_request", r.location)
+}
+
 func TestAuthorize(t *testing.T) {
 	s := newSite(t)
 	ooops := s.base + "/ooops?oauth_exception="
@@ -94,7 +109,8 @@ func TestAuthorize(t *testing.T) {
 	for _, tc := range []struct {
 		name, method, path, location string
 	}{
-		{"another method", http.MethodPost, ok, ooops + "invalid_request"},
+		{"another method", http.MethodPut, ok, ooops + "invalid_request"},
+		{"POST goes on as the GET of its parameters", http.MethodPost, ok, "/oauth/authorize?client_id=demo&response_type=code&scope=profile&state=xyz"},
 		{"a repeated parameter", http.MethodGet, ok + "&client_id=demo", ooops + "invalid_request"},
 		{"no client_id", http.MethodGet, "/oauth/authorize?response_type=code", ooops + "unauthorized_client"},
 		{"unknown client", http.MethodGet, "/oauth/authorize?response_type=code&client_id=nope", ooops + "unauthorized_client&exception_details=client_id_not_found"},

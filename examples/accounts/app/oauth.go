@@ -12,8 +12,9 @@ import (
 	"github.com/authredirect/authredirect/codes"
 )
 
-// authorize is GET /oauth/authorize. The guards before it have refused
-// other methods and repeated parameters, and counted the arrival.
+// authorize is GET /oauth/authorize (a POST arrives as a GET, see
+// postAsGet). The guards before it have refused other methods and
+// repeated parameters, and counted the arrival.
 func (s *server) authorize(w http.ResponseWriter, r *http.Request) error {
 	q := r.URL.Query()
 	clientID := q.Get("client_id")
