@@ -6,16 +6,13 @@
 //
 // A [Guard] is middleware shaped like alice.Constructor: it hands its error
 // to the Recoverer route above it, which renders it like any handler's
-// error. A count belongs to one browser (with the memory counter, one
-// address) or one signed-in account, never to a client alone, so strangers
+// error. A count belongs to one browser or one signed-in account, never to a client alone, so strangers
 // cannot spend each other's:
 //
 //   - [Config.Counter] counts per browser. [CookieCounter] (the default)
 //     keeps the counts in a signed cookie: stateless, and any number of
-//     instances sharing its keys agree. [MemoryCounter] keeps them in this
-//     process per remote address, for clients without cookies on a single
-//     instance.
-//   - [Config.Accounts], with [Config.Account], counts signed-in accounts
+//     instances sharing its keys agree.
+//   - [Config.AccountCounter], with [Config.AccountOf], counts signed-in accounts
 //     per client and account across browsers and instances, in a store the
 //     fleet shares (the Redis counter, a module of its own). It is only
 //     ever given keys that name an account.

@@ -98,8 +98,6 @@ func TestLoopGuard_RefusesBadConfig(t *testing.T) {
 		_, err := loopguard.NewCookieCounter(cfg)
 		assert.ErrorIs(t, err, loopguard.ErrConfig, "%+v", cfg)
 	}
-	_, err := loopguard.NewMemoryCounter(loopguard.MemoryConfig{MaxEntries: -1})
-	assert.ErrorIs(t, err, loopguard.ErrConfig)
 }
 
 // Issue 11, fix 1: guards without a counter share one process-wide key,
@@ -366,7 +364,7 @@ func (c *perKey) Arrive(_ http.ResponseWriter, _ *http.Request, key string, _ ti
 // someone signed in as nobody must not spend alice's count.
 func TestLoopGuard_ClientIDCannotPoseAsAnAccount(t *testing.T) {
 	counter := &perKey{n: map[string]int{}}
-	g := newGuard(t, loopguard.Config{Accounts: counter, Account: func(r *http.Request) string { return r.Header.Get("X-Account") }})
+	g := newGuard(t, loopguard.Config{AccountCounter: counter, AccountOf: func(r *http.Request) string { return r.Header.Get("X-Account") }})
 	for range 5 {
 		r := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy%00alice", nil)
 		require.NoError(t, g.Count(httptest.NewRecorder(), r, r.URL.Query().Get("client_id")))
@@ -456,11 +454,11 @@ func TestLoopGuard_CounterFailureFailsOpenAndIsReported(t *testing.T) {
 	logs := &countingHandler{}
 	account := func(r *http.Request) string { return r.Header.Get("X-Account") }
 	g := newGuard(t, loopguard.Config{
-		Counter:  failing{down},
-		Accounts: failing{down},
-		Account:  account,
-		Observer: func(ev middleware.Event) { events = append(events, ev) },
-		Logger:   slog.New(logs),
+		Counter:        failing{down},
+		AccountCounter: failing{down},
+		AccountOf:      account,
+		Observer:       func(ev middleware.Event) { events = append(events, ev) },
+		Logger:         slog.New(logs),
 	})
 	h := guarded(t, g)
 	for i := range 100 {
@@ -494,10 +492,10 @@ func TestLoopGuard_CounterFailureFailsOpenAndIsReported(t *testing.T) {
 
 // Issue 19, item 1: a shared store counts only signed-in accounts; a
 // signed-out browser is counted per browser, so no count belongs to a
-// whole client. An Accounts counter without Account is refused.
+// whole client. An AccountCounter without AccountOf is refused.
 func TestLoopGuard_AccountsCounterNeverSeesAClientAlone(t *testing.T) {
 	shared := &perKey{n: map[string]int{}}
-	g := newGuard(t, keyed(t, loopguard.Config{Accounts: shared, Account: func(r *http.Request) string { return r.Header.Get("X-Account") }}))
+	g := newGuard(t, keyed(t, loopguard.Config{AccountCounter: shared, AccountOf: func(r *http.Request) string { return r.Header.Get("X-Account") }}))
 	h := guarded(t, g)
 	for range 10 { // ten strangers, signed out, one arrival each
 		rec := httptest.NewRecorder()
@@ -518,7 +516,7 @@ func TestLoopGuard_AccountsCounterNeverSeesAClientAlone(t *testing.T) {
 	}
 	assert.Equal(t, map[string]int{"30s\x00demo\x00jane": 4}, shared.n)
 
-	_, err := loopguard.New(loopguard.Config{Accounts: shared})
+	_, err := loopguard.New(loopguard.Config{AccountCounter: shared})
 	assert.ErrorIs(t, err, loopguard.ErrConfig)
 }
 
@@ -526,9 +524,9 @@ func TestLoopGuard_AccountsCounterNeverSeesAClientAlone(t *testing.T) {
 func TestLoopGuard_KnownClientKeepsInventedIDsUncounted(t *testing.T) {
 	shared := &perKey{n: map[string]int{}}
 	g := newGuard(t, keyed(t, loopguard.Config{
-		Accounts:    shared,
-		Account:     func(*http.Request) string { return "jane" },
-		KnownClient: func(id string) bool { return id == "demo" },
+		AccountCounter: shared,
+		AccountOf:      func(*http.Request) string { return "jane" },
+		KnownClient:    func(id string) bool { return id == "demo" },
 	}))
 	h := guarded(t, g)
 	for i := range 2000 {

@@ -70,12 +70,12 @@ func TestLoopGuard_KeyIsTheClientIDTheHandlerReads(t *testing.T) {
 	}
 }
 
-// The service counts "per client per user account": with Account, the key
+// The service counts "per client per user account": with AccountOf, the key
 // is the client id and the account, so two accounts of one browser are
 // counted apart, and without an account only the client counts.
 func TestLoopGuard_AccountIsPartOfTheKey(t *testing.T) {
 	c := &recorder{}
-	g := newGuard(t, loopguard.Config{Counter: c, Account: func(r *http.Request) string { return r.Header.Get("X-Account") }})
+	g := newGuard(t, loopguard.Config{Counter: c, AccountOf: func(r *http.Request) string { return r.Header.Get("X-Account") }})
 	h := guarded(t, g)
 	for _, account := range []string{"jane", "joe", ""} {
 		req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy", nil)
@@ -90,7 +90,7 @@ func TestLoopGuard_AccountIsPartOfTheKey(t *testing.T) {
 	assert.Equal(t, []string{tag + "loopy\x00jane", tag + "loopy\x00joe", tag + "loopy", tag + "demo\x00jane"}, c.keys)
 
 	// On a real counter, two accounts count apart.
-	h = guarded(t, newGuard(t, keyed(t, loopguard.Config{Limit: 1, Account: func(r *http.Request) string { return r.Header.Get("X-Account") }})))
+	h = guarded(t, newGuard(t, keyed(t, loopguard.Config{Limit: 1, AccountOf: func(r *http.Request) string { return r.Header.Get("X-Account") }})))
 	b := &browser{}
 	arrive := func(account string) int {
 		req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy", nil)

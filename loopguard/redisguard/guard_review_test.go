@@ -24,5 +24,5 @@ func TestGuard_RedisCounterIsRefusedAsTheBrowserCounter(t *testing.T) {
 		Logger:  slog.New(slog.DiscardHandler),
 	})
 	assert.ErrorIs(t, err, loopguard.ErrConfig)
-	assert.ErrorContains(t, err, "set it as Accounts")
+	assert.ErrorContains(t, err, "set it as AccountCounter")
 }
