@@ -100,7 +100,7 @@ func TestLoopGuard_RefusesBadConfig(t *testing.T) {
 	}
 }
 
-// Issue 11, fix 1: guards without a counter share one process-wide key,
+// Guards without a counter share one process-wide key,
 // so routes guarded apart still count one browser's loop together.
 func TestLoopGuard_KeylessGuardsShareOneKey(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
@@ -119,7 +119,7 @@ func TestLoopGuard_KeylessGuardsShareOneKey(t *testing.T) {
 	assert.Equal(t, tripped, res.Header().Get("Location"))
 }
 
-// Issue 11, fix 1: the random key's warning is logged once per process,
+// The random key's warning is logged once per process,
 // however many guards are built. The check runs in a fresh process (this
 // test binary, re-run), since the process may already have warned.
 func TestLoopGuard_RandomKeyWarnsOncePerProcess(t *testing.T) {
@@ -229,7 +229,7 @@ func TestLoopGuard_CookieAttributes(t *testing.T) {
 	assert.True(t, strings.HasPrefix(rec.Header().Get("Set-Cookie"), "__Host-authredirect_loop="))
 }
 
-// Issue 13: the bound is exact. The default cookie counts 8 clients (the
+// The bound is exact. The default cookie counts 8 clients (the
 // 9th new one drops the oldest); 34 is the most whose cookie stays within
 // the 1 KiB read limit, and 35 is refused.
 func TestCookieCounter_HoldsExactlyMaxClients(t *testing.T) {
@@ -401,7 +401,7 @@ func TestLoopGuard_DefaultCounterClashIsLogged(t *testing.T) {
 	assert.NotContains(t, string(out), "error:")
 }
 
-// Issue 19, item 3: two guards with different windows on one counter each
+// Two guards with different windows on one counter each
 // trip on their own limit. The 30 s guard used to drop the bucket the 60 s
 // guard was counting in, so the long window never tripped.
 func TestLoopGuard_GuardsWithDifferentWindowsTripOnTheirOwn(t *testing.T) {
@@ -445,7 +445,7 @@ func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
 func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
 
-// Issue 19, item 2: the guard, not the counter, decides what a failure
+// The guard, not the counter, decides what a failure
 // means: the request goes on, the observer hears of every failure, and the
 // log gets one record however many fail in a burst.
 func TestLoopGuard_CounterFailureFailsOpenAndIsReported(t *testing.T) {
@@ -490,7 +490,7 @@ func TestLoopGuard_CounterFailureFailsOpenAndIsReported(t *testing.T) {
 	assert.Empty(t, events)
 }
 
-// Issue 19, item 1: a shared store counts only signed-in accounts; a
+// A shared store counts only signed-in accounts; a
 // signed-out browser is counted per browser, so no count belongs to a
 // whole client. An AccountCounter without AccountOf is refused.
 func TestLoopGuard_AccountsCounterNeverSeesAClientAlone(t *testing.T) {
@@ -520,7 +520,7 @@ func TestLoopGuard_AccountsCounterNeverSeesAClientAlone(t *testing.T) {
 	assert.ErrorIs(t, err, loopguard.ErrConfig)
 }
 
-// Issue 19, item 7: with KnownClient, invented client ids make no counts.
+// With KnownClient, invented client ids make no counts.
 func TestLoopGuard_KnownClientKeepsInventedIDsUncounted(t *testing.T) {
 	shared := &perKey{n: map[string]int{}}
 	g := newGuard(t, keyed(t, loopguard.Config{

@@ -30,7 +30,7 @@ func (c *recorder) Arrive(_ http.ResponseWriter, _ *http.Request, key string, _ 
 // tag starts every key a guard with the default window counts.
 const tag = "30s\x00"
 
-// Issue 11, fix 3: the guard reads client_id exactly as a handler does
+// The guard reads client_id exactly as a handler does
 // with r.URL.Query().Get, so no spelling of the query dodges the count.
 func TestLoopGuard_KeyIsTheClientIDTheHandlerReads(t *testing.T) {
 	for _, tc := range []struct{ query, want string }{
