@@ -99,7 +99,7 @@ func contractRows() []row {
 
 // loginRouteRows: on an authentication route the wire names both families
 // have follow the route, so a login handler's natural code lands on the
-// login page; the Identity names do so everywhere (issue 10).
+// login page; the Identity names do so everywhere.
 func loginRouteRows() []row {
 	var rows []row
 	for _, c := range []codes.Code{codes.InvalidRequest, codes.AccessDenied, codes.ServerError} {
@@ -208,7 +208,7 @@ func specialRows() []row {
 				assert.Contains(t, body, "<code>server_error</code>")
 			}},
 		// A redirect only loops when the page itself is fetched: the login
-		// form's POST to the login page's path is redirected (issue 10).
+		// form's POST to the login page's path is redirected.
 		{name: "the login form posts to the login page's path", method: http.MethodPost, path: "/login", kind: codes.Authentication,
 			handler: returns(codes.Unauthorized.WithEntityID("u-jane")),
 			status:  http.StatusSeeOther, location: loginPage + "&identity_exception=unauthorized&entity_id=u-jane", outcome: middleware.Redirected},

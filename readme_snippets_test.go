@@ -46,8 +46,8 @@ func TestREADMESnippet_LoopGuard(t *testing.T) {
 		log.Fatal(err)
 	}
 	guard, err := loopguard.New(loopguard.Config{
-		Counter: counter,
-		Account: signedInAccount, // optional: count per client per user account
+		Counter:   counter,
+		AccountOf: signedInAccount, // optional: count per client per user account
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -31,13 +31,6 @@ func TestREADME_QuickStartIsTheTestedProgram(t *testing.T) {
 	assert.Equal(t, "```go\n"+string(program)+"```\n", readmeBlock(t, "quickstart"))
 }
 
-// README is what a newcomer reads in ten minutes; the rest is in docs/.
-func TestREADME_AtMost300Lines(t *testing.T) {
-	readme, err := os.ReadFile("README.md")
-	require.NoError(t, err)
-	assert.LessOrEqual(t, strings.Count(string(readme), "\n"), 300)
-}
-
 // The README's test command is the one CI runs.
 func TestREADME_TestCommandIsWhatCIRuns(t *testing.T) {
 	const command = "go test -race ./... && (cd e2e && go test -race ./...)"

@@ -75,35 +75,3 @@ func BenchmarkLoopGuard(b *testing.B) {
 		})
 	}
 }
-
-// The in-memory counter's cost of a new key once its table is full, at 10
-// and at 10,000 entries: the arrival replaces the address's own oldest
-// count, in the same time whatever the table's size.
-func BenchmarkMemoryCounter_NewKeyInAFullTable(b *testing.B) {
-	keys := make([]string, 1<<16)
-	for i := range keys {
-		keys[i] = "junk-" + strconv.Itoa(i)
-	}
-	now := time.Date(2026, 11, 27, 12, 0, 0, 0, time.UTC)
-	const window = time.Hour // nothing expires during the run
-	for _, entries := range []int{10, 10000} {
-		counter, err := loopguard.NewMemoryCounter(loopguard.MemoryConfig{MaxEntries: entries, PerAddress: 1})
-		if err != nil {
-			b.Fatal(err)
-		}
-		reqs := make([]*http.Request, entries)
-		for i := range reqs {
-			reqs[i] = httptest.NewRequest(http.MethodGet, "/", nil)
-			reqs[i].RemoteAddr = "10." + strconv.Itoa(i>>16) + "." + strconv.Itoa(i>>8&255) + "." + strconv.Itoa(i&255) + ":1234"
-			_, _ = counter.Arrive(nil, reqs[i], "seed", now, window) // fills the table
-		}
-		b.Run("entries="+strconv.Itoa(entries), func(b *testing.B) {
-			b.ReportAllocs()
-			i := 0
-			for b.Loop() {
-				_, _ = counter.Arrive(nil, reqs[i%entries], keys[i&(len(keys)-1)], now, window)
-				i++
-			}
-		})
-	}
-}

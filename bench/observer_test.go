@@ -21,7 +21,7 @@ import (
 
 // The observers: what recording a failure costs with no observer work at
 // all, with the slog observer, and with the OpenTelemetry one (module
-// otelauthredirect) on the real metric SDK. Budget (issue 14): the
+// otelauthredirect) on the real metric SDK. Budget: the
 // OpenTelemetry observer adds at most 1 allocation to a failure, and
 // nothing to a request that succeeds (a Recoverer calls no observer then).
 func BenchmarkObserver(b *testing.B) {

@@ -20,7 +20,7 @@ import (
 	"github.com/authredirect/authredirect/middleware"
 )
 
-// Issue 11, fix 2: the middleware's count and a handler's own Count in one
+// The middleware's count and a handler's own Count in one
 // request end in one Set-Cookie that holds both.
 func TestCookieCounter_TwoCountsInOneRequestMakeOneCookie(t *testing.T) {
 	for _, tlsOn := range []bool{false, true} {
@@ -57,7 +57,7 @@ func TestCookieCounter_TwoCountsInOneRequestMakeOneCookie(t *testing.T) {
 	}
 }
 
-// Issue 11, fix 6: several keys, the first signs, any verifies. A cookie
+// Several keys, the first signs, any verifies. A cookie
 // signed with the old key still counts after rotation; one signed with a
 // key the counter does not have counts as nothing.
 func TestCookieCounter_KeyRotation(t *testing.T) {
@@ -227,7 +227,7 @@ func shadowedArrivals(t *testing.T, h http.Handler, planted *http.Cookie, n int)
 	return statuses
 }
 
-// Issue 19, item 5: on plain http a cookie planted by a sibling subdomain
+// On plain http a cookie planted by a sibling subdomain
 // or with a longer Path is sent before the browser's own. Garbage under the
 // name used to win and turn counting off (0 trips in 10); now values that
 // fail the signature are ignored.
@@ -239,7 +239,7 @@ func TestCookieCounter_PlantedGarbageDoesNotTurnCountingOff(t *testing.T) {
 	}
 }
 
-// Issue 19, item 5: a signed count planted before the browser's own cookie
+// A signed count planted before the browser's own cookie
 // was written (the attacker looped on their own browser and copied the
 // value) used to trip the victim at once; of several signed values the one
 // written last wins, and that is the browser's own.
@@ -275,7 +275,7 @@ func TestCookieCounter_PlantedSignedCountLosesToTheBrowsersOwn(t *testing.T) {
 	}
 }
 
-// Issue 19, item 5: a value minted over http (named authredirect_loop) is
+// A value minted over http (named authredirect_loop) is
 // not accepted under the __Host- name; the signature covers the name.
 func TestCookieCounter_HTTPValueRefusedUnderTheHostName(t *testing.T) {
 	c := cookieCounter(t, loopguard.CookieConfig{Keys: [][]byte{testKey}})

@@ -12,10 +12,9 @@ var ErrConfig = errors.New("loopguard: invalid configuration")
 
 // Counter counts arrivals per key. The guard calls it once for each arrival
 // it counts. [CookieCounter] (the default) counts per browser: its counts
-// are never shared by two browsers whatever the key. [MemoryCounter] counts
-// per remote address, which browsers behind one NAT or proxy share. A store
+// are never shared by two browsers whatever the key. A store
 // shared by a fleet counts per key alone ([Shared]) and is plugged in as
-// [Config.Accounts], which only ever sees keys that name an account.
+// [Config.AccountCounter], which only ever sees keys that name an account.
 type Counter interface {
 	// Arrive records an arrival for key at now and returns how many
 	// arrivals for key, this one included, fall in the window that started
@@ -33,7 +32,7 @@ type Counter interface {
 // instance alike: a store the fleet shares, such as the Redis counter.
 // [New] refuses one as Config.Counter, where a signed-out visitor's key is
 // the client alone and strangers would spend each other's count; it
-// belongs in Config.Accounts.
+// belongs in Config.AccountCounter.
 type Shared interface {
 	Counter
 	// SharedByBrowsers marks the counter; it does nothing.

@@ -4,26 +4,12 @@
 // application names the account), a request fails with invalid_request and
 // exception_details=to_many_redirects.
 //
-// A [Guard] is middleware shaped like alice.Constructor: it hands its error
-// to the Recoverer route above it, which renders it like any handler's
-// error. A count belongs to one browser (with the memory counter, one
-// address) or one signed-in account, never to a client alone, so strangers
-// cannot spend each other's:
-//
-//   - [Config.Counter] counts per browser. [CookieCounter] (the default)
-//     keeps the counts in a signed cookie: stateless, and any number of
-//     instances sharing its keys agree. [MemoryCounter] keeps them in this
-//     process per remote address, for clients without cookies on a single
-//     instance.
-//   - [Config.Accounts], with [Config.Account], counts signed-in accounts
-//     per client and account across browsers and instances, in a store the
-//     fleet shares (the Redis counter, a module of its own). It is only
-//     ever given keys that name an account.
-//
-// A counter that fails (its store down or slow) does not stop the request:
-// the guard lets it through uncounted, tells [Config.Observer] (outcome
-// middleware.Uncounted) and logs at most once a second.
-//
-// A request without a client is not counted; when its query holds neither
-// "client_id" nor a '%' it costs no allocation.
+// A [Guard] is middleware shaped like alice.Constructor that hands its error
+// to the Recoverer route above it. A count belongs to one browser
+// ([Config.Counter], by default a [CookieCounter]: a signed cookie, so
+// instances sharing its keys agree) or to one signed-in account
+// ([Config.AccountCounter], a store the fleet shares such as Redis), never
+// to a client alone, so strangers cannot spend each other's. A counter that
+// fails lets the request through uncounted and is reported, never a 500.
+// docs/guide.md has the details.
 package loopguard

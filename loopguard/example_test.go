@@ -65,10 +65,10 @@ func ExampleConfig_accounts() {
 	}
 	shared := &fleetStore{n: map[string]int{}}
 	guard, err := loopguard.New(loopguard.Config{
-		Counter:     browsers,
-		Accounts:    shared,
-		Account:     func(r *http.Request) string { return r.Header.Get("X-Account") }, // the signed-in account, "" when none
-		KnownClient: func(id string) bool { return id == "demo" },                      // invented client ids are not counted
+		Counter:        browsers,
+		AccountCounter: shared,
+		AccountOf:      func(r *http.Request) string { return r.Header.Get("X-Account") }, // the signed-in account, "" when none
+		KnownClient:    func(id string) bool { return id == "demo" },                      // invented client ids are not counted
 	})
 	if err != nil {
 		log.Fatal(err)

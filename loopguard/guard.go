@@ -33,15 +33,15 @@ type Config struct {
 	// arrivals for any other are not counted (the handler refuses them
 	// anyway), so invented client ids make no counts in a shared store.
 	KnownClient func(client string) bool
-	// Account, when set, returns the signed-in account of a request (""
+	// AccountOf, when set, returns the signed-in account of a request (""
 	// when none is known); the counted key is then the client and the
 	// account, as the service counts "per client per user account".
 	// Count's key is extended the same way.
-	Account func(*http.Request) string
+	AccountOf func(*http.Request) string
 	// Code is the error a tripped guard yields, with the detail
 	// to_many_redirects. Default codes.InvalidRequest.
 	Code codes.Code
-	// Counter counts per browser: every arrival when Accounts is nil, else
+	// Counter counts per browser: every arrival when AccountCounter is nil, else
 	// those without an account. Default: a [CookieCounter] signed with a
 	// random key made once per process and shared by every guard without
 	// a Counter (so guards on several routes count one browser's loop
@@ -49,13 +49,13 @@ type Config struct {
 	// process. Instances that must agree set a CookieCounter built with
 	// their shared keys. A [Shared] counter is refused here.
 	Counter Counter
-	// Accounts, when set, counts the arrivals of signed-in requests (those
-	// for which Account returns an account) per client and account, across
+	// AccountCounter, when set, counts the arrivals of signed-in requests (those
+	// for which AccountOf returns an account) per client and account, across
 	// browsers and instances: a store shared by the fleet, such as the
 	// Redis counter. It is never given a key without an account, so no
 	// count belongs to a whole client and strangers cannot spend each
-	// other's. It requires Account.
-	Accounts Counter
+	// other's. It requires AccountOf.
+	AccountCounter Counter
 	// Observer, when set, hears of every arrival a counter failed to count
 	// (Outcome [middleware.Uncounted], Cause the counter's error), such as
 	// an OpenTelemetry observer counting them. The request goes on.
@@ -124,9 +124,9 @@ func New(cfg Config) (*Guard, error) {
 	case cfg.Code != (codes.Code{}) && !cfg.Code.Valid():
 		return nil, fmt.Errorf("%w: Code is not a contract code", ErrConfig)
 	case isShared(cfg.Counter):
-		return nil, fmt.Errorf("%w: Counter counts per key alone (a store the fleet shares): it would count signed-out visitors per client for everyone; set it as Accounts", ErrConfig)
-	case cfg.Accounts != nil && cfg.Account == nil:
-		return nil, fmt.Errorf("%w: Accounts counts signed-in accounts, so it needs Account to name them", ErrConfig)
+		return nil, fmt.Errorf("%w: Counter counts per key alone (a store the fleet shares): it would count signed-out visitors per client for everyone; set it as AccountCounter", ErrConfig)
+	case cfg.AccountCounter != nil && cfg.AccountOf == nil:
+		return nil, fmt.Errorf("%w: AccountCounter counts signed-in accounts, so it needs AccountOf to name them", ErrConfig)
 	}
 	if cfg.Key == nil {
 		cfg.Key = clientID
@@ -149,10 +149,10 @@ func New(cfg Config) (*Guard, error) {
 		tag:         cfg.Window.String() + "\x00", // exact: no two windows share it
 		key:         cfg.Key,
 		knownClient: cfg.KnownClient,
-		account:     cfg.Account,
+		account:     cfg.AccountOf,
 		err:         cfg.Code.With(codes.TooManyRedirects),
 		counter:     cfg.Counter,
-		accounts:    cfg.Accounts,
+		accounts:    cfg.AccountCounter,
 		observer:    cfg.Observer,
 		failures:    &failureLog{logger: cfg.Logger},
 		now:         cfg.Now,
@@ -160,7 +160,7 @@ func New(cfg Config) (*Guard, error) {
 }
 
 // Count records an arrival of r's browser (or of its signed-in account,
-// when Config.Accounts counts accounts) for client and returns the guard's
+// when Config.AccountCounter counts accounts) for client and returns the guard's
 // error (code + to_many_redirects) when it is over the limit, nil
 // otherwise. An empty client, one that KnownClient refuses, or one holding
 // a NUL byte (which could pose as another account's) is not counted. A

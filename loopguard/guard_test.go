@@ -98,11 +98,9 @@ func TestLoopGuard_RefusesBadConfig(t *testing.T) {
 		_, err := loopguard.NewCookieCounter(cfg)
 		assert.ErrorIs(t, err, loopguard.ErrConfig, "%+v", cfg)
 	}
-	_, err := loopguard.NewMemoryCounter(loopguard.MemoryConfig{MaxEntries: -1})
-	assert.ErrorIs(t, err, loopguard.ErrConfig)
 }
 
-// Issue 11, fix 1: guards without a counter share one process-wide key,
+// Guards without a counter share one process-wide key,
 // so routes guarded apart still count one browser's loop together.
 func TestLoopGuard_KeylessGuardsShareOneKey(t *testing.T) {
 	quiet := slog.New(slog.DiscardHandler)
@@ -121,7 +119,7 @@ func TestLoopGuard_KeylessGuardsShareOneKey(t *testing.T) {
 	assert.Equal(t, tripped, res.Header().Get("Location"))
 }
 
-// Issue 11, fix 1: the random key's warning is logged once per process,
+// The random key's warning is logged once per process,
 // however many guards are built. The check runs in a fresh process (this
 // test binary, re-run), since the process may already have warned.
 func TestLoopGuard_RandomKeyWarnsOncePerProcess(t *testing.T) {
@@ -231,7 +229,7 @@ func TestLoopGuard_CookieAttributes(t *testing.T) {
 	assert.True(t, strings.HasPrefix(rec.Header().Get("Set-Cookie"), "__Host-authredirect_loop="))
 }
 
-// Issue 13: the bound is exact. The default cookie counts 8 clients (the
+// The bound is exact. The default cookie counts 8 clients (the
 // 9th new one drops the oldest); 34 is the most whose cookie stays within
 // the 1 KiB read limit, and 35 is refused.
 func TestCookieCounter_HoldsExactlyMaxClients(t *testing.T) {
@@ -366,7 +364,7 @@ func (c *perKey) Arrive(_ http.ResponseWriter, _ *http.Request, key string, _ ti
 // someone signed in as nobody must not spend alice's count.
 func TestLoopGuard_ClientIDCannotPoseAsAnAccount(t *testing.T) {
 	counter := &perKey{n: map[string]int{}}
-	g := newGuard(t, loopguard.Config{Accounts: counter, Account: func(r *http.Request) string { return r.Header.Get("X-Account") }})
+	g := newGuard(t, loopguard.Config{AccountCounter: counter, AccountOf: func(r *http.Request) string { return r.Header.Get("X-Account") }})
 	for range 5 {
 		r := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy%00alice", nil)
 		require.NoError(t, g.Count(httptest.NewRecorder(), r, r.URL.Query().Get("client_id")))
@@ -403,7 +401,7 @@ func TestLoopGuard_DefaultCounterClashIsLogged(t *testing.T) {
 	assert.NotContains(t, string(out), "error:")
 }
 
-// Issue 19, item 3: two guards with different windows on one counter each
+// Two guards with different windows on one counter each
 // trip on their own limit. The 30 s guard used to drop the bucket the 60 s
 // guard was counting in, so the long window never tripped.
 func TestLoopGuard_GuardsWithDifferentWindowsTripOnTheirOwn(t *testing.T) {
@@ -447,7 +445,7 @@ func (h *countingHandler) Handle(_ context.Context, r slog.Record) error {
 func (h *countingHandler) WithAttrs([]slog.Attr) slog.Handler { return h }
 func (h *countingHandler) WithGroup(string) slog.Handler      { return h }
 
-// Issue 19, item 2: the guard, not the counter, decides what a failure
+// The guard, not the counter, decides what a failure
 // means: the request goes on, the observer hears of every failure, and the
 // log gets one record however many fail in a burst.
 func TestLoopGuard_CounterFailureFailsOpenAndIsReported(t *testing.T) {
@@ -456,11 +454,11 @@ func TestLoopGuard_CounterFailureFailsOpenAndIsReported(t *testing.T) {
 	logs := &countingHandler{}
 	account := func(r *http.Request) string { return r.Header.Get("X-Account") }
 	g := newGuard(t, loopguard.Config{
-		Counter:  failing{down},
-		Accounts: failing{down},
-		Account:  account,
-		Observer: func(ev middleware.Event) { events = append(events, ev) },
-		Logger:   slog.New(logs),
+		Counter:        failing{down},
+		AccountCounter: failing{down},
+		AccountOf:      account,
+		Observer:       func(ev middleware.Event) { events = append(events, ev) },
+		Logger:         slog.New(logs),
 	})
 	h := guarded(t, g)
 	for i := range 100 {
@@ -492,12 +490,12 @@ func TestLoopGuard_CounterFailureFailsOpenAndIsReported(t *testing.T) {
 	assert.Empty(t, events)
 }
 
-// Issue 19, item 1: a shared store counts only signed-in accounts; a
+// A shared store counts only signed-in accounts; a
 // signed-out browser is counted per browser, so no count belongs to a
-// whole client. An Accounts counter without Account is refused.
+// whole client. An AccountCounter without AccountOf is refused.
 func TestLoopGuard_AccountsCounterNeverSeesAClientAlone(t *testing.T) {
 	shared := &perKey{n: map[string]int{}}
-	g := newGuard(t, keyed(t, loopguard.Config{Accounts: shared, Account: func(r *http.Request) string { return r.Header.Get("X-Account") }}))
+	g := newGuard(t, keyed(t, loopguard.Config{AccountCounter: shared, AccountOf: func(r *http.Request) string { return r.Header.Get("X-Account") }}))
 	h := guarded(t, g)
 	for range 10 { // ten strangers, signed out, one arrival each
 		rec := httptest.NewRecorder()
@@ -518,17 +516,17 @@ func TestLoopGuard_AccountsCounterNeverSeesAClientAlone(t *testing.T) {
 	}
 	assert.Equal(t, map[string]int{"30s\x00demo\x00jane": 4}, shared.n)
 
-	_, err := loopguard.New(loopguard.Config{Accounts: shared})
+	_, err := loopguard.New(loopguard.Config{AccountCounter: shared})
 	assert.ErrorIs(t, err, loopguard.ErrConfig)
 }
 
-// Issue 19, item 7: with KnownClient, invented client ids make no counts.
+// With KnownClient, invented client ids make no counts.
 func TestLoopGuard_KnownClientKeepsInventedIDsUncounted(t *testing.T) {
 	shared := &perKey{n: map[string]int{}}
 	g := newGuard(t, keyed(t, loopguard.Config{
-		Accounts:    shared,
-		Account:     func(*http.Request) string { return "jane" },
-		KnownClient: func(id string) bool { return id == "demo" },
+		AccountCounter: shared,
+		AccountOf:      func(*http.Request) string { return "jane" },
+		KnownClient:    func(id string) bool { return id == "demo" },
 	}))
 	h := guarded(t, g)
 	for i := range 2000 {

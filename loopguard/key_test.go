@@ -30,7 +30,7 @@ func (c *recorder) Arrive(_ http.ResponseWriter, _ *http.Request, key string, _ 
 // tag starts every key a guard with the default window counts.
 const tag = "30s\x00"
 
-// Issue 11, fix 3: the guard reads client_id exactly as a handler does
+// The guard reads client_id exactly as a handler does
 // with r.URL.Query().Get, so no spelling of the query dodges the count.
 func TestLoopGuard_KeyIsTheClientIDTheHandlerReads(t *testing.T) {
 	for _, tc := range []struct{ query, want string }{
@@ -70,12 +70,12 @@ func TestLoopGuard_KeyIsTheClientIDTheHandlerReads(t *testing.T) {
 	}
 }
 
-// The service counts "per client per user account": with Account, the key
+// The service counts "per client per user account": with AccountOf, the key
 // is the client id and the account, so two accounts of one browser are
 // counted apart, and without an account only the client counts.
 func TestLoopGuard_AccountIsPartOfTheKey(t *testing.T) {
 	c := &recorder{}
-	g := newGuard(t, loopguard.Config{Counter: c, Account: func(r *http.Request) string { return r.Header.Get("X-Account") }})
+	g := newGuard(t, loopguard.Config{Counter: c, AccountOf: func(r *http.Request) string { return r.Header.Get("X-Account") }})
 	h := guarded(t, g)
 	for _, account := range []string{"jane", "joe", ""} {
 		req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy", nil)
@@ -90,7 +90,7 @@ func TestLoopGuard_AccountIsPartOfTheKey(t *testing.T) {
 	assert.Equal(t, []string{tag + "loopy\x00jane", tag + "loopy\x00joe", tag + "loopy", tag + "demo\x00jane"}, c.keys)
 
 	// On a real counter, two accounts count apart.
-	h = guarded(t, newGuard(t, keyed(t, loopguard.Config{Limit: 1, Account: func(r *http.Request) string { return r.Header.Get("X-Account") }})))
+	h = guarded(t, newGuard(t, keyed(t, loopguard.Config{Limit: 1, AccountOf: func(r *http.Request) string { return r.Header.Get("X-Account") }})))
 	b := &browser{}
 	arrive := func(account string) int {
 		req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy", nil)

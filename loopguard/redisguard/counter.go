@@ -69,7 +69,7 @@ type Config struct {
 
 // Counter counts arrivals per key in Redis, so every instance that uses the
 // same Redis and Prefix shares one count per key. It counts per key alone,
-// not per browser: plug it into the loop guard as Config.Accounts, which
+// not per browser: plug it into the loop guard as Config.AccountCounter, which
 // hands it only keys that name a signed-in account ("per client per user
 // account"), never a client alone that strangers would share. It is
 // immutable and safe for concurrent use.
@@ -222,7 +222,7 @@ func pastDeadline(ctx context.Context) bool {
 
 // SharedByBrowsers marks the counter as counting per key alone, so that
 // the loop guard refuses it as Config.Counter (it belongs in
-// Config.Accounts); it implements loopguard.Shared.
+// Config.AccountCounter); it implements loopguard.Shared.
 func (c *Counter) SharedByBrowsers() {}
 
 type result struct {

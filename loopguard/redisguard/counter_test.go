@@ -78,7 +78,7 @@ func TestArrive_CountsExactlyAndExpiresWithTheWindow(t *testing.T) {
 	assert.Equal(t, 1, arrive(t, c, "demo", window), "a new window starts at 1")
 }
 
-// Issue 19, item 6: every key expires and every arrival counts. A key
+// Every key expires and every arrival counts. A key
 // found without an expiry, holding a count, a string that is no integer,
 // the largest integer (which INCR refuses) or another type, is counted
 // (a count goes on; anything else starts again at 1) and ends with an

@@ -4,7 +4,7 @@
 // fleet and every browser of the account.
 //
 // A [Counter] is a loop guard Counter that counts per key alone. Plug it in
-// as the guard's Config.Accounts, with Config.Account naming the signed-in
+// as the guard's Config.AccountCounter, with Config.AccountOf naming the signed-in
 // account: the guard hands it only keys made of the client and an account,
 // and counts signed-out browsers per browser with its Counter (a cookie
 // counter whose keys the fleet shares), so no count ever belongs to a

@@ -47,9 +47,9 @@ func ExampleNew() {
 		return
 	}
 	guard, err := loopguard.New(loopguard.Config{
-		Counter:  browsers,
-		Accounts: accounts,
-		Account:  func(r *http.Request) string { return r.Header.Get("X-Demo-Account") }, // the signed-in session's account
+		Counter:        browsers,
+		AccountCounter: accounts,
+		AccountOf:      func(r *http.Request) string { return r.Header.Get("X-Demo-Account") }, // the signed-in session's account
 	})
 	if err != nil {
 		fmt.Println(err)
@@ -83,9 +83,9 @@ func ExampleCounter_Arrive_unavailable() {
 		return
 	}
 	guard, err := loopguard.New(loopguard.Config{
-		Counter:  browsers,
-		Accounts: accounts,
-		Account:  func(*http.Request) string { return "jane" },
+		Counter:        browsers,
+		AccountCounter: accounts,
+		AccountOf:      func(*http.Request) string { return "jane" },
 		Observer: func(ev middleware.Event) {
 			fmt.Println(ev.Outcome, errors.Is(ev.Cause, redisguard.ErrUnavailable))
 		},

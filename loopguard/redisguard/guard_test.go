@@ -32,7 +32,7 @@ func twoInstances(t testing.TB, rdb redis.Scripter, prefix string, obs *observed
 	return urls
 }
 
-// Issue 19, item 1: no count is shared between strangers. Two instances
+// No count is shared between strangers. Two instances
 // share a Redis and a cookie key. 100 signed-out browsers arriving once
 // each are none of them refused (before, they were counted under the bare
 // client_id in Redis and the 4th stranger was refused); one signed-out
@@ -104,7 +104,7 @@ func TestFleet_AClientIDCannotSpendAnAccountsCount(t *testing.T) {
 	assert.Empty(t, obs.all(t))
 }
 
-// Issue 19, item 7: with KnownClient, 2000 invented client_ids from a
+// With KnownClient, 2000 invented client_ids from a
 // signed-in account make no Redis key; without it they make 2000, the
 // worst case README states (one key per counted signed-in request).
 func TestFleet_InventedClientIDsMakeNoKeys(t *testing.T) {
@@ -155,7 +155,7 @@ func (g *goRedisLines) Printf(ctx context.Context, format string, v ...any) {
 	g.next.Printf(ctx, format, v...)
 }
 
-// Issue 19, item 2, end to end: Redis is killed; every request of a
+// Redis is killed; every request of a
 // signed-in account goes through (200), the guard's Observer hears of each
 // one as Uncounted with an error wrapping ErrUnavailable, and go-redis'
 // own log lines reach the log through redisguard.Logger as one record per

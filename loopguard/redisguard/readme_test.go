@@ -46,12 +46,12 @@ func readmeWiring(logger *slog.Logger, fleetKey []byte, signedInAccount func(*ht
 		log.Fatal(err)
 	}
 	guard, err := loopguard.New(loopguard.Config{
-		Counter:     browsers,
-		Accounts:    accounts,
-		Account:     signedInAccount,  // func(*http.Request) string: "" when signed out
-		KnownClient: registeredClient, // func(clientID string) bool: invented ids make no key
-		Observer:    observer,         // hears of every uncounted arrival, see below
-		Logger:      logger,
+		Counter:        browsers,
+		AccountCounter: accounts,
+		AccountOf:      signedInAccount,  // func(*http.Request) string: "" when signed out
+		KnownClient:    registeredClient, // func(clientID string) bool: invented ids make no key
+		Observer:       observer,         // hears of every uncounted arrival, see below
+		Logger:         logger,
 	})
 	// README end
 	if err != nil {

@@ -156,7 +156,7 @@ func fleetGuard(t testing.TB, accounts loopguard.Counter, obs *observed, known f
 	require.NoError(t, err)
 	guard, err := loopguard.New(loopguard.Config{
 		Limit: 3, Window: 30 * time.Second,
-		Counter: cookie, Accounts: accounts, Account: headerAccount, KnownClient: known,
+		Counter: cookie, AccountCounter: accounts, AccountOf: headerAccount, KnownClient: known,
 		Observer: obs.observe, Logger: slog.New(slog.DiscardHandler),
 	})
 	require.NoError(t, err)

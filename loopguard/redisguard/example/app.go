@@ -101,9 +101,9 @@ func newApp(cfg config) (http.Handler, error) {
 		return nil, err
 	}
 	guard, err := loopguard.New(loopguard.Config{
-		Counter:  browsers,
-		Accounts: accounts,
-		Account:  a.account,
+		Counter:        browsers,
+		AccountCounter: accounts,
+		AccountOf:      a.account,
 		KnownClient: func(id string) bool {
 			_, ok := a.clients[id]
 			return ok

@@ -1,9 +1,5 @@
 package redisguard_test
 
-// Adversarial review of the Redis counter after issue 19. Each test states
-// a claim of the documentation and how the review broke it; each failed
-// before its fix and guards it since.
-
 import (
 	"context"
 	"testing"

@@ -1,9 +1,5 @@
 package loopguard_test
 
-// Adversarial review of the loop guard after issue 19: the cookie counter.
-// Each test states a claim of the documentation and how the review broke
-// it; each failed before its fix and guards it since.
-
 import (
 	"net/http"
 	"net/http/httptest"
@@ -28,7 +24,7 @@ import (
 // domain (sso.corp.example.com, planted from x.corp.example.com with
 // Domain=corp.example.com and Domain=example.com) makes that 18 cookies
 // sent before the browser's own. 16 of them, of the right length and
-// signed by nobody, turn counting off: the issue 19 item 5 attack again
+// signed by nobody, turn counting off: the planted-cookie attack again
 // (0 trips in 10).
 func TestCookieCounter_PlantedValuesCannotHideTheBrowsersOwn(t *testing.T) {
 	h := guarded(t, newGuard(t, keyed(t, loopguard.Config{})))

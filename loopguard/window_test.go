@@ -1,9 +1,5 @@
 package loopguard_test
 
-// Adversarial review of the loop guard after issue 19: keys.
-// Each test states a claim of the documentation and how the review broke
-// it; each failed before its fix and guards it since.
-
 import (
 	"net/http"
 	"testing"

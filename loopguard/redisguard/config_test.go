@@ -1,9 +1,5 @@
 package redisguard_test
 
-// Adversarial review of the loop guard after issue 19: wiring.
-// Each test states a claim of the documentation and how the review broke
-// it; each failed before its fix and guards it since.
-
 import (
 	"log/slog"
 	"testing"
@@ -14,7 +10,7 @@ import (
 	"github.com/authredirect/authredirect/loopguard"
 )
 
-// Review, issue 19: the Redis counter counts per key alone; as the
+// The Redis counter counts per key alone; as the
 // per-browser Config.Counter it would count every signed-out visitor of a
 // client together (strangers 4 to 10 of 10 were refused), so New refuses it.
 func TestGuard_RedisCounterIsRefusedAsTheBrowserCounter(t *testing.T) {
@@ -24,5 +20,5 @@ func TestGuard_RedisCounterIsRefusedAsTheBrowserCounter(t *testing.T) {
 		Logger:  slog.New(slog.DiscardHandler),
 	})
 	assert.ErrorIs(t, err, loopguard.ErrConfig)
-	assert.ErrorContains(t, err, "set it as Accounts")
+	assert.ErrorContains(t, err, "set it as AccountCounter")
 }
