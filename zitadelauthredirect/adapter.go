@@ -108,36 +108,75 @@ func (a *Adapter) serveAuthorize(w http.ResponseWriter, r *http.Request) error {
 			return Map(err)
 		}
 	}
-	if authReq.ClientID == "" {
+	switch {
+	case authReq.ClientID == "":
 		return codes.UnauthorizedClient.Err()
-	}
-	client, err := a.client(ctx, authReq.ClientID)
-	if err != nil {
-		return err
-	}
-	if authReq.RedirectURI == "" {
+	case authReq.RedirectURI == "":
 		return codes.InvalidRequest.Err()
 	}
-	if err := op.ValidateAuthReqRedirectURI(client, authReq.RedirectURI, authReq.ResponseType); err != nil {
-		if serverFault(err) {
-			return codes.ServerError.WithCause(err)
+	var (
+		client op.Client
+		userID string
+		// checked: the redirect_uri is one the client registered, so
+		// that an answer may go there.
+		checked bool
+	)
+	if v, ok := a.p.(op.AuthorizeValidator); ok {
+		// As op.Authorize: the provider's own validation replaces op's,
+		// and only the code_challenge_method is checked besides.
+		userID, err = v.ValidateAuthRequest(ctx, authReq, a.p.Storage(), a.p.IDTokenHintVerifier(ctx))
+		if err != nil {
+			return a.fail(w, r, authReq, err, a.registered(ctx, authReq))
 		}
-		if !hasRedirectURIs(client) {
-			return codes.UnauthorizedClient.With(codes.RedirectURINotSet).WithCause(err)
+		if client, err = a.client(ctx, authReq.ClientID); err != nil {
+			return err
 		}
-		return codes.UnauthorizedClient.With(codes.InvalidRedirectURI).WithCause(err)
+		checked = op.ValidateAuthReqRedirectURI(client, authReq.RedirectURI, authReq.ResponseType) == nil
+		if err := op.ValidateAuthReqCodeChallengeMethod(authReq.CodeChallenge, authReq.CodeChallengeMethod); err != nil {
+			return Map(err)
+		}
+	} else {
+		if client, err = a.client(ctx, authReq.ClientID); err != nil {
+			return err
+		}
+		if authReq.ResponseType == "" {
+			return codes.InvalidRequest.Err()
+		}
+		if err := op.ValidateAuthReqRedirectURI(client, authReq.RedirectURI, authReq.ResponseType); err != nil {
+			if serverFault(err) {
+				return codes.ServerError.WithCause(err)
+			}
+			if !hasRedirectURIs(client) {
+				return codes.UnauthorizedClient.With(codes.RedirectURINotSet).WithCause(err)
+			}
+			return codes.UnauthorizedClient.With(codes.InvalidRedirectURI).WithCause(err)
+		}
+		checked = true
+		if userID, err = a.validate(r, authReq, client); err != nil {
+			return a.fail(w, r, authReq, err, checked)
+		}
 	}
-	// From here on the redirect_uri is one the client registered.
-	userID, err := a.validate(r, authReq, client)
-	if err != nil {
-		return a.fail(w, r, authReq, err)
+	if authReq.RequestParam != "" {
+		// A request object the provider does not read (op.Config's
+		// RequestObjectSupported); one it reads was cleared by then.
+		return a.fail(w, r, authReq, oidc.ErrRequestNotSupported(), checked)
 	}
+	// A Storage may refuse the request with the library's error, as
+	// zitadel's example storage answers prompt=none with login_required:
+	// its type is kept.
 	stored, err := a.p.Storage().CreateAuthRequest(ctx, authReq, userID)
 	if err != nil {
-		return codes.ServerError.WithCause(err)
+		return a.fail(w, r, authReq, err, checked)
 	}
 	op.RedirectToLogin(stored.GetID(), client, w, r)
 	return nil
+}
+
+// registered reports whether authReq's redirect_uri passes op's check
+// against its client (a custom validator may not have made it).
+func (a *Adapter) registered(ctx context.Context, authReq *oidc.AuthRequest) bool {
+	client, err := a.p.Storage().GetClientByClientID(ctx, authReq.ClientID)
+	return err == nil && client != nil && op.ValidateAuthReqRedirectURI(client, authReq.RedirectURI, authReq.ResponseType) == nil
 }
 
 // validate runs op's checks of a request whose client and redirect_uri are
@@ -159,16 +198,7 @@ func (a *Adapter) validate(r *http.Request, authReq *oidc.AuthRequest, client op
 	if err := op.ValidateAuthReqCodeChallengeMethod(authReq.CodeChallenge, authReq.CodeChallengeMethod); err != nil {
 		return "", err
 	}
-	userID, err := op.ValidateAuthReqIDTokenHint(r.Context(), authReq.IDTokenHint, a.p.IDTokenHintVerifier(r.Context()))
-	if err != nil {
-		return "", err
-	}
-	if authReq.RequestParam != "" {
-		// A request object the provider does not read (op.Config's
-		// RequestObjectSupported); one it reads was cleared by then.
-		return "", oidc.ErrRequestNotSupported()
-	}
-	return userID, nil
+	return op.ValidateAuthReqIDTokenHint(r.Context(), authReq.IDTokenHint, a.p.IDTokenHintVerifier(r.Context()))
 }
 
 // validateScopes refuses an unknown scope with invalid_scope, or, with
@@ -209,16 +239,16 @@ func hasRedirectURIs(client op.Client) bool {
 	return slices.ContainsFunc(uris, func(u string) bool { return u != "" })
 }
 
-// fail answers a failure of an authorization request whose redirect_uri is
-// validated: an OpenID Connect prompt answer goes to that redirect_uri (as
-// op would send it) unless configured otherwise; everything else is returned
-// as a contract error for the error page.
-func (a *Adapter) fail(w http.ResponseWriter, r *http.Request, authReq op.ErrAuthRequest, err error) error {
+// fail answers a failure of an authorization request: an OpenID Connect
+// prompt answer goes to its redirect_uri (as op would send it) when checked
+// says the client registered it, unless configured otherwise; everything
+// else is returned as a contract error for the error page.
+func (a *Adapter) fail(w http.ResponseWriter, r *http.Request, authReq op.ErrAuthRequest, err error, checked bool) error {
 	if e, ok := codes.As(err); ok {
 		return e
 	}
 	oe, ok := promptAnswer(err)
-	if !ok || !a.prompt || serverFault(err) {
+	if !ok || !a.prompt || !checked || serverFault(err) {
 		return Map(err)
 	}
 	answer := &oidc.Error{ErrorType: oe.ErrorType, State: authReq.GetState()}
