@@ -41,6 +41,22 @@ type Config struct {
 	// IsScopeAllowed is silently removed. By default it is refused with
 	// invalid_scope.
 	DropUnknownScopes bool
+
+	// NotFound reports whether an error of the Storage's lookups
+	// (GetClientByClientID, AuthRequestByID, AuthRequestByCode,
+	// TokenRequestByRefreshToken, the private_key_jwt client) means that
+	// what was asked for does not exist, which earns the contract's
+	// reason (client_id_not_found, ...) instead of server_error. An error
+	// implementing op.StorageNotFoundError always does, and an *oidc.Error
+	// keeps its own type. With database/sql:
+	//	NotFound: func(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+	// zitadel's example storage (github.com/zitadel/oidc/v3/example/server/storage)
+	// keeps everything in memory, so every error of its lookups means
+	// "not there": NotFound: func(error) bool { return true }.
+	//
+	// Warning: an error it wrongly recognizes turns a failing Storage into
+	// a client's mistake in the answer (the cause is still logged).
+	NotFound func(error) bool
 }
 
 // Adapter answers the authorization and token endpoints of an op provider
@@ -53,6 +69,8 @@ type Adapter struct {
 	prompt bool // prompt answers go to the client
 	strict bool // unknown scopes are refused
 
+	isNotFound func(error) bool
+
 	authorize, callback, token http.Handler
 }
 
@@ -62,7 +80,7 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Provider == nil {
 		return nil, errors.Join(ErrConfig, errors.New("zitadelauthredirect: Config.Provider is required"))
 	}
-	a := &Adapter{p: cfg.Provider, prompt: !cfg.PromptErrorsToErrorPage, strict: !cfg.DropUnknownScopes}
+	a := &Adapter{p: cfg.Provider, prompt: !cfg.PromptErrorsToErrorPage, strict: !cfg.DropUnknownScopes, isNotFound: cfg.NotFound}
 	// The core's guards answer a wrong method, a body or query that does not
 	// parse and a repeated parameter with invalid_request before op reads
 	// anything (op's decoder would take the first of two values).
@@ -222,7 +240,7 @@ func (a *Adapter) client(ctx context.Context, clientID string) (op.Client, error
 	client, err := a.p.Storage().GetClientByClientID(ctx, clientID)
 	switch {
 	case err != nil:
-		return nil, lookupError(err, codes.UnauthorizedClient.With(codes.ClientIDNotFound))
+		return nil, a.lookupError(err, codes.UnauthorizedClient.With(codes.ClientIDNotFound))
 	case client == nil:
 		return nil, codes.ServerError.WithCause(errors.New("zitadelauthredirect: Storage returned no client and no error"))
 	}

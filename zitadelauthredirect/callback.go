@@ -27,7 +27,7 @@ func (a *Adapter) serveCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	authReq, err := a.p.Storage().AuthRequestByID(r.Context(), id)
 	if err != nil {
-		return lookupError(err, codes.InvalidRequest.Err())
+		return a.lookupError(err, codes.InvalidRequest.Err())
 	}
 	if !authReq.Done() {
 		return a.fail(w, r, authReq, oidc.ErrInteractionRequired(), true)
