@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -81,18 +82,33 @@ func New(cfg Config) (*Adapter, error) {
 		return nil, errors.Join(ErrConfig, errors.New("zitadelauthredirect: Config.Provider is required"))
 	}
 	a := &Adapter{p: cfg.Provider, prompt: !cfg.PromptErrorsToErrorPage, strict: !cfg.DropUnknownScopes, isNotFound: cfg.NotFound}
-	// The core's guards answer a wrong method, a body or query that does not
+	// The core's guards answer a wrong method, a multipart body, a body
+	// over middleware.DefaultMaxFormBytes, a body or query that does not
 	// parse and a repeated parameter with invalid_request before op reads
 	// anything (op's decoder would take the first of two values).
-	browser := func(h func(http.ResponseWriter, *http.Request) error) http.Handler {
-		return middleware.AllowMethods(http.MethodGet, http.MethodPost)(
-			middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(h))))
+	guarded := func(h func(http.ResponseWriter, *http.Request) error, methods ...string) http.Handler {
+		return middleware.AllowMethods(methods...)(noMultipart(
+			middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(h)))))
 	}
-	a.authorize, a.callback = browser(a.serveAuthorize), browser(a.serveCallback)
-	a.token = middleware.AllowMethods(http.MethodPost)(
-		middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(a.serveToken))))
+	a.authorize = guarded(a.serveAuthorize, http.MethodGet, http.MethodPost)
+	a.callback = guarded(a.serveCallback, http.MethodGet, http.MethodPost)
+	a.token = guarded(a.serveToken, http.MethodPost)
 	return a, nil
 }
+
+// noMultipart refuses a multipart body with invalid_request before
+// anything reads it: a parser that meets one (r.FormValue,
+// r.ParseMultipartForm) keeps up to 32 MiB in memory and writes the rest to
+// temporary files, and net/http's r.ParseForm, which the guards use, would
+// leave its parameters unseen.
+var noMultipart = middleware.Guard(func(_ http.ResponseWriter, r *http.Request) error {
+	const prefix = "multipart/"
+	ct := strings.TrimLeft(r.Header.Get("Content-Type"), " \t")
+	if len(ct) >= len(prefix) && strings.EqualFold(ct[:len(prefix)], prefix) {
+		return codes.InvalidRequest.WithCause(errors.New("zitadelauthredirect: multipart body refused"))
+	}
+	return nil
+})
 
 // supportedResponseTypes are the response types op can answer; any other is
 // unsupported_response_type, while one op knows but the client has not
@@ -102,7 +118,7 @@ var supportedResponseTypes = []oidc.ResponseType{oidc.ResponseTypeCode, oidc.Res
 // Authorize returns the authorization endpoint (GET or POST), for an
 // authorization route ([middleware.Recoverer.Authorization]). It parses and
 // validates the request as op.Authorize does, stores it and redirects to the
-// client's login URL as op does (302). A wrong method, a query or body that
+// client's login URL as op does (302). A wrong method, a multipart body, a query or body that
 // does not parse and a parameter given twice are invalid_request. Every failure is returned as a
 // contract error, with the detail derived from the client's storage:
 // client_id_not_found when the Storage reports the client as not found

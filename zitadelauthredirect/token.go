@@ -22,7 +22,7 @@ import (
 // up, with op's steps: a missing client_id is unauthorized_client, one the
 // Storage reports as not found unauthorized_client with client_id_not_found,
 // a wrong secret unauthorized_client, an authentication method the client or
-// provider does not allow invalid_client. Another method than POST, a body
+// provider does not allow invalid_client. Another method than POST, a multipart body, a body
 // that does not parse and a parameter given twice are invalid_request.
 func (a *Adapter) Token() http.Handler { return a.token }
 
