@@ -160,7 +160,8 @@ func (a *Adapter) serveAuthorize(w http.ResponseWriter, r *http.Request) error {
 		// and only the code_challenge_method is checked besides.
 		userID, err = v.ValidateAuthRequest(ctx, authReq, a.p.Storage(), a.p.IDTokenHintVerifier(ctx))
 		if err != nil {
-			return a.fail(w, r, authReq, err, a.registered(ctx, authReq))
+			_, prompt := promptAnswer(err)
+			return a.fail(w, r, authReq, err, prompt && a.registered(ctx, authReq))
 		}
 		if client, err = a.client(ctx, authReq.ClientID); err != nil {
 			return err
