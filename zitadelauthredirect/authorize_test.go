@@ -127,7 +127,7 @@ func TestAuthorize_Success(t *testing.T) {
 	require.Equal(t, http.StatusFound, res.StatusCode)
 	loc, err := url.Parse(res.Header.Get("Location"))
 	require.NoError(t, err)
-	assert.Equal(t, "/login", loc.Path)
+	assert.Equal(t, "/", loc.Path)
 	assert.NotEmpty(t, loc.Query().Get("authRequestID"))
 	assert.Contains(t, body, "Found")
 }

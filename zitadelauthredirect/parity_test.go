@@ -402,7 +402,7 @@ func TestParity_Authorize(t *testing.T) {
 func decision(t *testing.T, rec *httptest.ResponseRecorder, logged *oidc.Error, redirectURI string, adapter bool) string {
 	t.Helper()
 	loc := rec.Header().Get("Location")
-	if rec.Code == http.StatusFound && strings.HasPrefix(loc, "/login?authRequestID=") {
+	if rec.Code == http.StatusFound && strings.HasPrefix(loc, "/?authRequestID=") {
 		return "login"
 	}
 	if !adapter && rec.Code == http.StatusBadRequest {
