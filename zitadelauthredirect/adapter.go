@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"slices"
+	"strings"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -41,6 +42,22 @@ type Config struct {
 	// IsScopeAllowed is silently removed. By default it is refused with
 	// invalid_scope.
 	DropUnknownScopes bool
+
+	// NotFound reports whether an error of the Storage's lookups
+	// (GetClientByClientID, AuthRequestByID, AuthRequestByCode,
+	// TokenRequestByRefreshToken, the private_key_jwt client) means that
+	// what was asked for does not exist, which earns the contract's
+	// reason (client_id_not_found, ...) instead of server_error. An error
+	// implementing op.StorageNotFoundError always does, and an *oidc.Error
+	// keeps its own type. With database/sql:
+	//	NotFound: func(err error) bool { return errors.Is(err, sql.ErrNoRows) }
+	// zitadel's example storage (github.com/zitadel/oidc/v3/example/server/storage)
+	// keeps everything in memory, so every error of its lookups means
+	// "not there": NotFound: func(error) bool { return true }.
+	//
+	// Warning: an error it wrongly recognizes turns a failing Storage into
+	// a client's mistake in the answer (the cause is still logged).
+	NotFound func(error) bool
 }
 
 // Adapter answers the authorization and token endpoints of an op provider
@@ -53,6 +70,8 @@ type Adapter struct {
 	prompt bool // prompt answers go to the client
 	strict bool // unknown scopes are refused
 
+	isNotFound func(error) bool
+
 	authorize, callback, token http.Handler
 }
 
@@ -62,19 +81,34 @@ func New(cfg Config) (*Adapter, error) {
 	if cfg.Provider == nil {
 		return nil, errors.Join(ErrConfig, errors.New("zitadelauthredirect: Config.Provider is required"))
 	}
-	a := &Adapter{p: cfg.Provider, prompt: !cfg.PromptErrorsToErrorPage, strict: !cfg.DropUnknownScopes}
-	// The core's guards answer a wrong method, a body or query that does not
+	a := &Adapter{p: cfg.Provider, prompt: !cfg.PromptErrorsToErrorPage, strict: !cfg.DropUnknownScopes, isNotFound: cfg.NotFound}
+	// The core's guards answer a wrong method, a multipart body, a body
+	// over middleware.DefaultMaxFormBytes, a body or query that does not
 	// parse and a repeated parameter with invalid_request before op reads
 	// anything (op's decoder would take the first of two values).
-	browser := func(h func(http.ResponseWriter, *http.Request) error) http.Handler {
-		return middleware.AllowMethods(http.MethodGet, http.MethodPost)(
-			middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(h))))
+	guarded := func(h func(http.ResponseWriter, *http.Request) error, methods ...string) http.Handler {
+		return middleware.AllowMethods(methods...)(noMultipart(
+			middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(h)))))
 	}
-	a.authorize, a.callback = browser(a.serveAuthorize), browser(a.serveCallback)
-	a.token = middleware.AllowMethods(http.MethodPost)(
-		middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(a.serveToken))))
+	a.authorize = guarded(a.serveAuthorize, http.MethodGet, http.MethodPost)
+	a.callback = guarded(a.serveCallback, http.MethodGet, http.MethodPost)
+	a.token = guarded(a.serveToken, http.MethodPost)
 	return a, nil
 }
+
+// noMultipart refuses a multipart body with invalid_request before
+// anything reads it: a parser that meets one (r.FormValue,
+// r.ParseMultipartForm) keeps up to 32 MiB in memory and writes the rest to
+// temporary files, and net/http's r.ParseForm, which the guards use, would
+// leave its parameters unseen.
+var noMultipart = middleware.Guard(func(_ http.ResponseWriter, r *http.Request) error {
+	const prefix = "multipart/"
+	ct := strings.TrimLeft(r.Header.Get("Content-Type"), " \t")
+	if len(ct) >= len(prefix) && strings.EqualFold(ct[:len(prefix)], prefix) {
+		return codes.InvalidRequest.WithCause(errors.New("zitadelauthredirect: multipart body refused"))
+	}
+	return nil
+})
 
 // supportedResponseTypes are the response types op can answer; any other is
 // unsupported_response_type, while one op knows but the client has not
@@ -84,7 +118,7 @@ var supportedResponseTypes = []oidc.ResponseType{oidc.ResponseTypeCode, oidc.Res
 // Authorize returns the authorization endpoint (GET or POST), for an
 // authorization route ([middleware.Recoverer.Authorization]). It parses and
 // validates the request as op.Authorize does, stores it and redirects to the
-// client's login URL as op does (302). A wrong method, a query or body that
+// client's login URL as op does (302). A wrong method, a multipart body, a query or body that
 // does not parse and a parameter given twice are invalid_request. Every failure is returned as a
 // contract error, with the detail derived from the client's storage:
 // client_id_not_found when the Storage reports the client as not found
@@ -108,36 +142,76 @@ func (a *Adapter) serveAuthorize(w http.ResponseWriter, r *http.Request) error {
 			return Map(err)
 		}
 	}
-	if authReq.ClientID == "" {
+	switch {
+	case authReq.ClientID == "":
 		return codes.UnauthorizedClient.Err()
-	}
-	client, err := a.client(ctx, authReq.ClientID)
-	if err != nil {
-		return err
-	}
-	if authReq.RedirectURI == "" {
+	case authReq.RedirectURI == "":
 		return codes.InvalidRequest.Err()
 	}
-	if err := op.ValidateAuthReqRedirectURI(client, authReq.RedirectURI, authReq.ResponseType); err != nil {
-		if serverFault(err) {
-			return codes.ServerError.WithCause(err)
+	var (
+		client op.Client
+		userID string
+		// checked: the redirect_uri is one the client registered, so
+		// that an answer may go there.
+		checked bool
+	)
+	if v, ok := a.p.(op.AuthorizeValidator); ok {
+		// As op.Authorize: the provider's own validation replaces op's,
+		// and only the code_challenge_method is checked besides.
+		userID, err = v.ValidateAuthRequest(ctx, authReq, a.p.Storage(), a.p.IDTokenHintVerifier(ctx))
+		if err != nil {
+			_, prompt := promptAnswer(err)
+			return a.fail(w, r, authReq, err, prompt && a.registered(ctx, authReq))
 		}
-		if !hasRedirectURIs(client) {
-			return codes.UnauthorizedClient.With(codes.RedirectURINotSet).WithCause(err)
+		if client, err = a.client(ctx, authReq.ClientID); err != nil {
+			return err
 		}
-		return codes.UnauthorizedClient.With(codes.InvalidRedirectURI).WithCause(err)
+		checked = op.ValidateAuthReqRedirectURI(client, authReq.RedirectURI, authReq.ResponseType) == nil
+		if err := op.ValidateAuthReqCodeChallengeMethod(authReq.CodeChallenge, authReq.CodeChallengeMethod); err != nil {
+			return Map(err)
+		}
+	} else {
+		if client, err = a.client(ctx, authReq.ClientID); err != nil {
+			return err
+		}
+		if authReq.ResponseType == "" {
+			return codes.InvalidRequest.Err()
+		}
+		if err := op.ValidateAuthReqRedirectURI(client, authReq.RedirectURI, authReq.ResponseType); err != nil {
+			if serverFault(err) {
+				return codes.ServerError.WithCause(err)
+			}
+			if !hasRedirectURIs(client) {
+				return codes.UnauthorizedClient.With(codes.RedirectURINotSet).WithCause(err)
+			}
+			return codes.UnauthorizedClient.With(codes.InvalidRedirectURI).WithCause(err)
+		}
+		checked = true
+		if userID, err = a.validate(r, authReq, client); err != nil {
+			return a.fail(w, r, authReq, err, checked)
+		}
 	}
-	// From here on the redirect_uri is one the client registered.
-	userID, err := a.validate(r, authReq, client)
-	if err != nil {
-		return a.fail(w, r, authReq, err)
+	if authReq.RequestParam != "" {
+		// A request object the provider does not read (op.Config's
+		// RequestObjectSupported); one it reads was cleared by then.
+		return a.fail(w, r, authReq, oidc.ErrRequestNotSupported(), checked)
 	}
+	// A Storage may refuse the request with the library's error, as
+	// zitadel's example storage answers prompt=none with login_required:
+	// its type is kept.
 	stored, err := a.p.Storage().CreateAuthRequest(ctx, authReq, userID)
 	if err != nil {
-		return codes.ServerError.WithCause(err)
+		return a.fail(w, r, authReq, err, checked)
 	}
 	op.RedirectToLogin(stored.GetID(), client, w, r)
 	return nil
+}
+
+// registered reports whether authReq's redirect_uri passes op's check
+// against its client (a custom validator may not have made it).
+func (a *Adapter) registered(ctx context.Context, authReq *oidc.AuthRequest) bool {
+	client, err := a.p.Storage().GetClientByClientID(ctx, authReq.ClientID)
+	return err == nil && client != nil && op.ValidateAuthReqRedirectURI(client, authReq.RedirectURI, authReq.ResponseType) == nil
 }
 
 // validate runs op's checks of a request whose client and redirect_uri are
@@ -159,16 +233,7 @@ func (a *Adapter) validate(r *http.Request, authReq *oidc.AuthRequest, client op
 	if err := op.ValidateAuthReqCodeChallengeMethod(authReq.CodeChallenge, authReq.CodeChallengeMethod); err != nil {
 		return "", err
 	}
-	userID, err := op.ValidateAuthReqIDTokenHint(r.Context(), authReq.IDTokenHint, a.p.IDTokenHintVerifier(r.Context()))
-	if err != nil {
-		return "", err
-	}
-	if authReq.RequestParam != "" {
-		// A request object the provider does not read (op.Config's
-		// RequestObjectSupported); one it reads was cleared by then.
-		return "", oidc.ErrRequestNotSupported()
-	}
-	return userID, nil
+	return op.ValidateAuthReqIDTokenHint(r.Context(), authReq.IDTokenHint, a.p.IDTokenHintVerifier(r.Context()))
 }
 
 // validateScopes refuses an unknown scope with invalid_scope, or, with
@@ -192,7 +257,7 @@ func (a *Adapter) client(ctx context.Context, clientID string) (op.Client, error
 	client, err := a.p.Storage().GetClientByClientID(ctx, clientID)
 	switch {
 	case err != nil:
-		return nil, lookupError(err, codes.UnauthorizedClient.With(codes.ClientIDNotFound))
+		return nil, a.lookupError(err, codes.UnauthorizedClient.With(codes.ClientIDNotFound))
 	case client == nil:
 		return nil, codes.ServerError.WithCause(errors.New("zitadelauthredirect: Storage returned no client and no error"))
 	}
@@ -209,16 +274,16 @@ func hasRedirectURIs(client op.Client) bool {
 	return slices.ContainsFunc(uris, func(u string) bool { return u != "" })
 }
 
-// fail answers a failure of an authorization request whose redirect_uri is
-// validated: an OpenID Connect prompt answer goes to that redirect_uri (as
-// op would send it) unless configured otherwise; everything else is returned
-// as a contract error for the error page.
-func (a *Adapter) fail(w http.ResponseWriter, r *http.Request, authReq op.ErrAuthRequest, err error) error {
+// fail answers a failure of an authorization request: an OpenID Connect
+// prompt answer goes to its redirect_uri (as op would send it) when checked
+// says the client registered it, unless configured otherwise; everything
+// else is returned as a contract error for the error page.
+func (a *Adapter) fail(w http.ResponseWriter, r *http.Request, authReq op.ErrAuthRequest, err error, checked bool) error {
 	if e, ok := codes.As(err); ok {
 		return e
 	}
 	oe, ok := promptAnswer(err)
-	if !ok || !a.prompt || serverFault(err) {
+	if !ok || !a.prompt || !checked || serverFault(err) {
 		return Map(err)
 	}
 	answer := &oidc.Error{ErrorType: oe.ErrorType, State: authReq.GetState()}

@@ -1,8 +1,10 @@
 package zitadelauthredirect_test
 
 import (
+	"io"
 	"net/http"
 	"net/url"
+	"strings"
 	"testing"
 
 	"github.com/stretchr/testify/assert"
@@ -10,6 +12,7 @@ import (
 	"github.com/zitadel/oidc/v3/pkg/op"
 
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/middleware"
 	"github.com/authredirect/authredirect/zitadelauthredirect"
 	"github.com/authredirect/authredirect/zitadelauthredirect/example/app"
 )
@@ -124,7 +127,7 @@ func TestAuthorize_Success(t *testing.T) {
 	require.Equal(t, http.StatusFound, res.StatusCode)
 	loc, err := url.Parse(res.Header.Get("Location"))
 	require.NoError(t, err)
-	assert.Equal(t, "/login", loc.Path)
+	assert.Equal(t, "/", loc.Path)
 	assert.NotEmpty(t, loc.Query().Get("authRequestID"))
 	assert.Contains(t, body, "Found")
 }
@@ -166,4 +169,39 @@ func TestNew_RequiresProvider(t *testing.T) {
 	a, err := zitadelauthredirect.New(zitadelauthredirect.Config{})
 	assert.Nil(t, a)
 	assert.ErrorIs(t, err, zitadelauthredirect.ErrConfig)
+}
+
+// TestBoundedInput: a multipart body and a body over
+// middleware.DefaultMaxFormBytes are invalid_request at every endpoint of
+// the adapter, refused before anything parses them (no temporary file is
+// written), and a parameter repeated in the body too.
+func TestBoundedInput(t *testing.T) {
+	e := newEnv(t, zitadelauthredirect.Config{})
+	multipartBody := "--b\r\nContent-Disposition: form-data; name=\"client_id\"\r\n\r\ndemo\r\n--b--\r\n"
+	for _, path := range []string{"/oauth/authorize", "/oauth/authorize/callback", "/oauth/token"} {
+		for _, tt := range []struct {
+			name, contentType, body string
+		}{
+			{"multipart", "multipart/form-data; boundary=b", multipartBody},
+			{"multipart, other case", " Multipart/Mixed; boundary=b", multipartBody},
+			{"too large", "application/x-www-form-urlencoded", "grant_type=authorization_code&x=" + strings.Repeat("a", middleware.DefaultMaxFormBytes)},
+			{"repeated in the body", "application/x-www-form-urlencoded", "grant_type=authorization_code&client_id=demo&client_id=demo"},
+		} {
+			t.Run(path+" "+tt.name, func(t *testing.T) {
+				req, err := http.NewRequest(http.MethodPost, e.base+path, strings.NewReader(tt.body))
+				require.NoError(t, err)
+				req.Header.Set("Content-Type", tt.contentType)
+				res, err := e.http.Do(req)
+				require.NoError(t, err)
+				body, err := io.ReadAll(res.Body)
+				require.NoError(t, err)
+				res.Body.Close()
+				if path == "/oauth/token" {
+					e.assertJSON(t, res, string(body), codes.InvalidRequest.Err())
+					return
+				}
+				assertRedirect(t, res, string(body), codes.InvalidRequest.Err(), ooops+"invalid_request")
+			})
+		}
+	}
 }

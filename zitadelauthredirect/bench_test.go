@@ -78,7 +78,7 @@ func TestLibraryAlone(t *testing.T) {
 	t.Run("an unknown scope is dropped", func(t *testing.T) {
 		res := p.get(t, "/authorize?"+authorizeQuery(map[string]string{"scope": "openid admin"}))
 		assert.Equal(t, http.StatusFound, res.StatusCode)
-		assert.True(t, strings.HasPrefix(res.Header.Get("Location"), "/login?"), res.Header.Get("Location"))
+		assert.True(t, strings.HasPrefix(res.Header.Get("Location"), "/?authRequestID="), res.Header.Get("Location"))
 	})
 	t.Run("an unknown client is a plain 400 with the description", func(t *testing.T) {
 		res, err := p.client.Get(p.base + "/authorize?" + authorizeQuery(map[string]string{"client_id": "nope"}))

@@ -27,10 +27,10 @@ func (a *Adapter) serveCallback(w http.ResponseWriter, r *http.Request) error {
 	}
 	authReq, err := a.p.Storage().AuthRequestByID(r.Context(), id)
 	if err != nil {
-		return lookupError(err, codes.InvalidRequest.Err())
+		return a.lookupError(err, codes.InvalidRequest.Err())
 	}
 	if !authReq.Done() {
-		return a.fail(w, r, authReq, oidc.ErrInteractionRequired())
+		return a.fail(w, r, authReq, oidc.ErrInteractionRequired(), true)
 	}
 	return a.respond(w, r, authReq)
 }
@@ -49,7 +49,7 @@ func (a *Adapter) Reject(w http.ResponseWriter, r *http.Request, authReq op.Auth
 	if authReq == nil {
 		return codes.ServerError.WithCause(err)
 	}
-	return a.fail(w, r, authReq, err)
+	return a.fail(w, r, authReq, err, true)
 }
 
 // respond writes the successful authorization response for a done request,

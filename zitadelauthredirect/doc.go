@@ -20,7 +20,8 @@
 //
 // The handlers run op's own exported parsing and validation steps
 // (op.ParseAuthorizeRequest, op.ValidateAuthReqRedirectURI, ...) in op's
-// order and read the library's typed errors: the ErrorType of an
+// order, or a provider's op.AuthorizeValidator where op would, and read
+// the library's typed errors: the ErrorType of an
 // *oidc.Error, a Storage's op.StorageNotFoundError, the client it stores.
 // No decision depends on a description text, and no description, parent
 // error or hint of the library reaches the client. [Map] is the table of
@@ -28,5 +29,6 @@
 //
 // Warning: a Storage that reports a missing client, auth request, code or
 // refresh token with a plain error (not an op.StorageNotFoundError) cannot
-// be told from a failing Storage: such a lookup is answered server_error.
+// be told from a failing Storage: such a lookup is answered server_error
+// unless [Config.NotFound] recognizes the error.
 package zitadelauthredirect

@@ -230,7 +230,7 @@ func (e *env) login(query string) string {
 	require.Equal(e.t, http.StatusFound, res.StatusCode)
 	loc, err := url.Parse(res.Header.Get("Location"))
 	require.NoError(e.t, err)
-	require.Equal(e.t, "/login", loc.Path)
+	require.Equal(e.t, "/", loc.Path)
 	id := loc.Query().Get("authRequestID")
 	require.NotEmpty(e.t, id)
 	u, _ := url.Parse(e.base)

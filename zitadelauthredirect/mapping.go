@@ -83,26 +83,27 @@ func serverFault(err error) bool {
 	return false
 }
 
-// notFound reports whether a Storage said, in op's typed way, that what it was
-// asked for does not exist (op.StorageNotFoundError).
-func notFound(err error) bool {
+// notFound reports whether a Storage said that what it was asked for does
+// not exist: in op's typed way (op.StorageNotFoundError), or as
+// Config.NotFound recognizes.
+func (a *Adapter) notFound(err error) bool {
 	var nf op.StorageNotFoundError
-	return errors.As(err, &nf)
+	return errors.As(err, &nf) || (a.isNotFound != nil && a.isNotFound(err))
 }
 
-// lookupError answers a failed Storage lookup: ifMissing when the Storage
-// reports what was asked for as not found (op.StorageNotFoundError), the
-// table's code for an *oidc.Error the Storage chose, server_error for any
-// other failure.
-func lookupError(err error, ifMissing *codes.Error) *codes.Error {
+// lookupError answers a failed Storage lookup: server_error when a
+// server_error is in err's chain, the table's code for an *oidc.Error the
+// Storage chose, ifMissing when the Storage reports what was asked for as
+// not found (see notFound), server_error for any other failure.
+func (a *Adapter) lookupError(err error, ifMissing *codes.Error) *codes.Error {
 	var oe *oidc.Error
 	switch {
 	case serverFault(err):
 		return codes.ServerError.WithCause(err)
-	case notFound(err):
-		return ifMissing.WithCause(err)
 	case errors.As(err, &oe):
 		return Map(err)
+	case a.notFound(err):
+		return ifMissing.WithCause(err)
 	}
 	return codes.ServerError.WithCause(err)
 }

@@ -22,7 +22,7 @@ import (
 // up, with op's steps: a missing client_id is unauthorized_client, one the
 // Storage reports as not found unauthorized_client with client_id_not_found,
 // a wrong secret unauthorized_client, an authentication method the client or
-// provider does not allow invalid_client. Another method than POST, a body
+// provider does not allow invalid_client. Another method than POST, a multipart body, a body
 // that does not parse and a parameter given twice are invalid_request.
 func (a *Adapter) Token() http.Handler { return a.token }
 
@@ -59,7 +59,7 @@ func (a *Adapter) codeExchange(w http.ResponseWriter, r *http.Request) error {
 	}
 	authReq, err := a.p.Storage().AuthRequestByCode(ctx, req.Code)
 	if err != nil {
-		return lookupError(err, codes.InvalidGrant.Err())
+		return a.lookupError(err, codes.InvalidGrant.Err())
 	}
 	if authReq.GetClientID() != client.GetID() {
 		return codes.InvalidGrant.Err() // issued to another client
@@ -102,7 +102,7 @@ func (a *Adapter) refresh(w http.ResponseWriter, r *http.Request) error {
 	}
 	tokenReq, err := a.p.Storage().TokenRequestByRefreshToken(ctx, req.RefreshToken)
 	if err != nil {
-		return lookupError(err, codes.UnauthorizedClient.Err()) // refresh token not found
+		return a.lookupError(err, codes.UnauthorizedClient.Err()) // refresh token not found
 	}
 	if tokenReq.GetClientID() != client.GetID() {
 		return codes.InvalidClient.Err()
@@ -132,7 +132,7 @@ func (a *Adapter) authenticate(ctx context.Context, clientID, secret, assertion,
 			return client, nil
 		case serverFault(err):
 			return nil, codes.ServerError.WithCause(err)
-		case notFound(err):
+		case a.notFound(err):
 			return nil, codes.UnauthorizedClient.With(codes.ClientIDNotFound).WithCause(err)
 		}
 		return nil, codes.InvalidClient.WithCause(err)

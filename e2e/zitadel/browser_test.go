@@ -98,8 +98,8 @@ func TestBrowser_SignInReachesTheClientWithACode(t *testing.T) {
 	require.NoError(t, chromedp.Do(ctx,
 		chromedp.Navigate(base+"/oauth/authorize?response_type=code&client_id=browser&redirect_uri="+
 			url.QueryEscape(callback)+"&scope=openid+profile&state=from-the-browser"),
-		chromedp.WaitVisible("#username"),
-		chromedp.SendKeys("#username", "test-user@"+u.Hostname()),
+		chromedp.WaitVisible("#email"),
+		chromedp.SendKeys("#email", "test-user@"+u.Hostname()),
 		chromedp.SendKeys("#password", "verysecure"),
 		chromedp.Click("#submit"),
 		chromedp.WaitVisible("#code"),

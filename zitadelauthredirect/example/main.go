@@ -5,7 +5,9 @@
 //
 // One client, demo (secret demo-secret, redirect URI
 // http://localhost:8081/callback, scopes openid profile); one user,
-// test-user@<host>, password verysecure. Try
+// test-user@<host>, password verysecure. The error page is /ooops, the
+// login page /, the login form posts email and password to /login; the
+// README gives the conformance checker's command line. Try
 //
 //	curl -i 'http://127.0.0.1:8080/oauth/authorize?response_type=code&client_id=nope&redirect_uri=http://localhost:8081/callback&scope=openid'
 //

@@ -60,7 +60,7 @@ func TestExample_SignIn(t *testing.T) {
 	require.Equal(t, http.StatusFound, res.StatusCode)
 	login, err := url.Parse(res.Header.Get("Location"))
 	require.NoError(t, err)
-	require.Equal(t, "/login", login.Path)
+	require.Equal(t, "/", login.Path)
 
 	res, err = client.Get(base + login.String())
 	require.NoError(t, err)
@@ -69,7 +69,7 @@ func TestExample_SignIn(t *testing.T) {
 	assert.Contains(t, string(form), `name="password"`)
 
 	res, err = client.PostForm(base+"/login", url.Values{
-		"authRequestID": {login.Query().Get("authRequestID")}, "username": {"test-user@127.0.0.1"}, "password": {"verysecure"},
+		"authRequestID": {login.Query().Get("authRequestID")}, "email": {"test-user@127.0.0.1"}, "password": {"verysecure"},
 	})
 	require.NoError(t, err)
 	res.Body.Close()
@@ -97,28 +97,44 @@ func TestExample_SignIn(t *testing.T) {
 	assert.Contains(t, string(body), `"access_token"`)
 }
 
-// TestExample_WrongPassword goes to the login page as unauthorized.
-func TestExample_WrongPassword(t *testing.T) {
+// TestExample_Login: the login form's failures go to the login page (/)
+// with the contract's identity_exception, the auth request carried back.
+func TestExample_Login(t *testing.T) {
 	base, client := serve(t)
 	res, err := client.Get(base + "/oauth/authorize?response_type=code&client_id=demo&redirect_uri=http://localhost:8081/callback&scope=openid")
 	require.NoError(t, err)
 	res.Body.Close()
 	login, err := url.Parse(res.Header.Get("Location"))
 	require.NoError(t, err)
-	res, err = client.PostForm(base+"/login", url.Values{
-		"authRequestID": {login.Query().Get("authRequestID")}, "username": {"test-user@127.0.0.1"}, "password": {"wrong"},
-	})
-	require.NoError(t, err)
-	res.Body.Close()
-	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
-	assert.Equal(t, "/login?identity_exception=unauthorized", res.Header.Get("Location"))
+	id := login.Query().Get("authRequestID")
+	for _, tt := range []struct{ name, body, location string }{
+		{"unknown account", "email=nobody%40example.com&password=wrong", "/?identity_exception=unauthorized&authRequestID=" + id},
+		{"wrong password", "email=test-user%40127.0.0.1&password=wrong", "/?identity_exception=unauthorized&entity_id=id1&authRequestID=" + id},
+		{"malformed body", "email=%zz&password=wrong", "/?identity_exception=invalid_request&authRequestID=" + id},
+		{"no password", "email=test-user%40127.0.0.1", "/?identity_exception=invalid_request&authRequestID=" + id},
+		{"email twice", "email=a&email=b&password=wrong", "/?identity_exception=invalid_request&authRequestID=" + id},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			req, err := http.NewRequest(http.MethodPost, base+"/login?"+login.RawQuery, strings.NewReader(tt.body))
+			require.NoError(t, err)
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+			res, err := client.Do(req)
+			require.NoError(t, err)
+			res.Body.Close()
+			assert.Equal(t, http.StatusSeeOther, res.StatusCode)
+			assert.Equal(t, []string{tt.location}, res.Header.Values("Location"))
+			assert.Equal(t, "no-store", res.Header.Get("Cache-Control"))
+			assert.Equal(t, "no-cache", res.Header.Get("Pragma"))
+			assert.Equal(t, "no-referrer", res.Header.Get("Referrer-Policy"))
+		})
+	}
 }
 
 // TestExample_CrossOriginLogin: a login form posted from another site is
 // refused with the authentication invalid_request.
 func TestExample_CrossOriginLogin(t *testing.T) {
 	base, client := serve(t)
-	req, err := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader("authRequestID=x&username=u&password=p"))
+	req, err := http.NewRequest(http.MethodPost, base+"/login", strings.NewReader("authRequestID=x&email=u&password=p"))
 	require.NoError(t, err)
 	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
 	req.Header.Set("Sec-Fetch-Site", "cross-site")
@@ -126,7 +142,7 @@ func TestExample_CrossOriginLogin(t *testing.T) {
 	require.NoError(t, err)
 	res.Body.Close()
 	assert.Equal(t, http.StatusSeeOther, res.StatusCode)
-	assert.Equal(t, "/login?identity_exception=invalid_request", res.Header.Get("Location"))
+	assert.Equal(t, "/?identity_exception=invalid_request", res.Header.Get("Location"))
 }
 
 // TestExample_Timeouts: the server is bounded as examples/accounts is.

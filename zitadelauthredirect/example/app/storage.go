@@ -15,12 +15,15 @@ import (
 // server's /login.
 type Storage struct {
 	*storage.Storage
+	// Users are its accounts, for the login form.
+	Users storage.UserStore
 }
 
 // NewStorage is the example storage holding clients, with its one user
 // "test-user@" + the issuer's host name, password "verysecure".
 func NewStorage(issuer string, clients map[string]*storage.Client) *Storage {
-	return &Storage{storage.NewStorageWithClients(storage.NewUserStore(issuer), clients)}
+	users := storage.NewUserStore(issuer)
+	return &Storage{storage.NewStorageWithClients(users, clients), users}
 }
 
 // missing is the error of a lookup that found nothing.
@@ -76,4 +79,4 @@ func (s *Storage) TokenRequestByRefreshToken(ctx context.Context, token string) 
 // client sends the user to this server's login page.
 type client struct{ op.Client }
 
-func (client) LoginURL(id string) string { return "/login?authRequestID=" + url.QueryEscape(id) }
+func (client) LoginURL(id string) string { return "/?authRequestID=" + url.QueryEscape(id) }
