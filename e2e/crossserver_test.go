@@ -65,8 +65,8 @@ func TestCrossServer_OneAnswerPerFailure(t *testing.T) {
 		}},
 		{name: "zitadelauthredirect/example", cfg: func(base string) conformance.Config {
 			return conformance.Config{BaseURL: base, ClientID: "demo", ClientSecret: "demo-secret",
-				RedirectURI: "http://localhost:8081/callback", Scope: "openid profile", LoginPage: "/login",
-				User: "test-user@127.0.0.1", Password: "verysecure", UserField: "username"}
+				RedirectURI: "http://localhost:8081/callback", Scope: "openid profile",
+				User: "test-user@127.0.0.1", Password: "verysecure"}
 		}},
 		{name: "fositeauthredirect/example", cfg: func(base string) conformance.Config {
 			return conformance.Config{BaseURL: base, ClientID: "demo", ClientSecret: "demo-secret",
