@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/ory/fosite"
 
@@ -100,6 +101,9 @@ func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar 
 			return codes.UnauthorizedClient.With(d).WithCause(err)
 		}
 	}
+	if code == codes.UnsupportedResponseType && strings.TrimSpace(requestForm(ar).Get("response_type")) == "" {
+		return codes.InvalidRequest.WithCause(err) // a missing parameter, not an unsupported value
+	}
 	return code.WithCause(err)
 }
 
@@ -112,8 +116,16 @@ func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar 
 //		return a.AccessError(ctx, r, ar, err)
 //	}
 //
-// fosite answers a grant_type no handler takes with invalid_request and no
-// request at all; AccessError answers it unsupported_grant_type.
+// The contract's reasons decide where fosite's habit differs: a request
+// without any client credentials (fosite: invalid_request), a client id
+// the storage does not know (invalid_client; the answer adds
+// client_id_not_found), a secret that does not match (invalid_client) and
+// a refresh token the storage does not know (invalid_grant) are
+// unauthorized_client, 400. A known client using an authentication method
+// fosite does not allow it stays invalid_client, 401; a storage that fails
+// is server_error. fosite answers a grant_type no handler takes with
+// invalid_request and no request at all; AccessError answers it
+// unsupported_grant_type.
 func (a *Adapter) AccessError(ctx context.Context, r *http.Request, ar fosite.AccessRequester, err error) error {
 	if err == nil {
 		return nil
@@ -130,11 +142,25 @@ func (a *Adapter) AccessError(ctx context.Context, r *http.Request, ar fosite.Ac
 	}
 	err = &logged{err: err, fe: fe}
 	code := contractCode(fe)
+	// fosite checks the method, the body and grant_type before the client;
+	// past them, invalid_request without credentials is the missing client.
+	checked := r.Method == http.MethodPost && r.PostForm.Get("grant_type") != ""
 	switch {
-	case code == codes.InvalidClient:
-		return a.unknownClient(ctx, tokenClientID(r), err, codes.InvalidClient)
-	case code == codes.InvalidRequest && ar == nil && r.Method == http.MethodPost && r.PostForm.Get("grant_type") != "":
+	case fe.ErrorField == errInvalidClient && r.PostForm.Get("client_assertion_type") == "" &&
+		(fe.Unwrap() != nil || tokenClientID(r) == ""):
+		// fosite wraps the cause of a failed lookup or secret check; its
+		// refusal of an authentication method the client may not use
+		// carries none, and stays invalid_client below, as does a client
+		// assertion that does not verify.
+		return a.unknownClient(ctx, tokenClientID(r), err, codes.UnauthorizedClient)
+	case fe.ErrorField == errInvalidClient:
+		return codes.InvalidClient.WithCause(err)
+	case code == codes.InvalidRequest && ar == nil && checked:
 		return codes.UnsupportedGrantType.WithCause(err)
+	case code == codes.InvalidRequest && checked && !hasCredentials(r):
+		return codes.UnauthorizedClient.WithCause(err) // the contract's "missing client id"
+	case code == codes.InvalidGrant && errors.Is(err, fosite.ErrNotFound) && r.PostForm.Get("grant_type") == "refresh_token":
+		return codes.UnauthorizedClient.WithCause(err) // the contract's "refresh token not found"
 	}
 	return code.WithCause(err)
 }
@@ -241,6 +267,15 @@ func requestForm(ar fosite.Requester) url.Values {
 		return nil
 	}
 	return ar.GetRequestForm()
+}
+
+// hasCredentials reports whether a token request names its client in any
+// way fosite reads: HTTP Basic, client_id, or a client assertion.
+func hasCredentials(r *http.Request) bool {
+	if _, _, ok := r.BasicAuth(); ok {
+		return true
+	}
+	return r.PostForm.Get("client_id") != "" || r.PostForm.Get("client_assertion") != "" || r.PostForm.Get("client_assertion_type") != ""
 }
 
 // tokenClientID is the client id of a token request as fosite reads it:

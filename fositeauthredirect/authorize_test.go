@@ -63,7 +63,7 @@ var authorizeRows = []authorizeRow{
 	{row: "unsupported response_type", query: authorizeQuery("response_type", "foo"), name: "unsupported_response_type",
 		want: codes.UnsupportedResponseType.Err()},
 	{row: "missing response_type", query: authorizeQuery("response_type", ""), name: "unsupported_response_type",
-		want: codes.UnsupportedResponseType.Err()},
+		want: codes.InvalidRequest.Err()},
 	{row: "unknown scope", query: authorizeQuery("scope", "openid admin"), name: "invalid_scope",
 		want: codes.InvalidScope.Err()},
 	{row: "weak state", query: authorizeQuery("state", "short"), name: "invalid_state",

@@ -90,7 +90,7 @@ var parityRows = []parityRow{
 		name: "invalid_client", want: codes.UnauthorizedClient.Err()},
 	{row: "token: wrong secret in the body", token: true,
 		params: "grant_type=authorization_code&code=x&client_id=demo&client_secret=wrong",
-		name: "invalid_client", want: codes.UnauthorizedClient.Err()},
+		name:   "invalid_client", want: codes.UnauthorizedClient.Err()},
 	{row: "token: unknown refresh token", token: true, basic: "demo:" + demoSecret, params: "grant_type=refresh_token&refresh_token=nope.nope",
 		name: "invalid_grant", want: codes.UnauthorizedClient.Err()},
 	{row: "token: client storage down", token: true, basic: "broken:" + demoSecret, params: "grant_type=authorization_code&code=x",

@@ -94,7 +94,7 @@ func TestExample_Failures(t *testing.T) {
 
 // TestExample_CodeFlow: sign in, get a code at the client's redirect URI,
 // exchange it with golang.org/x/oauth2; a wrong secret is the contract's
-// JSON with a Basic challenge.
+// unauthorized_client JSON.
 func TestExample_CodeFlow(t *testing.T) {
 	base := serve(t)
 	jar, err := cookiejar.New(nil)
@@ -150,9 +150,8 @@ func TestExample_CodeFlow(t *testing.T) {
 	_, err = wrong.Exchange(context.Background(), code)
 	var re *oauth2.RetrieveError
 	require.True(t, errors.As(err, &re), "%v", err)
-	assert.Equal(t, http.StatusUnauthorized, re.Response.StatusCode)
-	assert.Equal(t, "invalid_client", re.ErrorCode)
-	assert.True(t, strings.HasPrefix(re.Response.Header.Get("WWW-Authenticate"), "Basic"))
+	assert.Equal(t, http.StatusBadRequest, re.Response.StatusCode)
+	assert.Equal(t, "unauthorized_client", re.ErrorCode)
 
 	tok, err := cfg.Exchange(context.Background(), code)
 	require.NoError(t, err)
