@@ -24,11 +24,11 @@ type Config struct {
 	// Clients is the client storage the provider looks clients up in. It
 	// may be nil when Provider is a *fosite.Fosite: its Store is used.
 	Clients fosite.ClientManager
-	// PromptNoneToErrorPage sends the OpenID Connect answers login_required,
+	// PromptErrorsToErrorPage sends the OpenID Connect answers login_required,
 	// consent_required, interaction_required and account_selection_required
 	// to the error page too. By default they go to the client's validated
 	// redirect_uri, as OpenID Connect requires of a prompt=none request.
-	PromptNoneToErrorPage bool
+	PromptErrorsToErrorPage bool
 }
 
 // Adapter turns the errors of a fosite provider into the contract's errors.
@@ -36,7 +36,7 @@ type Config struct {
 type Adapter struct {
 	provider       fosite.OAuth2Provider
 	clients        fosite.ClientManager
-	promptNonePage bool
+	promptPage bool
 }
 
 // New validates cfg and returns its Adapter. A missing Provider, or missing
@@ -53,7 +53,7 @@ func New(cfg Config) (*Adapter, error) {
 	if clients == nil {
 		return nil, fmt.Errorf("%w: Clients is nil and Provider is not a *fosite.Fosite with a Store", ErrConfig)
 	}
-	return &Adapter{provider: cfg.Provider, clients: clients, promptNonePage: cfg.PromptNoneToErrorPage}, nil
+	return &Adapter{provider: cfg.Provider, clients: clients, promptPage: cfg.PromptErrorsToErrorPage}, nil
 }
 
 // AuthorizeError answers err, returned by the provider's NewAuthorizeRequest
@@ -69,7 +69,7 @@ func New(cfg Config) (*Adapter, error) {
 // The one exception is an OpenID Connect prompt=none answer
 // (login_required, consent_required, interaction_required,
 // account_selection_required) for a request whose redirect_uri fosite has
-// validated: unless Config.PromptNoneToErrorPage is set, AuthorizeError has
+// validated: unless Config.PromptErrorsToErrorPage is set, AuthorizeError has
 // the provider write it to that redirect_uri, without fosite's hint or debug
 // text, and returns nil.
 func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar fosite.AuthorizeRequester, err error) error {
@@ -91,7 +91,7 @@ func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar 
 	if code == codes.UnauthorizedClient && fe.ErrorField == errInvalidClient {
 		return a.unknownClient(ctx, requestForm(ar).Get("client_id"), err, codes.UnauthorizedClient)
 	}
-	if isPromptNone(fe.ErrorField) && !a.promptNonePage && ar != nil && ar.IsRedirectURIValid() {
+	if isPromptNone(fe.ErrorField) && !a.promptPage && ar != nil && ar.IsRedirectURIValid() {
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		a.provider.WriteAuthorizeError(ctx, w, ar, promptNoneAnswer(fe.ErrorField))
 		return nil

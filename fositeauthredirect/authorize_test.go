@@ -223,10 +223,10 @@ func TestAuthorize_PromptNoneAnswersGoToTheClient(t *testing.T) {
 	}
 }
 
-// TestAuthorize_PromptNoneToErrorPage: configured otherwise, the same
+// TestAuthorize_PromptErrorsToErrorPage: configured otherwise, the same
 // answers go to the error page like every other.
-func TestAuthorize_PromptNoneToErrorPage(t *testing.T) {
-	srv := newServer(t, fositeauthredirect.Config{PromptNoneToErrorPage: true})
+func TestAuthorize_PromptErrorsToErrorPage(t *testing.T) {
+	srv := newServer(t, fositeauthredirect.Config{PromptErrorsToErrorPage: true})
 	client := noFollow(srv.Server)
 	for _, tc := range promptNoneRows {
 		t.Run(tc.row, func(t *testing.T) {

@@ -37,7 +37,7 @@
 // OpenID Connect's prompt=none answers (login_required, consent_required,
 // interaction_required, account_selection_required) go to the client's
 // validated redirect_uri by default, as OpenID Connect requires; see
-// Config.PromptNoneToErrorPage.
+// Config.PromptErrorsToErrorPage.
 //
 // It is a module of its own, so that the library itself does not depend
 // on fosite. README.md in this directory has the whole mapping table.
