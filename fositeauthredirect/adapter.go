@@ -34,8 +34,8 @@ type Config struct {
 // Adapter turns the errors of a fosite provider into the contract's errors.
 // It is immutable and safe for concurrent use.
 type Adapter struct {
-	provider       fosite.OAuth2Provider
-	clients        fosite.ClientManager
+	provider   fosite.OAuth2Provider
+	clients    fosite.ClientManager
 	promptPage bool
 }
 
