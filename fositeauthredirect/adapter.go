@@ -66,6 +66,9 @@ func New(cfg Config) (*Adapter, error) {
 //		return a.AuthorizeError(ctx, w, ar, err)
 //	}
 //
+// A missing response_type, which fosite calls unsupported_response_type,
+// is invalid_request, as the contract calls a missing parameter.
+//
 // The one exception is an OpenID Connect prompt=none answer
 // (login_required, consent_required, interaction_required,
 // account_selection_required) for a request whose redirect_uri fosite has
@@ -101,7 +104,7 @@ func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar 
 			return codes.UnauthorizedClient.With(d).WithCause(err)
 		}
 	}
-	if code == codes.UnsupportedResponseType && strings.TrimSpace(requestForm(ar).Get("response_type")) == "" {
+	if code == codes.UnsupportedResponseType && ar != nil && strings.TrimSpace(requestForm(ar).Get("response_type")) == "" {
 		return codes.InvalidRequest.WithCause(err) // a missing parameter, not an unsupported value
 	}
 	return code.WithCause(err)
