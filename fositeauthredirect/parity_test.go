@@ -1,6 +1,7 @@
 package fositeauthredirect_test
 
 import (
+	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -79,6 +80,8 @@ var parityRows = []parityRow{
 	{row: "prompt=none, consent needed", params: authorizeQuery("prompt", "none"), decision: "consent", name: "consent_required", toClient: true},
 	{row: "repeated parameter", params: authorizeQuery() + "&client_id=nope", toClient: true,
 		want: codes.InvalidRequest.Err(), why: "fosite reads the first of repeated parameters; the guard refuses them"},
+	{row: "PUT", method: http.MethodPut, params: authorizeQuery(), toClient: true,
+		want: codes.InvalidRequest.Err(), why: "fosite takes any method; the contract's wrong HTTP method is all but GET and POST"},
 
 	// Token endpoint.
 	{row: "token: code exchanged", token: true, basic: "demo:" + demoSecret, body: codeBody},
@@ -105,6 +108,9 @@ var parityRows = []parityRow{
 		name: "invalid_request", want: codes.InvalidRequest.Err()},
 	{row: "token: a grant the client may not use", token: true, basic: "demo:" + demoSecret, params: "grant_type=client_credentials",
 		name: "unauthorized_client", want: codes.UnauthorizedClient.Err()},
+	{row: "token: another client's refresh token", token: true, basic: "nooffline:" + demoSecret, body: refreshBody,
+		name: "invalid_grant", want: codes.InvalidGrant.Err()},
+	{row: "token: refresh token", token: true, basic: "demo:" + demoSecret, body: refreshBody},
 	{row: "token: unknown scope", token: true, basic: "svc:" + demoSecret, params: "grant_type=client_credentials&scope=read+write",
 		name: "invalid_scope", want: codes.InvalidScope.Err()},
 }
@@ -112,6 +118,15 @@ var parityRows = []parityRow{
 func codeBody(t *testing.T, srv *testServer) string {
 	return "grant_type=authorization_code&redirect_uri=" + url.QueryEscape(demoRedirect) +
 		"&code=" + url.QueryEscape(authorizationCode(t, srv, "demo", "openid offline"))
+}
+
+// refreshBody exchanges a code of client demo and asks for a refresh with
+// its refresh token.
+func refreshBody(t *testing.T, srv *testServer) string {
+	tok, err := oauthConfig(srv, "demo", demoSecret).Exchange(context.Background(), validCode(t, srv))
+	require.NoError(t, err)
+	require.NotEmpty(t, tok.RefreshToken)
+	return "grant_type=refresh_token&refresh_token=" + url.QueryEscape(tok.RefreshToken)
 }
 
 // answer is what one server answered to a row's request.
@@ -217,6 +232,9 @@ func TestParity_FositeDecidesTheAdapterAnswers(t *testing.T) {
 				assert.Equal(t, http.StatusSeeOther, adapter.status)
 				assert.True(t, adapter.toClient(), "the adapter sends it to the client as fosite does: %s", adapter.location)
 				assert.Equal(t, tc.name, adapter.name(t))
+				if tc.name == "" {
+					assert.NotEmpty(t, mustQuery(t, adapter.location).Get("code"), adapter.location)
+				}
 			case tc.token:
 				assert.Equal(t, tc.want.Code().HTTPStatus(), adapter.status)
 				want := map[string]string{"error": tc.want.Code().Name(), "error_description": tc.want.Code().Description()}

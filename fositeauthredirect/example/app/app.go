@@ -45,10 +45,10 @@ const (
 	loginPage, loginPath = "/", "/login"
 )
 
-// Carried are the authorization request's parameters the login page
+// carried are the authorization request's parameters the login page
 // carries through a failed sign-in and back to the authorize endpoint:
 // OAuth's, PKCE's (RFC 7636) and OpenID Connect's, never a secret.
-var Carried = []string{"response_type", "client_id", "redirect_uri", "scope", "state",
+var carried = []string{"response_type", "client_id", "redirect_uri", "scope", "state",
 	"code_challenge", "code_challenge_method", "nonce", "prompt", "max_age", "response_mode"}
 
 // Config configures New.
@@ -115,7 +115,7 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	rc, err := middleware.New(middleware.Config{
-		Pages:    render.Config{ErrorPage: errorPath, LoginPage: loginPage, Carry: Carried},
+		Pages:    render.Config{ErrorPage: errorPath, LoginPage: loginPage, Carry: carried},
 		Observer: middleware.LogObserver(cfg.Logger),
 	})
 	if err != nil {
@@ -281,11 +281,11 @@ func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	return nil
 }
 
-// carry is form's part that the login page carries, in Carried's order,
+// carry is form's part that the login page carries, in carried's order,
 // as Renderer.CarriedQuery makes it of a query.
 func carry(form url.Values) string {
 	var b strings.Builder
-	for _, name := range Carried {
+	for _, name := range carried {
 		if vs := form[name]; len(vs) == 1 {
 			if b.Len() > 0 {
 				b.WriteByte('&')
