@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"strings"
 
 	"github.com/ory/fosite"
 
@@ -23,19 +24,19 @@ type Config struct {
 	// Clients is the client storage the provider looks clients up in. It
 	// may be nil when Provider is a *fosite.Fosite: its Store is used.
 	Clients fosite.ClientManager
-	// PromptNoneToErrorPage sends the OpenID Connect answers login_required,
+	// PromptErrorsToErrorPage sends the OpenID Connect answers login_required,
 	// consent_required, interaction_required and account_selection_required
 	// to the error page too. By default they go to the client's validated
 	// redirect_uri, as OpenID Connect requires of a prompt=none request.
-	PromptNoneToErrorPage bool
+	PromptErrorsToErrorPage bool
 }
 
 // Adapter turns the errors of a fosite provider into the contract's errors.
 // It is immutable and safe for concurrent use.
 type Adapter struct {
-	provider       fosite.OAuth2Provider
-	clients        fosite.ClientManager
-	promptNonePage bool
+	provider   fosite.OAuth2Provider
+	clients    fosite.ClientManager
+	promptPage bool
 }
 
 // New validates cfg and returns its Adapter. A missing Provider, or missing
@@ -52,7 +53,7 @@ func New(cfg Config) (*Adapter, error) {
 	if clients == nil {
 		return nil, fmt.Errorf("%w: Clients is nil and Provider is not a *fosite.Fosite with a Store", ErrConfig)
 	}
-	return &Adapter{provider: cfg.Provider, clients: clients, promptNonePage: cfg.PromptNoneToErrorPage}, nil
+	return &Adapter{provider: cfg.Provider, clients: clients, promptPage: cfg.PromptErrorsToErrorPage}, nil
 }
 
 // AuthorizeError answers err, returned by the provider's NewAuthorizeRequest
@@ -65,10 +66,13 @@ func New(cfg Config) (*Adapter, error) {
 //		return a.AuthorizeError(ctx, w, ar, err)
 //	}
 //
+// A missing response_type, which fosite calls unsupported_response_type,
+// is invalid_request, as the contract calls a missing parameter.
+//
 // The one exception is an OpenID Connect prompt=none answer
 // (login_required, consent_required, interaction_required,
 // account_selection_required) for a request whose redirect_uri fosite has
-// validated: unless Config.PromptNoneToErrorPage is set, AuthorizeError has
+// validated: unless Config.PromptErrorsToErrorPage is set, AuthorizeError has
 // the provider write it to that redirect_uri, without fosite's hint or debug
 // text, and returns nil.
 func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar fosite.AuthorizeRequester, err error) error {
@@ -90,7 +94,7 @@ func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar 
 	if code == codes.UnauthorizedClient && fe.ErrorField == errInvalidClient {
 		return a.unknownClient(ctx, requestForm(ar).Get("client_id"), err, codes.UnauthorizedClient)
 	}
-	if isPromptNone(fe.ErrorField) && !a.promptNonePage && ar != nil && ar.IsRedirectURIValid() {
+	if isPromptNone(fe.ErrorField) && !a.promptPage && ar != nil && ar.IsRedirectURIValid() {
 		w.Header().Set("Referrer-Policy", "no-referrer")
 		a.provider.WriteAuthorizeError(ctx, w, ar, promptNoneAnswer(fe.ErrorField))
 		return nil
@@ -99,6 +103,9 @@ func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar 
 		if d, ok := redirectURIDetail(ar); ok {
 			return codes.UnauthorizedClient.With(d).WithCause(err)
 		}
+	}
+	if code == codes.UnsupportedResponseType && ar != nil && strings.TrimSpace(requestForm(ar).Get("response_type")) == "" {
+		return codes.InvalidRequest.WithCause(err) // a missing parameter, not an unsupported value
 	}
 	return code.WithCause(err)
 }
@@ -112,8 +119,16 @@ func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar 
 //		return a.AccessError(ctx, r, ar, err)
 //	}
 //
-// fosite answers a grant_type no handler takes with invalid_request and no
-// request at all; AccessError answers it unsupported_grant_type.
+// The contract's reasons decide where fosite's habit differs: a request
+// without any client credentials (fosite: invalid_request), a client id
+// the storage does not know (invalid_client; the answer adds
+// client_id_not_found), a secret that does not match (invalid_client) and
+// a refresh token the storage does not know (invalid_grant) are
+// unauthorized_client, 400. A known client using an authentication method
+// fosite does not allow it stays invalid_client, 401; a storage that fails
+// is server_error. fosite answers a grant_type no handler takes with
+// invalid_request and no request at all; AccessError answers it
+// unsupported_grant_type.
 func (a *Adapter) AccessError(ctx context.Context, r *http.Request, ar fosite.AccessRequester, err error) error {
 	if err == nil {
 		return nil
@@ -130,11 +145,25 @@ func (a *Adapter) AccessError(ctx context.Context, r *http.Request, ar fosite.Ac
 	}
 	err = &logged{err: err, fe: fe}
 	code := contractCode(fe)
+	// fosite checks the method, the body and grant_type before the client;
+	// past them, invalid_request without credentials is the missing client.
+	checked := r.Method == http.MethodPost && r.PostForm.Get("grant_type") != ""
 	switch {
-	case code == codes.InvalidClient:
-		return a.unknownClient(ctx, tokenClientID(r), err, codes.InvalidClient)
-	case code == codes.InvalidRequest && ar == nil && r.Method == http.MethodPost && r.PostForm.Get("grant_type") != "":
+	case fe.ErrorField == errInvalidClient && r.PostForm.Get("client_assertion_type") == "" &&
+		(fe.Unwrap() != nil || tokenClientID(r) == ""):
+		// fosite wraps the cause of a failed lookup or secret check; its
+		// refusal of an authentication method the client may not use
+		// carries none, and stays invalid_client below, as does a client
+		// assertion that does not verify.
+		return a.unknownClient(ctx, tokenClientID(r), err, codes.UnauthorizedClient)
+	case fe.ErrorField == errInvalidClient:
+		return codes.InvalidClient.WithCause(err)
+	case code == codes.InvalidRequest && ar == nil && checked:
 		return codes.UnsupportedGrantType.WithCause(err)
+	case code == codes.InvalidRequest && checked && !hasCredentials(r):
+		return codes.UnauthorizedClient.WithCause(err) // the contract's "missing client id"
+	case code == codes.InvalidGrant && errors.Is(err, fosite.ErrNotFound) && r.PostForm.Get("grant_type") == "refresh_token":
+		return codes.UnauthorizedClient.WithCause(err) // the contract's "refresh token not found"
 	}
 	return code.WithCause(err)
 }
@@ -241,6 +270,15 @@ func requestForm(ar fosite.Requester) url.Values {
 		return nil
 	}
 	return ar.GetRequestForm()
+}
+
+// hasCredentials reports whether a token request names its client in any
+// way fosite reads: HTTP Basic, client_id, or a client assertion.
+func hasCredentials(r *http.Request) bool {
+	if _, _, ok := r.BasicAuth(); ok {
+		return true
+	}
+	return r.PostForm.Get("client_id") != "" || r.PostForm.Get("client_assertion") != "" || r.PostForm.Get("client_assertion_type") != ""
 }
 
 // tokenClientID is the client id of a token request as fosite reads it:

@@ -63,7 +63,7 @@ var authorizeRows = []authorizeRow{
 	{row: "unsupported response_type", query: authorizeQuery("response_type", "foo"), name: "unsupported_response_type",
 		want: codes.UnsupportedResponseType.Err()},
 	{row: "missing response_type", query: authorizeQuery("response_type", ""), name: "unsupported_response_type",
-		want: codes.UnsupportedResponseType.Err()},
+		want: codes.InvalidRequest.Err()},
 	{row: "unknown scope", query: authorizeQuery("scope", "openid admin"), name: "invalid_scope",
 		want: codes.InvalidScope.Err()},
 	{row: "weak state", query: authorizeQuery("state", "short"), name: "invalid_state",
@@ -223,10 +223,10 @@ func TestAuthorize_PromptNoneAnswersGoToTheClient(t *testing.T) {
 	}
 }
 
-// TestAuthorize_PromptNoneToErrorPage: configured otherwise, the same
+// TestAuthorize_PromptErrorsToErrorPage: configured otherwise, the same
 // answers go to the error page like every other.
-func TestAuthorize_PromptNoneToErrorPage(t *testing.T) {
-	srv := newServer(t, fositeauthredirect.Config{PromptNoneToErrorPage: true})
+func TestAuthorize_PromptErrorsToErrorPage(t *testing.T) {
+	srv := newServer(t, fositeauthredirect.Config{PromptErrorsToErrorPage: true})
 	client := noFollow(srv.Server)
 	for _, tc := range promptNoneRows {
 		t.Run(tc.row, func(t *testing.T) {

@@ -5,6 +5,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 	"time"
 
@@ -55,6 +56,44 @@ func BenchmarkErrorAnswer(b *testing.B) {
 		})
 		adapter := rc.Authorization(middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 			return a.AuthorizeError(ctx, w, ar, err)
+		}))
+		for _, h := range []struct {
+			name string
+			h    http.Handler
+		}{{"fosite", library}, {"adapter", adapter}} {
+			b.Run(tc.name+"/"+h.name, func(b *testing.B) {
+				w := &discard{h: http.Header{}}
+				b.ReportAllocs()
+				for b.Loop() {
+					clear(w.h)
+					h.h.ServeHTTP(w, r)
+				}
+			})
+		}
+	}
+}
+
+// BenchmarkAccessErrorAnswer compares, for one failed token request
+// already parsed by fosite, the adapter's answer (classification, the
+// storage's word on the client, the contract's JSON through a Recoverer
+// route) with fosite's own WriteAccessError.
+func BenchmarkAccessErrorAnswer(b *testing.B) {
+	provider, a, rc := benchSetup(b)
+	for _, tc := range []struct{ name, id, secret string }{
+		{"unknown client", "nope", demoSecret},
+		{"wrong secret", "demo", "wrong"},
+	} {
+		r := httptest.NewRequest(http.MethodPost, "/oauth/token", strings.NewReader("grant_type=authorization_code&code=x"))
+		r.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		r.SetBasicAuth(tc.id, tc.secret)
+		ctx := context.Background()
+		ar, err := provider.NewAccessRequest(ctx, r, newSession())
+		require.Error(b, err)
+		library := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			provider.WriteAccessError(ctx, w, ar, err)
+		})
+		adapter := rc.JSON(middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
+			return a.AccessError(ctx, r, ar, err)
 		}))
 		for _, h := range []struct {
 			name string

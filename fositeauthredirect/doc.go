@@ -16,7 +16,9 @@
 //
 //	a, err := fositeauthredirect.New(fositeauthredirect.Config{Provider: provider})
 //	if err != nil { ... } // invalid configuration is reported here, once
-//	mux.Handle("/oauth/authorize", alice.New(rc.Authorization, middleware.UniqueParams()).
+//	mux.Handle("/oauth/authorize", alice.New(rc.Authorization,
+//		middleware.AllowMethods(http.MethodGet, http.MethodHead, http.MethodPost),
+//		fositeauthredirect.ParseForm(0), middleware.UniqueParams()).
 //		Then(middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 //			ar, err := provider.NewAuthorizeRequest(r.Context(), r)
 //			if err != nil {
@@ -25,9 +27,9 @@
 //			// sign in, consent, NewAuthorizeResponse: every error through a.AuthorizeError
 //			...
 //		})))
-//	mux.Handle("/oauth/token", alice.New(rc.JSON, middleware.ParseForm(0), middleware.UniqueParams()).
+//	mux.Handle("/oauth/token", alice.New(rc.JSON, fositeauthredirect.ParseForm(0), middleware.UniqueParams()).
 //		Then(middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
-//			ar, err := provider.NewAccessRequest(r.Context(), r, session)
+//			ar, err := provider.NewAccessRequest(r.Context(), r, new(openid.DefaultSession))
 //			if err != nil {
 //				return a.AccessError(r.Context(), r, ar, err)
 //			}
@@ -37,7 +39,10 @@
 // OpenID Connect's prompt=none answers (login_required, consent_required,
 // interaction_required, account_selection_required) go to the client's
 // validated redirect_uri by default, as OpenID Connect requires; see
-// Config.PromptNoneToErrorPage.
+// Config.PromptErrorsToErrorPage. [ParseForm] bounds the body and refuses
+// multipart bodies, which fosite would parse (on GET too) into temporary
+// files. README.md has the whole wiring, login page included, as tested
+// code.
 //
 // It is a module of its own, so that the library itself does not depend
 // on fosite. README.md in this directory has the whole mapping table.

@@ -265,9 +265,47 @@ func newServer(t testing.TB, cfg fositeauthredirect.Config) *testServer {
 		provider.WriteAccessResponse(ctx, w, ar, resp)
 		return nil
 	}
+	// fosite alone on the same provider: its own answers, for the parity table.
+	alone := func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		ar, err := provider.NewAuthorizeRequest(ctx, r)
+		if err == nil {
+			err = decision(r)
+		}
+		if err != nil {
+			provider.WriteAuthorizeError(ctx, w, ar, err)
+			return
+		}
+		for _, s := range ar.GetRequestedScopes() {
+			ar.GrantScope(s)
+		}
+		resp, err := provider.NewAuthorizeResponse(ctx, ar, newSession())
+		if err != nil {
+			provider.WriteAuthorizeError(ctx, w, ar, err)
+			return
+		}
+		provider.WriteAuthorizeResponse(ctx, w, ar, resp)
+	}
+	aloneToken := func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		ar, err := provider.NewAccessRequest(ctx, r, newSession())
+		if err != nil {
+			provider.WriteAccessError(ctx, w, ar, err)
+			return
+		}
+		resp, err := provider.NewAccessResponse(ctx, ar)
+		if err != nil {
+			provider.WriteAccessError(ctx, w, ar, err)
+			return
+		}
+		provider.WriteAccessResponse(ctx, w, ar, resp)
+	}
 	mux := http.NewServeMux()
-	mux.Handle("/oauth/authorize", alice.New(rc.Authorization, middleware.UniqueParams()).Then(middleware.Wrap(authorize)))
-	mux.Handle("/oauth/token", alice.New(rc.JSON, middleware.ParseForm(0), middleware.UniqueParams()).Then(middleware.Wrap(token)))
+	mux.HandleFunc("/fosite/authorize", alone)
+	mux.HandleFunc("/fosite/token", aloneToken)
+	mux.Handle("/oauth/authorize", alice.New(rc.Authorization, middleware.AllowMethods(http.MethodGet, http.MethodHead, http.MethodPost),
+		fositeauthredirect.ParseForm(0), middleware.UniqueParams()).Then(middleware.Wrap(authorize)))
+	mux.Handle("/oauth/token", alice.New(rc.JSON, fositeauthredirect.ParseForm(0), middleware.UniqueParams()).Then(middleware.Wrap(token)))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &testServer{Server: srv, provider: provider, events: ev}

@@ -66,7 +66,7 @@ var fositeErrors = []struct {
 // answers go to the error page here because the server is configured so;
 // TestAuthorize_PromptNoneAnswersGoToTheClient has the default.)
 func TestTable_EveryFositeErrorValue(t *testing.T) {
-	srv := newServer(t, fositeauthredirect.Config{PromptNoneToErrorPage: true})
+	srv := newServer(t, fositeauthredirect.Config{PromptErrorsToErrorPage: true})
 	client := noFollow(srv.Server)
 	for i, tc := range fositeErrors {
 		t.Run(tc.value.ErrorField+"/"+strconv.Itoa(tc.value.CodeField), func(t *testing.T) {

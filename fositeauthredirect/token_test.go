@@ -122,9 +122,9 @@ var tokenRows = []tokenRow{
 		do: post(http.MethodPost, url.Values{"code": {"x"}})},
 	{row: "grant_type no handler takes", name: "invalid_request", want: codes.UnsupportedGrantType.Err(),
 		do: post(http.MethodPost, url.Values{"grant_type": {"urn:example:unknown"}})},
-	{row: "wrong client secret", name: "invalid_client", want: codes.InvalidClient.Err(),
+	{row: "wrong client secret", name: "invalid_client", want: codes.UnauthorizedClient.Err(),
 		do: exchange("demo", "wrong-secret", badCode)},
-	{row: "unknown client", name: "invalid_client", want: codes.InvalidClient.With(codes.ClientIDNotFound),
+	{row: "unknown client", name: "invalid_client", want: codes.UnauthorizedClient.With(codes.ClientIDNotFound),
 		do: exchange("nope", demoSecret, badCode)},
 	{row: "client storage down", name: "invalid_client", want: codes.ServerError.Err(),
 		do: exchange("broken", demoSecret, badCode)},
@@ -138,7 +138,7 @@ var tokenRows = []tokenRow{
 			_, err = oauthConfig(srv, "demo", demoSecret).Exchange(ctx, code)
 			return err
 		}},
-	{row: "unknown refresh token", name: "invalid_grant", want: codes.InvalidGrant.Err(),
+	{row: "unknown refresh token", name: "invalid_grant", want: codes.UnauthorizedClient.Err(),
 		do: func(t *testing.T, srv *testServer, ctx context.Context) error {
 			_, err := oauthConfig(srv, "demo", demoSecret).TokenSource(ctx, &oauth2.Token{RefreshToken: "nope.nope"}).Token()
 			return err

@@ -102,3 +102,57 @@ func TestBrowser_SignInReachesTheClientWithACode(t *testing.T) {
 	assert.NotEmpty(t, code)
 	assert.Equal(t, u.Query().Get("code"), code)
 }
+
+// TestBrowser_FailedSignInKeepsTheFlow: a wrong password lands on the login
+// page with the error, the authorization request (PKCE's and OpenID
+// Connect's parameters included) carried; the right one then reaches the
+// client with a code and the state.
+func TestBrowser_FailedSignInKeepsTheFlow(t *testing.T) {
+	base, callback := startExample(t)
+	ctx := newBrowser(t)
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.Navigate(base+"/oauth/authorize?response_type=code&client_id=demo&redirect_uri="+url.QueryEscape(callback)+
+			"&scope=openid&state=state-12345678&nonce=nonce-12345678&code_challenge_method=S256"+
+			"&code_challenge=E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM"),
+		chromedp.WaitVisible("#email"),
+		chromedp.SendKeys("#email", app.UserEmail),
+		chromedp.SendKeys("#password", "wrong"),
+		chromedp.Click("#submit"),
+		chromedp.WaitVisible("#error"),
+	))
+	_, location := text(t, ctx, "#error")
+	u, err := url.Parse(location)
+	require.NoError(t, err)
+	assert.Equal(t, "/", u.Path)
+	assert.Equal(t, "unauthorized", u.Query().Get("identity_exception"))
+	assert.Equal(t, "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM", u.Query().Get("code_challenge"))
+	assert.Equal(t, "nonce-12345678", u.Query().Get("nonce"))
+
+	require.NoError(t, chromedp.Do(ctx,
+		chromedp.SendKeys("#email", app.UserEmail),
+		chromedp.SendKeys("#password", app.UserPassword),
+		chromedp.Click("#submit"),
+		chromedp.WaitVisible("#code"),
+	))
+	code, location := text(t, ctx, "#code")
+	u, err = url.Parse(location)
+	require.NoError(t, err)
+	assert.Equal(t, callback, u.Scheme+"://"+u.Host+u.Path)
+	assert.Equal(t, "state-12345678", u.Query().Get("state"))
+	assert.NotEmpty(t, code)
+}
+
+// TestBrowser_LoopEndsOnTheErrorPage: the 4th arrival for one client within
+// 30 seconds ends on the error page with to_many_redirects.
+func TestBrowser_LoopEndsOnTheErrorPage(t *testing.T) {
+	base, callback := startExample(t)
+	ctx := newBrowser(t)
+	authorize := base + "/oauth/authorize?response_type=code&client_id=demo&redirect_uri=" + url.QueryEscape(callback) +
+		"&scope=openid&state=state-12345678"
+	for range 3 {
+		require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(authorize), chromedp.WaitVisible("#email")))
+	}
+	require.NoError(t, chromedp.Do(ctx, chromedp.Navigate(authorize), chromedp.WaitVisible("#error")))
+	_, location := text(t, ctx, "main")
+	assert.Equal(t, base+"/ooops?oauth_exception=invalid_request&exception_details=to_many_redirects", location)
+}

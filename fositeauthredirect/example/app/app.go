@@ -6,6 +6,7 @@
 package app
 
 import (
+	"context"
 	"crypto/rand"
 	"crypto/rsa"
 	"crypto/sha256"
@@ -28,18 +29,27 @@ import (
 
 	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/fositeauthredirect"
+	"github.com/authredirect/authredirect/loopguard"
 	"github.com/authredirect/authredirect/middleware"
 	"github.com/authredirect/authredirect/render"
 )
 
 // The demo's one client and one user.
 const (
-	ClientID, ClientSecret              = "demo", "demo-secret"
-	DefaultRedirectURI                  = "http://localhost:8081/callback"
-	UserEmail, UserPassword, UserID     = "jane@example.com", "jane-password", "u-jane"
-	sessionCookie                       = "session"
-	authorizePath, loginPath, errorPath = "/oauth/authorize", "/login", "/ooops"
+	ClientID, ClientSecret          = "demo", "demo-secret"
+	DefaultRedirectURI              = "http://localhost:8081/callback"
+	UserEmail, UserPassword, UserID = "jane@example.com", "jane-password", "u-jane"
+	sessionCookie                   = "session"
+	authorizePath, errorPath        = "/oauth/authorize", "/ooops"
+	// The login page shows the form, which posts to the login endpoint.
+	loginPage, loginPath = "/", "/login"
 )
+
+// carried are the authorization request's parameters the login page
+// carries through a failed sign-in and back to the authorize endpoint:
+// OAuth's, PKCE's (RFC 7636) and OpenID Connect's, never a secret.
+var carried = []string{"response_type", "client_id", "redirect_uri", "scope", "state",
+	"code_challenge", "code_challenge_method", "nonce", "prompt", "max_age", "response_mode"}
 
 // Config configures New.
 type Config struct {
@@ -57,8 +67,9 @@ type server struct {
 	sessions sync.Map // session token -> sign-in time
 }
 
-// New builds the example's handler: /oauth/authorize, /oauth/token,
-// /login and the error page /ooops.
+// New builds the example's handler: /oauth/authorize (GET and POST),
+// /oauth/token, the login page / with its endpoint POST /login, and the
+// error page /ooops.
 func New(cfg Config) (http.Handler, error) {
 	if cfg.RedirectURI == "" {
 		cfg.RedirectURI = DefaultRedirectURI
@@ -73,7 +84,7 @@ func New(cfg Config) (http.Handler, error) {
 		RedirectURIs:  []string{cfg.RedirectURI},
 		ResponseTypes: []string{"code"},
 		GrantTypes:    []string{"authorization_code", "refresh_token"},
-		Scopes:        []string{"openid", "profile"},
+		Scopes:        []string{"openid", "profile", "offline_access"}, // offline_access: a refresh token too
 	}
 	// Tokens are HMAC-signed with a random secret, ID tokens with a random
 	// key: one instance. A fleet loads both from its secret store.
@@ -83,17 +94,48 @@ func New(cfg Config) (http.Handler, error) {
 	if err != nil {
 		return nil, err
 	}
-	provider := compose.ComposeAllEnabled(&fosite.Config{
+	// Exactly the grants the demo serves, authorization_code and
+	// refresh_token (any other grant_type is unsupported_grant_type), with
+	// PKCE and OpenID Connect's ID tokens.
+	keyGetter := func(context.Context) (any, error) { return key, nil }
+	config := &fosite.Config{
 		GlobalSecret:  hmacSecret,
 		ScopeStrategy: fosite.ExactScopeStrategy, // a scope the client is not registered with is invalid_scope
-	}, store, key)
+	}
+	provider := compose.Compose(config, store, &compose.CommonStrategy{
+		CoreStrategy:               compose.NewOAuth2HMACStrategy(config),
+		OpenIDConnectTokenStrategy: compose.NewOpenIDConnectStrategy(keyGetter, config),
+		Signer:                     &jwt.DefaultSigner{GetPrivateKey: keyGetter},
+	},
+		compose.OAuth2AuthorizeExplicitFactory, compose.OAuth2RefreshTokenGrantFactory, compose.OAuth2PKCEFactory,
+		compose.OpenIDConnectExplicitFactory, compose.OpenIDConnectRefreshFactory,
+	)
 	adapter, err := fositeauthredirect.New(fositeauthredirect.Config{Provider: provider})
 	if err != nil {
 		return nil, err
 	}
 	rc, err := middleware.New(middleware.Config{
-		Pages:    render.Config{ErrorPage: errorPath, LoginPage: loginPath},
+		Pages:    render.Config{ErrorPage: errorPath, LoginPage: loginPage, Carry: carried},
 		Observer: middleware.LogObserver(cfg.Logger),
+	})
+	if err != nil {
+		return nil, err
+	}
+	// The loop guard: the 4th arrival of a browser for one client within
+	// 30 seconds is invalid_request with to_many_redirects. It reads
+	// client_id as fosite does (query or form), and counts registered
+	// clients only.
+	cookieKey := make([]byte, 32)
+	_, _ = rand.Read(cookieKey)
+	counter, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{cookieKey}})
+	if err != nil {
+		return nil, err
+	}
+	loop, err := loopguard.New(loopguard.Config{
+		Counter:     counter,
+		Key:         func(r *http.Request) string { return r.Form.Get("client_id") },
+		KnownClient: func(id string) bool { _, err := store.GetClient(context.Background(), id); return err == nil },
+		Logger:      cfg.Logger,
 	})
 	if err != nil {
 		return nil, err
@@ -101,21 +143,24 @@ func New(cfg Config) (http.Handler, error) {
 	s := &server{provider: provider, adapter: adapter, rc: rc}
 
 	get := middleware.AllowMethods(http.MethodGet, http.MethodHead)
+	form := fositeauthredirect.ParseForm(middleware.DefaultMaxFormBytes) // bounded, never multipart
 	mux := http.NewServeMux()
-	mux.Handle(authorizePath, alice.New(rc.Authorization, get, middleware.UniqueParams()).
-		Then(middleware.Wrap(s.authorize)))
-	mux.Handle("/oauth/token", alice.New(rc.JSON, middleware.AllowMethods(http.MethodPost),
-		middleware.ParseForm(middleware.DefaultMaxFormBytes), middleware.UniqueParams()).Then(middleware.Wrap(s.token)))
+	// OpenID Connect Core §3.1.2.1: the authorize endpoint takes GET and POST.
+	mux.Handle(authorizePath, alice.New(rc.Authorization, middleware.AllowMethods(http.MethodGet, http.MethodHead, http.MethodPost),
+		form, middleware.UniqueParams(), loop.Middleware).Then(middleware.Wrap(s.authorize)))
+	mux.Handle("/oauth/token", alice.New(rc.JSON, form, middleware.UniqueParams()).Then(middleware.Wrap(s.token)))
 	csrf := http.NewCrossOriginProtection() // the login form takes posts from this site only
 	csrf.SetDenyHandler(middleware.Wrap(func(http.ResponseWriter, *http.Request) error { return codes.IdentityInvalidRequest }))
-	mux.Handle(loginPath, alice.New(rc.Authentication, middleware.AllowMethods(http.MethodGet, http.MethodHead, http.MethodPost),
-		csrf.Handler, middleware.ParseForm(middleware.DefaultMaxFormBytes), middleware.UniqueParams()).Then(middleware.Wrap(s.login)))
+	mux.Handle(loginPath, alice.New(rc.Authentication, middleware.AllowMethods(http.MethodPost),
+		csrf.Handler, form, middleware.UniqueParams()).Then(middleware.Wrap(s.login)))
+	mux.Handle(loginPage+"{$}", alice.New(rc.Authentication, get).Then(middleware.Wrap(s.loginForm)))
 	mux.Handle(errorPath, alice.New(rc.Authorization, get).Then(middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 		e, _ := render.ParseQuery(r.URL.RawQuery) // nil shows "no error": nothing outside the contract is reflected
 		rc.Renderer().Page(w, r, http.StatusOK, e)
 		return nil
 	})))
-	return mux, nil
+	// Every route's body is bounded, those that read none included.
+	return http.MaxBytesHandler(mux, middleware.DefaultMaxFormBytes), nil
 }
 
 // authorize is fosite's authorize endpoint: every failure goes through the
@@ -133,8 +178,9 @@ func (s *server) authorize(w http.ResponseWriter, r *http.Request) error {
 		return s.adapter.AuthorizeError(ctx, w, ar, fosite.ErrLoginRequired)
 	}
 	if !ok {
-		// Not an error: sign in first, then come back to this very request.
-		http.Redirect(w, r, loginPath+"?continue="+url.QueryEscape(r.URL.RequestURI()), http.StatusSeeOther)
+		// Not an error: sign in first; the login page carries the request
+		// (from the query or, on POST, the body) back here.
+		seeOther(w, loginPage+"?"+carry(ar.GetRequestForm()))
 		return nil
 	}
 	for _, scope := range ar.GetRequestedScopes() { // the demo consents to every scope the client may ask for
@@ -185,58 +231,78 @@ func (s *server) signedIn(r *http.Request) (time.Time, bool) {
 	return t.(time.Time), true
 }
 
-var loginForm = template.Must(template.New("login").Parse(`<!doctype html>
+var loginTemplate = template.Must(template.New("login").Parse(`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Sign in</title></head>
 <body><main>
 <h1>Sign in</h1>
 {{with .Error}}<p id="error" role="alert">Sign-in failed: <code>{{.Code}}</code> {{.CodeDescription}}</p>{{end}}
-<form method="post" action="/login">
-<input type="hidden" name="continue" value="{{.Continue}}">
+<form method="post" action="{{.Action}}">
 <p><label for="email">E-mail</label> <input id="email" name="email" type="email" autocomplete="username"></p>
 <p><label for="password">Password</label> <input id="password" name="password" type="password" autocomplete="current-password"></p>
 <p><button id="submit">Sign in</button></p>
 </form>
 </main></body></html>`))
 
-// login shows the form (GET) and signs the user in (POST), then continues
-// the authorization request that sent the user here.
-func (s *server) login(w http.ResponseWriter, r *http.Request) error {
-	next := continueTo(r.Form.Get("continue"))
-	if r.Method != http.MethodPost {
-		var data struct {
-			Error    *render.PageData
-			Continue string
-		}
-		if e, err := render.ParseQuery(r.URL.RawQuery); err == nil && e != nil {
-			d := render.NewPageData(e)
-			data.Error = &d
-		}
-		data.Continue = next
-		w.Header().Set("Content-Type", "text/html; charset=utf-8")
-		w.Header().Set("Cache-Control", "no-store")
-		return loginForm.Execute(w, data)
+// loginForm is the login page: the form, and the identity_exception it was
+// sent, if any. The form posts the carried flow in its action's query.
+func (s *server) loginForm(w http.ResponseWriter, r *http.Request) error {
+	var data struct {
+		Error  *render.PageData
+		Action string
 	}
+	if e, err := render.ParseQuery(r.URL.RawQuery); err == nil && e != nil {
+		d := render.NewPageData(e)
+		data.Error = &d
+	}
+	data.Action = loginPath
+	if q := s.rc.Renderer().CarriedQuery(r); q != "" {
+		data.Action += "?" + q
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("Cache-Control", "no-store")
+	return loginTemplate.Execute(w, data)
+}
+
+// login signs the user in (POST /login?<carried flow>), then continues the
+// authorization request that sent the user here. A failure goes back to
+// the login page with identity_exception and the flow.
+func (s *server) login(w http.ResponseWriter, r *http.Request) error {
 	if !equal(r.PostForm.Get("email"), UserEmail) || !equal(r.PostForm.Get("password"), UserPassword) {
 		return codes.Unauthorized // the login page, identity_exception=unauthorized
 	}
 	token := rand.Text()
 	s.sessions.Store(token, time.Now().UTC())
 	http.SetCookie(w, &http.Cookie{Name: sessionCookie, Value: token, Path: "/", HttpOnly: true, SameSite: http.SameSiteLaxMode})
-	if next == "" {
-		next = errorPath // signed in with nowhere to go: the page says so
+	next := errorPath // signed in with nowhere to go: the page says so
+	if q := s.rc.Renderer().CarriedQuery(r); q != "" {
+		next = authorizePath + "?" + q
 	}
-	http.Redirect(w, r, next, http.StatusSeeOther)
+	seeOther(w, next)
 	return nil
 }
 
-// continueTo keeps a continue target only when it is this server's
-// authorize endpoint, so that the login form redirects nowhere else.
-func continueTo(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "" || u.Host != "" || u.Path != authorizePath || strings.HasPrefix(raw, "//") {
-		return ""
+// carry is form's part that the login page carries, in carried's order,
+// as Renderer.CarriedQuery makes it of a query.
+func carry(form url.Values) string {
+	var b strings.Builder
+	for _, name := range carried {
+		if vs := form[name]; len(vs) == 1 {
+			if b.Len() > 0 {
+				b.WriteByte('&')
+			}
+			b.WriteString(name + "=" + url.QueryEscape(vs[0]))
+		}
 	}
-	return u.RequestURI()
+	return b.String()
+}
+
+// seeOther is a redirect that is no error: 303, never cached, no referrer.
+func seeOther(w http.ResponseWriter, location string) {
+	w.Header().Set("Location", location)
+	w.Header().Set("Cache-Control", "no-store")
+	w.Header().Set("Pragma", "no-cache")
+	w.Header().Set("Referrer-Policy", "no-referrer")
+	w.WriteHeader(http.StatusSeeOther)
 }
 
 // equal compares secrets in constant time, their lengths included.
