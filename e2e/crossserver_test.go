@@ -70,7 +70,7 @@ func TestCrossServer_OneAnswerPerFailure(t *testing.T) {
 		}},
 		{name: "fositeauthredirect/example", cfg: func(base string) conformance.Config {
 			return conformance.Config{BaseURL: base, ClientID: "demo", ClientSecret: "demo-secret",
-				RedirectURI: "http://localhost:8081/callback", Scope: "openid profile", LoginPage: "/login",
+				RedirectURI: "http://localhost:8081/callback", Scope: "openid",
 				User: "jane@example.com", Password: "jane-password"}
 		}},
 	}
