@@ -27,7 +27,9 @@ type Config struct {
 
 	// ClientID, ClientSecret, RedirectURI and Scope are a registered
 	// client: a request made with them is valid, so that each row breaks
-	// one thing. RedirectURI and Scope are sent only when set.
+	// one thing. RedirectURI and Scope are sent only when set. The
+	// prompt=none row, OpenID Connect's, runs only with a RedirectURI and
+	// a Scope that includes openid: its answer goes to that redirect URI.
 	ClientID, ClientSecret, RedirectURI, Scope string
 
 	// ErrorPage and LoginPage are where authorization and authentication

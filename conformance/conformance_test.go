@@ -84,10 +84,16 @@ func TestRun_ExampleAccountsPassesStrict(t *testing.T) {
 	cfg.Strict = true
 	rep := run(t, cfg)
 	for _, r := range rep.Rows {
+		if r.Name == "authorize: prompt=none without a session" {
+			// Not an OpenID provider: its scope has no openid.
+			assert.Equal(t, conformance.Skip, r.Status)
+			assert.Equal(t, "runs only when the scope asked for includes openid (-scope): prompt=none is OpenID Connect's", r.SkipReason)
+			continue
+		}
 		assert.Equal(t, conformance.Pass, r.Status, "%s %s: expected %s, received %s %s", r.Level, r.Name, r.Expected, r.Received, r.SkipReason)
 	}
-	assert.Len(t, rep.Rows, 46, "25 rows, 21 of them with a strict row")
-	assert.Equal(t, "46 passed, 0 failed, 0 skipped", rep.Summary())
+	assert.Len(t, rep.Rows, 52, "28 rows, 24 of them with a strict row")
+	assert.Equal(t, "50 passed, 0 failed, 2 skipped", rep.Summary())
 	assert.LessOrEqual(t, rep.Requests, conformance.MaxRequests)
 
 	host := strings.TrimPrefix(base, "http://")
@@ -134,7 +140,8 @@ func TestRun_BrokenServersFailExactlyTheirRow(t *testing.T) {
 			"contract open redirect: hostile Host and X-Forwarded-Host"},
 		{"a token error answered 200", false,
 			rewrite(func(r *http.Request) bool {
-				return r.URL.Path == "/oauth/token" && bodyHas(r, "unknown-code") && authorized(r, "demo-secret")
+				return r.URL.Path == "/oauth/token" && bodyHas(r, "grant_type=authorization_code&code=authredirect-check-unknown-code") &&
+					authorized(r, "demo-secret")
 			},
 				func(rec *httptest.ResponseRecorder) { rec.Code = http.StatusOK }),
 			"contract token: authorization code invalid"},
@@ -146,6 +153,15 @@ func TestRun_BrokenServersFailExactlyTheirRow(t *testing.T) {
 				})
 			},
 			"contract authorize: redirect loop (arrival 4 within 30s)"},
+		{"a missing grant type answered as an unsupported one", false,
+			rewrite(func(r *http.Request) bool {
+				return r.URL.Path == "/oauth/token" && r.Method == http.MethodPost && !bodyHas(r, "grant_type=")
+			},
+				func(rec *httptest.ResponseRecorder) {
+					rec.Body.Reset()
+					rec.Body.WriteString(`{"error":"unsupported_grant_type"}`)
+				}),
+			"contract token: missing grant type"},
 		{"302 instead of 303", true,
 			rewrite(func(r *http.Request) bool {
 				return r.URL.Path == "/oauth/authorize" && !r.URL.Query().Has("response_type")
@@ -231,7 +247,8 @@ func TestRun_SkipsWhatItCannotRun(t *testing.T) {
 	assert.Equal(t, "needs a known account (-user, -password)", reasons["login: wrong password"])
 	assert.NotContains(t, reasons, "authorize: client id not found")
 	assert.NotContains(t, reasons, "token: client id not found")
-	assert.Equal(t, "8 passed, 0 failed, 17 skipped", rep.Summary())
+	assert.Equal(t, "needs a registered client (-client)", reasons["authorize: prompt=none without a session"])
+	assert.Equal(t, "8 passed, 0 failed, 20 skipped", rep.Summary())
 }
 
 // Neither the client's secret nor the account's password ever reaches the
@@ -257,7 +274,7 @@ func TestRun_SecretsNeverReported(t *testing.T) {
 // requests.
 func TestRun_Filter(t *testing.T) {
 	cfg := accounts(serve(t, nil))
-	cfg.Run = regexp.MustCompile(`^token: (missing|client id)`)
+	cfg.Run = regexp.MustCompile(`^token: (missing client|client id)`)
 	cfg.Strict = true
 	rep := run(t, cfg)
 	var names []string
@@ -375,5 +392,97 @@ func TestRun_LoopSlowerThanTheWindow(t *testing.T) {
 	for _, r := range rep.Rows {
 		assert.Equal(t, conformance.Skip, r.Status)
 		assert.Equal(t, "the 4 arrivals took longer than the window of 1ns", r.SkipReason)
+	}
+}
+
+// prompt=none without a session is login_required at the client's
+// redirect_uri with the request's state (OpenID Connect Core 3.1.2.6):
+// the one row whose Location is the client's. A provider answering it
+// stands in for the three example servers, which e2e runs.
+func TestRun_PromptNone(t *testing.T) {
+	const cb = "https://client.example/callback"
+	redirect := func(status int, loc func(state string) string) http.HandlerFunc {
+		return func(w http.ResponseWriter, r *http.Request) {
+			if r.URL.Path != "/oauth/authorize" || r.URL.Query().Get("prompt") != "none" {
+				http.NotFound(w, r)
+				return
+			}
+			w.Header().Set("Cache-Control", "no-store")
+			w.Header().Set("Pragma", "no-cache")
+			w.Header().Set("Referrer-Policy", "no-referrer")
+			w.Header().Set("Location", loc(url.QueryEscape(r.URL.Query().Get("state"))))
+			w.WriteHeader(status)
+		}
+	}
+	client := func(q string) func(string) string {
+		return func(state string) string { return cb + "?" + strings.ReplaceAll(q, "STATE", state) }
+	}
+	const name = "authorize: prompt=none without a session"
+	for _, tc := range []struct {
+		name        string
+		redirectURI string
+		scope       string
+		server      http.HandlerFunc
+		wire        string
+		fails       []string
+		skip        string
+	}{
+		{name: "login_required at the client", server: redirect(http.StatusSeeOther, client("error=login_required&state=STATE")),
+			wire: "303 error=login_required"},
+		{name: "with a description and the issuer", server: redirect(http.StatusSeeOther,
+			client("error=login_required&error_description=sign+in&state=STATE&iss=https%3A%2F%2Fop.example")),
+			wire: "303 error=login_required"},
+		{name: "the redirect_uri's own query kept", redirectURI: cb + "?tenant=a",
+			server: redirect(http.StatusSeeOther, client("tenant=a&error=login_required&state=STATE")), wire: "303 error=login_required"},
+		{name: "the redirect_uri's own query lost", redirectURI: cb + "?tenant=a",
+			server: redirect(http.StatusSeeOther, client("error=login_required&state=STATE")), wire: "303 error=login_required",
+			fails: []string{"contract " + name}},
+		{name: "302", server: redirect(http.StatusFound, client("error=login_required&state=STATE")),
+			wire: "302 error=login_required", fails: []string{"strict " + name}},
+		{name: "another code", server: redirect(http.StatusSeeOther, client("error=interaction_required&state=STATE")),
+			wire: "303 error=interaction_required", fails: []string{"contract " + name}},
+		{name: "the state lost", server: redirect(http.StatusSeeOther, client("error=login_required")),
+			wire: "303 error=login_required", fails: []string{"contract " + name}},
+		{name: "another path of the client's host", server: redirect(http.StatusSeeOther, func(state string) string {
+			return "https://client.example/other?error=login_required&state=" + state
+		}), wire: "303 error=login_required", fails: []string{"contract " + name}},
+		{name: "the contract's error page instead", server: redirect(http.StatusSeeOther, func(string) string {
+			return "/ooops?oauth_exception=access_denied"
+		}), wire: "303 oauth_exception=access_denied", fails: []string{"contract " + name}},
+		{name: "a sign-in screen", server: redirect(http.StatusSeeOther, func(state string) string {
+			return "/?prompt=none&state=" + state
+		}), wire: "303", fails: []string{"contract " + name}},
+		{name: "no openid in the scope", scope: "profile", server: redirect(http.StatusSeeOther, client("")),
+			skip: "runs only when the scope asked for includes openid (-scope): prompt=none is OpenID Connect's"},
+		{name: "no redirect URI", redirectURI: "-", server: redirect(http.StatusSeeOther, client("")),
+			skip: "needs the client's registered redirect URI (-redirect-uri)"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			srv := httptest.NewServer(tc.server)
+			t.Cleanup(srv.Close)
+			cfg := conformance.Config{BaseURL: srv.URL, ClientID: "demo", RedirectURI: cb, Scope: "openid profile",
+				AuthorizePath: "/oauth/authorize", TokenPath: "/oauth/token", Strict: true, Run: regexp.MustCompile(`^authorize: prompt=none`)}
+			switch tc.redirectURI {
+			case "":
+			case "-":
+				cfg.RedirectURI = ""
+			default:
+				cfg.RedirectURI = tc.redirectURI
+			}
+			if tc.scope != "" {
+				cfg.Scope = tc.scope
+			}
+			rep := run(t, cfg)
+			require.Len(t, rep.Rows, 2)
+			assert.Equal(t, tc.fails, failed(rep))
+			assert.Equal(t, tc.wire, rep.Rows[0].Wire)
+			for _, r := range rep.Rows {
+				if tc.skip != "" {
+					assert.Equal(t, conformance.Skip, r.Status)
+					assert.Equal(t, tc.skip, r.SkipReason)
+				}
+				t.Logf("%s %s %s\n  expected: %s\n  received: %s", r.Status, r.Level, r.Name, r.Expected, r.Received)
+			}
+		})
 	}
 }

@@ -38,5 +38,5 @@ func ExampleRun() {
 		}
 	}
 	fmt.Println(rep.Summary())
-	// Output: 46 passed, 0 failed, 0 skipped
+	// Output: 50 passed, 0 failed, 2 skipped
 }

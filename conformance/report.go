@@ -37,8 +37,11 @@ type Row struct {
 	// Wire is the status and the contract's parameters that came back, in
 	// the contract's order, such as "303 oauth_exception=unauthorized_client&exception_details=client_id_not_found"
 	// or, for JSON, "400 error=unauthorized_client&exception_details=client_id_not_found";
-	// entity_id and carried parameters are left out. Two services that
-	// answer a row alike have the same Wire. Contract rows only.
+	// entity_id and carried parameters are left out. The prompt=none row
+	// answers at the client's redirect_uri: its Wire is the status and
+	// OAuth's error, such as "303 error=login_required" (state left out).
+	// Two services that answer a row alike have the same Wire. Contract
+	// rows only.
 	Wire string `json:"wire,omitempty"`
 	// SkipReason says why a row was skipped.
 	SkipReason string `json:"skip_reason,omitempty"`

@@ -27,6 +27,7 @@ const (
 	hostileHost    = "authredirect-check.invalid"
 	badResponse    = "authredirect-check-response-type"
 	badCode        = "authredirect-check-unknown-code"
+	badGrant       = "authredirect-check-grant-type"
 	unknownRefresh = "authredirect-check-unknown-refresh-token"
 	wrongSecret    = "authredirect-check-wrong-secret"
 	unknownUser    = "nobody@authredirect-check.invalid"
@@ -108,6 +109,7 @@ func (c *checker) rows() []row {
 			}
 			return c.redirect(a, codes.InvalidRequest.Err(), expect{}), nil
 		}},
+		{name: "authorize: prompt=none without a session", needs: "client redirect openid", strict: true, check: (*checker).promptNone},
 		{name: "authorize: GET accepted", needs: "client", check: func(c *checker) (outcome, error) {
 			a, err := c.do(request{method: http.MethodGet, path: c.authorize, rawQuery: c.authorizeQuery(nil)})
 			if err != nil {
@@ -170,6 +172,16 @@ func (c *checker) rows() []row {
 		tok("refresh token not found", "secret", func(c *checker) request {
 			return request{body: "grant_type=refresh_token&refresh_token=" + unknownRefresh, basic: valid(c)}
 		}, codes.UnauthorizedClient.Err(), unknownRefresh),
+		tok("missing grant type", "secret", func(c *checker) request {
+			b := "code=" + badCode
+			if c.cfg.RedirectURI != "" {
+				b += "&redirect_uri=" + url.QueryEscape(c.cfg.RedirectURI)
+			}
+			return request{body: b, basic: valid(c)}
+		}, codes.InvalidRequest.Err(), badCode),
+		tok("grant type not supported (unknown)", "secret", func(c *checker) request {
+			return request{body: "grant_type=" + badGrant, basic: valid(c)}
+		}, codes.UnsupportedGrantType.Err(), badGrant),
 		tok("disabled grant type (client_credentials)", "secret", func(c *checker) request {
 			return request{body: "grant_type=client_credentials", basic: valid(c)}
 		}, codes.UnsupportedGrantType.Err()),
@@ -261,4 +273,17 @@ func del(p []param, name string) []param {
 		}
 	}
 	return out
+}
+
+// promptNone asks, without a session, for a sign-in that must show no
+// screen (prompt=none): OpenID Connect Core 3.1.2.6 answers login_required
+// at the client's redirect_uri with the request's state. It is the one row
+// whose Location is the client's, not a page of the service.
+func (c *checker) promptNone() (outcome, error) {
+	a, err := c.do(request{method: http.MethodGet, path: c.authorize,
+		rawQuery: c.authorizeQuery(func(p []param) []param { return set(p, "prompt", "none") })})
+	if err != nil {
+		return outcome{}, err
+	}
+	return c.clientRedirect(a, "login_required", "OpenID Connect Core 3.1.2.6"), nil
 }

@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"slices"
 	"strings"
 
 	"github.com/authredirect/authredirect/render"
@@ -150,6 +151,10 @@ func (c *checker) missing(needs string) string {
 			return "needs a registered client (-client)"
 		case n == "secret" && (c.cfg.ClientID == "" || c.cfg.ClientSecret == ""):
 			return "needs a registered client and its secret (-client, -secret)"
+		case n == "redirect" && c.cfg.RedirectURI == "":
+			return "needs the client's registered redirect URI (-redirect-uri)"
+		case n == "openid" && !slices.Contains(strings.Fields(c.cfg.Scope), "openid"):
+			return "runs only when the scope asked for includes openid (-scope): prompt=none is OpenID Connect's"
 		case n == "user" && c.cfg.User == "":
 			return "needs a known account (-user, -password)"
 		case n == "user" && c.cfg.ClientID == "":

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"mime"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -154,6 +156,87 @@ func (c *checker) location(a *answer, raw string, wantLoc *url.URL, want *codes.
 	return problems
 }
 
+// clientExtra are the parameters an error redirect to the client may carry
+// besides error and state: RFC 6749 §4.1.2.1's error_description and
+// error_uri, RFC 9207's iss, OpenID Connect Session Management's
+// session_state.
+var clientExtra = []string{"error_description", "error_uri", "iss", "session_state"}
+
+// clientRedirect checks a redirect of error code to the configured
+// redirect_uri, with the request's state, as spec says.
+func (c *checker) clientRedirect(a *answer, code, spec string) outcome {
+	detailName, _ := c.names()
+	cb, err := url.Parse(c.cfg.RedirectURI)
+	if err != nil {
+		return outcome{skip: "the redirect URI (-redirect-uri) does not parse", strict: true}
+	}
+	target := cb.Scheme + "://" + cb.Host + cb.Path
+	o := outcome{strict: true, strictExpected: strictRedirect, received: c.summary(a),
+		expected: fmt.Sprintf("a redirect to the client's %s with error=%s and state=%s (%s)", target, code, state, spec)}
+	if !isRedirect(a.status) {
+		o.problems = append(o.problems, fmt.Sprintf("status %d is not a redirect", a.status))
+	}
+	locs := a.header.Values("Location")
+	if len(locs) != 1 {
+		o.problems = append(o.problems, fmt.Sprintf("%d Location headers, not 1", len(locs)))
+	}
+	if len(locs) > 0 {
+		got, err := a.req.URL.Parse(locs[0])
+		if err != nil {
+			o.problems = append(o.problems, "the Location does not parse")
+		} else {
+			q, err := url.ParseQuery(got.RawQuery)
+			if err != nil {
+				o.problems = append(o.problems, "the Location's query does not parse")
+			}
+			o.wire = wire(a.status, q, "error", codes.Authorization.Param(), codes.Authentication.Param(), detailName)
+			if got.Scheme+"://"+got.Host+got.Path != target {
+				o.problems = append(o.problems, "lands on "+c.short(got.Scheme+"://"+got.Host+got.Path)+", not on the client's "+target)
+			}
+			o.problems = append(o.problems, clientQuery(q, cb.Query(), url.Values{"error": {code}, "state": {state}})...)
+		}
+	}
+	if !strings.Contains(o.wire, "=") {
+		o.strictSkip = "no error answer to check (see the contract row)"
+	}
+	if a.status != http.StatusSeeOther {
+		o.strictProblems = append(o.strictProblems, fmt.Sprintf("status %d, not 303", a.status))
+	}
+	if !hasToken(a.header, "Referrer-Policy", "no-referrer") {
+		o.strictProblems = append(o.strictProblems, "no Referrer-Policy: no-referrer")
+	}
+	o.strictProblems = append(o.strictProblems, c.policy(a, []string{state})...)
+	return o
+}
+
+// clientQuery checks the query of a redirect to the client: each of want
+// once with its value, the redirect_uri's own parameters kept, and
+// nothing else but clientExtra.
+func clientQuery(got, own, want url.Values) []string {
+	var problems []string
+	for _, name := range []string{"error", "state"} {
+		switch gv := got[name]; {
+		case len(gv) == 0:
+			problems = append(problems, "no "+name)
+		case len(gv) > 1:
+			problems = append(problems, fmt.Sprintf("%s given %d times", name, len(gv)))
+		case gv[0] != want.Get(name):
+			problems = append(problems, fmt.Sprintf("%s=%s, not %s", name, gv[0], want.Get(name)))
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(own)) {
+		if !slices.Equal(got[name], own[name]) {
+			problems = append(problems, "the redirect_uri's own parameter "+name+" not kept")
+		}
+	}
+	for _, name := range slices.Sorted(maps.Keys(got)) {
+		if !want.Has(name) && !own.Has(name) && !slices.Contains(clientExtra, name) {
+			problems = append(problems, "extra parameter "+name)
+		}
+	}
+	return problems
+}
+
 // json checks a JSON error answer for want: RFC 6749 §5.2's status
 // (400, or 401 for invalid_client), content type and error field, and the
 // contract's exception_details.
@@ -246,6 +329,15 @@ func (c *checker) onHost(a *answer) outcome {
 	base := *c.base
 	base.Path, base.RawQuery = a.req.URL.Path, a.req.URL.RawQuery
 	targets := a.header.Values("Location")
+	if len(targets) == 1 {
+		// What came back, for comparing services: the row itself
+		// checks only where it sends the browser.
+		if u, err := base.Parse(targets[0]); err == nil {
+			detailName, _ := c.names()
+			q, _ := url.ParseQuery(u.RawQuery)
+			o.wire = wire(a.status, q, codes.Authorization.Param(), codes.Authentication.Param(), detailName)
+		}
+	}
 	for _, r := range a.header.Values("Refresh") {
 		if _, u, ok := strings.Cut(strings.ToLower(r), "url="); ok {
 			targets = append(targets, strings.Trim(r[len(r)-len(u):], `'" `))

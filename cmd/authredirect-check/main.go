@@ -80,8 +80,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer, terminal 
 	var cfg conformance.Config
 	fs.StringVar(&cfg.ClientID, "client", "", "a registered client's id, for the rows that need a valid request (e.g. -client demo)")
 	fs.StringVar(&cfg.ClientSecret, "secret", os.Getenv("AUTHREDIRECT_CHECK_SECRET"), "that client's secret, for the token rows; default $AUTHREDIRECT_CHECK_SECRET (e.g. -secret \"$CLIENT_SECRET\")")
-	fs.StringVar(&cfg.RedirectURI, "redirect-uri", "", "that client's registered redirect URI, sent when set (e.g. -redirect-uri https://app.example.com/callback)")
-	fs.StringVar(&cfg.Scope, "scope", "", "a scope that client may ask for, sent when set (e.g. -scope \"openid profile\")")
+	fs.StringVar(&cfg.RedirectURI, "redirect-uri", "", "that client's registered redirect URI, sent when set; the prompt=none row expects its answer there (e.g. -redirect-uri https://app.example.com/callback)")
+	fs.StringVar(&cfg.Scope, "scope", "", "a scope that client may ask for, sent when set; with openid in it the prompt=none row runs (e.g. -scope \"openid profile\")")
 	fs.StringVar(&cfg.ErrorPage, "error-page", "/ooops", "where authorization errors must land: a path or a URL on BASE_URL's host (e.g. -error-page /ooops)")
 	fs.StringVar(&cfg.LoginPage, "login-page", "/", "where authentication errors must land: a path or a URL on BASE_URL's host (e.g. -login-page /login)")
 	fs.StringVar(&cfg.AuthorizePath, "authorize", "", "the authorization endpoint's path; default from /.well-known/openid-configuration when served, else /oauth/authorize (e.g. -authorize /oauth2/auth)")

@@ -87,7 +87,7 @@ func TestRun_PassesStrictAgainstTheExample(t *testing.T) {
 	assert.Equal(t, 0, code, errOut)
 	assert.Empty(t, errOut)
 	assert.Contains(t, out, "  PASS  contract  authorize: client id not found\n  PASS  strict    authorize: client id not found\n")
-	assert.True(t, strings.HasSuffix(out, "\n46 passed, 0 failed, 0 skipped\n"), out)
+	assert.True(t, strings.HasSuffix(out, "\n50 passed, 0 failed, 2 skipped\n"), out)
 	assert.NotContains(t, out, "\r", "no progress line off a terminal")
 	assert.NotContains(t, out, "demo-secret")
 	assert.Equal(t, map[string]bool{"authredirect-check/" + version(): true}, agents)
@@ -101,7 +101,7 @@ func TestRun_AFailedRowExitsOne(t *testing.T) {
 		`          expected: 400 application/json {"error":"unauthorized_client"}`+"\n"+
 		`          received: 200 application/json; charset=utf-8 {"error":"unauthorized_client"`)
 	assert.Contains(t, out, "(status 200, not 400)\n")
-	assert.True(t, strings.HasSuffix(out, "\n24 passed, 1 failed, 0 skipped\n"), out)
+	assert.True(t, strings.HasSuffix(out, "\n26 passed, 1 failed, 1 skipped\n"), out)
 }
 
 func TestRun_SkipSaysWhy(t *testing.T) {
@@ -121,8 +121,8 @@ func TestRun_MachineReports(t *testing.T) {
 	var rep jsonReport
 	require.NoError(t, json.Unmarshal([]byte(out), &rep), out)
 	assert.Equal(t, base, rep.BaseURL)
-	assert.Equal(t, [3]int{45, 1, 0}, [3]int{rep.Passed, rep.Failed, rep.Skipped})
-	require.Len(t, rep.Rows, 46)
+	assert.Equal(t, [3]int{49, 1, 2}, [3]int{rep.Passed, rep.Failed, rep.Skipped})
+	require.Len(t, rep.Rows, 52)
 	assert.NotContains(t, out, "demo-secret")
 
 	b, err := os.ReadFile(junit)
@@ -130,7 +130,7 @@ func TestRun_MachineReports(t *testing.T) {
 	assert.NotContains(t, string(b), "demo-secret")
 	var x junitSuites
 	require.NoError(t, xml.Unmarshal(b, &x))
-	assert.Equal(t, [3]int{46, 1, 0}, [3]int{x.Tests, x.Failures, x.Skipped})
+	assert.Equal(t, [3]int{52, 1, 2}, [3]int{x.Tests, x.Failures, x.Skipped})
 	require.Len(t, x.Suites, 2)
 	assert.Equal(t, "contract", x.Suites[0].Name)
 	assert.Equal(t, "strict", x.Suites[1].Name)
