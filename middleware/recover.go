@@ -155,9 +155,10 @@ type route struct {
 }
 
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	t := &writer{w: w}
+	t := &writer{w: w, r: r, observer: rt.rc.observer}
 	returned := false
 	defer func() {
+		t.close()
 		// A handler that returned without an error needs nothing more;
 		// skipping recover and finish there saves about 45 of the happy
 		// path's ~470 instructions. A panic, runtime.Goexit or an error

@@ -37,8 +37,10 @@ func handUp(w http.ResponseWriter, err error) {
 	for {
 		switch v := w.(type) {
 		case interface{ self() *writer }:
-			t := v.self()
-			t.err, t.partial = err, t.started
+			if t := v.self(); t.enter() { // refused once the route returned
+				t.err, t.partial = err, t.started
+				t.leave()
+			}
 			return
 		case interface{ Unwrap() http.ResponseWriter }:
 			w = v.Unwrap()
