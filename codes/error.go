@@ -177,8 +177,22 @@ func (e *Error) LogValue() slog.Value {
 // walking it as errors.As would: each error is matched by its type, then by
 // its own As method, then its Unwrap is followed (every branch of a join,
 // depth first). A Code found alone becomes a new *Error of that code.
+//
+// The walk looks at [MaxUnwrap] errors at most, so that a tree whose
+// Unwrap loops (returns an error it came from) or never ends still ends
+// the walk: a contract error past that is not found.
 func As(err error) (*Error, bool) {
-	for err != nil {
+	budget := MaxUnwrap
+	return as(err, &budget)
+}
+
+// MaxUnwrap is how many errors [As] looks at in a tree; the middleware
+// package bounds its own walks over errors and writers by it too.
+const MaxUnwrap = 64
+
+func as(err error, budget *int) (*Error, bool) {
+	for ; err != nil && *budget > 0; err = errors.Unwrap(err) {
+		*budget--
 		switch e := err.(type) {
 		case *Error:
 			if e == nil {
@@ -199,13 +213,12 @@ func As(err error) (*Error, bool) {
 		}
 		if j, ok := err.(interface{ Unwrap() []error }); ok {
 			for _, inner := range j.Unwrap() {
-				if found, ok := As(inner); ok {
+				if found, ok := as(inner, budget); ok {
 					return found, true
 				}
 			}
 			return nil, false
 		}
-		err = errors.Unwrap(err)
 	}
 	return nil, false
 }

@@ -42,3 +42,18 @@ func TestError_OverwriteThroughAReturnedPointerChangesNothingElse(t *testing.T) 
 	}
 	assert.Equal(t, codes.AccessDenied, codes.AccessDenied.Err().Code())
 }
+
+// endless's Unwrap returns itself: As gives up, rather than spin.
+type endless struct{}
+
+func (*endless) Error() string   { return "endless" }
+func (e *endless) Unwrap() error { return e }
+
+func TestAs_EndlessChainEnds(t *testing.T) {
+	done := make(chan bool)
+	go func() {
+		_, ok := codes.As(&endless{})
+		done <- ok
+	}()
+	assert.False(t, <-done, "no contract error found")
+}

@@ -8,6 +8,8 @@ import (
 	"net/http"
 	"sync"
 	"sync/atomic"
+
+	"github.com/authredirect/authredirect/codes"
 )
 
 // writer is the ResponseWriter a Recoverer route hands down, one per
@@ -153,7 +155,7 @@ func (t *writer) FlushError() error {
 		return errReturned
 	}
 	defer t.leave()
-	err := http.NewResponseController(t.w).Flush()
+	err := flushUnder(t.w)
 	if err == nil {
 		t.started = true
 	}
@@ -177,10 +179,29 @@ func (t *writer) Unwrap() http.ResponseWriter {
 	return t.w
 }
 
+// flushUnder flushes w as http.ResponseController does, walking Unwrap to
+// a writer that flushes, but bounded: a foreign Unwrap may loop.
+func flushUnder(w http.ResponseWriter) error {
+	for range codes.MaxUnwrap {
+		switch v := w.(type) {
+		case interface{ FlushError() error }:
+			return v.FlushError()
+		case http.Flusher:
+			v.Flush()
+			return nil
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return http.ErrNotSupported
+		}
+	}
+	return http.ErrNotSupported
+}
+
 // hijackerUnder reports whether a writer that w unwraps to can hijack. The
 // walk is bounded: a foreign Unwrap may loop.
 func hijackerUnder(w http.ResponseWriter) bool {
-	for range 64 {
+	for range codes.MaxUnwrap {
 		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
 		if !ok {
 			return false
