@@ -21,20 +21,20 @@ import (
 // by then may be writing another request's answer on the same connection.
 type writer struct {
 	w        http.ResponseWriter
-	started  bool // a final header, a body byte or a flush went out
-	partial  bool // started when the error was handed up
-	hijacked bool
-	err      error   // returned by the handler through Wrap
-	first    [1]byte // readFrom's first byte
-
-	// calls counts the calls in flight on w, plus routeReturned once the route
-	// returned; the route waits for the count to drop to 0 on wake.
-	calls    atomic.Int32
-	reported atomic.Bool // the first refused call was observed
-	mu       sync.Mutex  // guards wake
-	wake     chan struct{}
+	err      error         // returned by the handler through Wrap
 	r        *http.Request // for the observer, once a call is refused
 	observer Observer
+	wake     chan struct{} // closed for the route waiting in close; guarded by mu
+
+	// calls counts the calls in flight on w, plus routeReturned once the
+	// route returned; the route waits for the count to drop to 0 on wake.
+	calls    atomic.Int32
+	mu       sync.Mutex
+	reported atomic.Bool // the first refused call was observed
+	started  bool        // a final header, a body byte or a flush went out
+	partial  bool        // started when the error was handed up
+	hijacked bool
+	first    [1]byte // readFrom's first byte
 }
 
 // routeReturned is added to writer.calls when the route returns.
@@ -48,11 +48,15 @@ var errReturned = errors.New("authredirect/middleware: a ResponseWriter was used
 // leave, or refuses it once the route returned. A counter, not a lock: a
 // call that re-enters the writer (an io.Copy whose reader writes to w, as
 // io.TeeReader does) is admitted again, and the happy path pays two
-// uncontended atomic adds per call.
+// uncontended atomic adds per call. enter and leave are small enough to
+// be inlined; refuse and wakeRoute, the rare paths, are not.
 func (t *writer) enter() bool {
-	if t.calls.Add(1) < routeReturned {
-		return true
-	}
+	return t.calls.Add(1) < routeReturned || t.refuse()
+}
+
+// refuse undoes a refused call's count and reports the request's first
+// refused call to the observer. It returns false, for enter.
+func (t *writer) refuse() bool {
 	t.leave()
 	if t.reported.CompareAndSwap(false, true) {
 		t.observer(Event{Request: t.r, Outcome: LateCall, Cause: errReturned})
@@ -64,13 +68,17 @@ func (t *writer) enter() bool {
 // when it was the last one in flight after the route returned.
 func (t *writer) leave() {
 	if t.calls.Add(-1) == routeReturned {
-		t.mu.Lock()
-		if t.wake != nil {
-			close(t.wake)
-			t.wake = nil
-		}
-		t.mu.Unlock()
+		t.wakeRoute()
 	}
+}
+
+func (t *writer) wakeRoute() {
+	t.mu.Lock()
+	if t.wake != nil {
+		close(t.wake)
+		t.wake = nil
+	}
+	t.mu.Unlock()
 }
 
 // close is called by the route once the handler returned (or panicked):
