@@ -17,6 +17,7 @@ import (
 	"github.com/stretchr/testify/assert"
 	"github.com/stretchr/testify/require"
 
+	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/middleware"
 )
 
@@ -87,6 +88,11 @@ func lateCalls(w http.ResponseWriter, header http.Header) map[string]string {
 	})
 	try("ResponseController.SetWriteDeadline", func() error {
 		return http.NewResponseController(w).SetWriteDeadline(aLongTimeAgo)
+	})
+	try("Wrap", func() error { // a handler served late hands its error to no one
+		middleware.Wrap(func(http.ResponseWriter, *http.Request) error { return codes.InvalidScope }).
+			ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/late", nil))
+		return io.ErrClosedPipe
 	})
 	try("Unwrap.Write", func() error {
 		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
@@ -159,7 +165,7 @@ func TestRoute_LateWriteIsRefused(t *testing.T) {
 			for name, how := range got {
 				assert.Equal(t, "refused", how, name)
 			}
-			assert.Len(t, got, 11)
+			assert.Len(t, got, 12)
 			assert.Empty(t, serverLog.String(), "net/http saw a late call")
 			evs := obs.list()
 			if assert.Len(t, evs, 1, "the first refused call is reported, once") {
