@@ -96,8 +96,9 @@ type Event struct {
 }
 
 // Observer hears of every failed request a [Recoverer] handles, after the answer
-// is written. It runs on the request's goroutine and must be safe for
-// concurrent use.
+// is written. It runs on the request's goroutine (a [LateCall] on the
+// goroutine that made the call, after the request ended) and must be safe
+// for concurrent use.
 type Observer func(Event)
 
 // Observers returns an Observer that hands each event to every one of obs
