@@ -99,7 +99,7 @@ type Guard struct {
 	key         func(*http.Request) string
 	knownClient func(string) bool
 	account     func(*http.Request) string
-	err         *codes.Error
+	code        codes.Code // sent with codes.TooManyRedirects, a new error each trip
 	counter     Counter
 	accounts    Counter
 	observer    middleware.Observer
@@ -150,7 +150,7 @@ func New(cfg Config) (*Guard, error) {
 		key:         cfg.Key,
 		knownClient: cfg.KnownClient,
 		account:     cfg.Account,
-		err:         cfg.Code.With(codes.TooManyRedirects),
+		code:        cfg.Code,
 		counter:     cfg.Counter,
 		accounts:    cfg.Accounts,
 		observer:    cfg.Observer,
@@ -189,7 +189,7 @@ func (g *Guard) Count(w http.ResponseWriter, r *http.Request, client string) err
 		return nil
 	}
 	if n > g.limit {
-		return g.err
+		return g.code.With(codes.TooManyRedirects) // never one shared value an observer could overwrite
 	}
 	return nil
 }

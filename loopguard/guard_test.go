@@ -537,3 +537,25 @@ func TestLoopGuard_KnownClientKeepsInventedIDsUncounted(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=demo", nil))
 	assert.Equal(t, map[string]int{"30s\x00demo\x00jane": 1}, shared.n, "one key: the known client's")
 }
+
+// Each trip hands up an error of its own: an observer that overwrites the
+// error it heard of changes nothing a later trip sends.
+func TestLoopGuard_EachTripHasItsOwnError(t *testing.T) {
+	rc, err := middleware.New(middleware.Config{
+		Pages:    render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"},
+		Observer: func(ev middleware.Event) { *ev.Err = *codes.AccessDenied.Err() },
+	})
+	require.NoError(t, err)
+	g := newGuard(t, keyed(t, loopguard.Config{}))
+	h := alice.New(rc.Authorization, g.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
+	for range 2 {
+		b := &browser{}
+		var res *httptest.ResponseRecorder
+		for range 4 {
+			res = b.arrive(t, h, "/oauth/authorize?client_id=loopy")
+		}
+		assert.Equal(t, tripped, res.Header().Get("Location"))
+	}
+}
