@@ -127,7 +127,12 @@ func (rc *Recoverer) JSON(next http.Handler) http.Handler {
 // untouched, at the cost of one small allocation; the writer they see
 // keeps exactly the optional interfaces (Flusher, Hijacker, ReaderFrom) of
 // the one it wraps, offers io.StringWriter (the wrapped writer's, or
-// Write), and has Unwrap.
+// Write), and has Unwrap. Once the route returned, that writer refuses
+// every call (an error, or nothing done; Header returns a throwaway map)
+// and unwraps to nothing that reaches net/http, so that a goroutine that
+// kept it cannot touch this response or the next one on the connection;
+// the first refused call is observed as [LateCall]. A call in flight when
+// the handler returns is waited for.
 //
 // Warning: only errors handed up by Wrap or Guard, and panics, are seen; a
 // handler that writes its own error response is a success to Recoverer.
