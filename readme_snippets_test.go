@@ -115,7 +115,7 @@ func TestREADMESnippet_CodesAndRender(t *testing.T) {
 	dbErr := errors.New("dial tcp 10.0.0.5:5432: connection refused")
 
 	// README snippet codesrender begin
-	e := codes.UnauthorizedClient.With(codes.ClientIDNotFound) // no allocation
+	e := codes.UnauthorizedClient.With(codes.ClientIDNotFound) // a new *codes.Error, yours alone
 	r.Redirect(w, req, e)
 	// 303 See Other
 	// Location: https://accounts.example.com/ooops?oauth_exception=unauthorized_client&exception_details=client_id_not_found

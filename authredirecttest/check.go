@@ -12,6 +12,7 @@ import (
 	"net/url"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/render"
@@ -37,7 +38,12 @@ var ErrNotContract = errors.New("authredirecttest: not the contract's answer")
 //
 // Each answer carries exactly the renderer's values of the headers it
 // sets, and no Location, WWW-Authenticate or Retry-After the renderer
-// would not send. A connection that was cut is no answer. want must be a
+// would not send, nor a header that moves or instructs the browser or
+// describes a body (Refresh, Content-Location, Link, X-Accel-Redirect,
+// X-Sendfile, Content-Encoding, Content-Range, Content-Disposition,
+// Content-Language, ETag, Last-Modified) unless the renderer sets it; a
+// JSON body gives no key twice; a carried parameter holds the served
+// request's own value. A connection that was cut is no answer. want must be a
 // contract error (a valid code).
 func (k *Kit) Check(res Result, want *codes.Error) error {
 	switch {
@@ -58,7 +64,7 @@ func (k *Kit) Check(res Result, want *codes.Error) error {
 			f = jsonForm
 		}
 	}
-	k.compare(&d, k.expected(res.req, f, want), res.Status, res.Header, res.Body, want)
+	k.compare(&d, res.req, k.expected(res.req, f, want), res.Status, res.Header, res.Body, want)
 	return d.err(res.req, want)
 }
 
@@ -67,7 +73,8 @@ func (k *Kit) Check(res Result, want *codes.Error) error {
 // for want: the code's status, Content-Type: application/json,
 // Cache-Control: no-store, Pragma: no-cache, the WWW-Authenticate of a 401
 // and the Retry-After of a 503 as the Kit's renderer sends them (and
-// neither otherwise), no Location, and a JSON object with exactly the
+// neither otherwise), no Location nor other header Check refuses, and a
+// JSON object that gives no key twice, with exactly the
 // renderer's fields (error, error_description, and exception_details and
 // entity_id when sent) and values. It reads resp.Body and leaves an
 // equal one in its place.
@@ -86,7 +93,7 @@ func (k *Kit) CheckJSON(resp *http.Response, want *codes.Error) error {
 	if err != nil {
 		d.add("the body could not be read: %v", err)
 	}
-	k.compare(&d, k.expected(req, jsonForm, want), resp.StatusCode, resp.Header, body, want)
+	k.compare(&d, req, k.expected(req, jsonForm, want), resp.StatusCode, resp.Header, body, want)
 	return d.err(req, want)
 }
 
@@ -104,20 +111,21 @@ func (k *Kit) CheckLocation(location string, want *codes.Error) error {
 		return errors.New("authredirecttest: CheckLocation needs a contract error to expect")
 	}
 	exp := k.r.Location(want)
-	if why := k.locationDeviation(location, exp, want); why != "" {
+	if why := k.locationDeviation(location, exp, want, nil); why != "" {
 		return fmt.Errorf("%w: Location %q %s; want %q", ErrNotContract, location, why, exp)
 	}
 	return nil
 }
 
 // locationDeviation says how location differs from exp, the renderer's
-// Location for want; "" when it does not.
-func (k *Kit) locationDeviation(location, exp string, want *codes.Error) string {
+// Location for want, as an answer to req (nil when unknown); "" when it
+// does not.
+func (k *Kit) locationDeviation(location, exp string, want *codes.Error, req *http.Request) string {
 	if location == exp {
 		return ""
 	}
 	if rest, ok := strings.CutPrefix(location, exp+"&"); ok && len(k.carry) > 0 && want.Kind() == codes.Authentication {
-		return k.carriedDeviation(rest)
+		return k.carriedDeviation(rest, req)
 	}
 	u, err := url.Parse(location)
 	switch {
@@ -151,8 +159,14 @@ func (k *Kit) locationDeviation(location, exp string, want *codes.Error) string 
 
 // carriedDeviation says how the parameters after the contract's own
 // (rest, without its leading '&') differ from carried ones: names given to
-// New, each once, escaped as url.QueryEscape does.
-func (k *Kit) carriedDeviation(rest string) string {
+// New, each once, escaped as url.QueryEscape does, and, when req is known,
+// each the request's own value as the renderer carries it (the query's
+// one value of the name, at most render.MaxCarriedValue bytes of UTF-8).
+func (k *Kit) carriedDeviation(rest string, req *http.Request) string {
+	var query url.Values
+	if req != nil {
+		query, _ = url.ParseQuery(req.URL.RawQuery) // a query that does not parse carries nothing
+	}
 	var seen []string
 	for pair := range strings.SplitSeq(rest, "&") {
 		name, value, ok := strings.Cut(pair, "=")
@@ -165,6 +179,8 @@ func (k *Kit) carriedDeviation(rest string) string {
 			return fmt.Sprintf("carries %s twice", name)
 		case err != nil || url.QueryEscape(v) != value:
 			return fmt.Sprintf("carries %s=%s, not escaped as url.QueryEscape escapes it", name, value)
+		case req != nil && !slices.Equal(query[name], []string{v}) || len(v) > render.MaxCarriedValue || !utf8.ValidString(v):
+			return fmt.Sprintf("carries %s=%s, which is not the request's own single value of %s", name, value, name)
 		}
 		seen = append(seen, name)
 	}
@@ -187,8 +203,11 @@ func (k *Kit) expected(req *http.Request, f form, want *codes.Error) *httptest.R
 }
 
 // compare adds to d every way the received status, header and body differ
-// from exp, the renderer's answer for want.
-func (k *Kit) compare(d *deviations, exp *httptest.ResponseRecorder, status int, header http.Header, body []byte, want *codes.Error) {
+// from exp, the renderer's answer for want to req. Besides the renderer's
+// own headers it compares those no answer of the renderer carries unless
+// it sets them itself: Location, the challenges, and the headers that
+// move or instruct the browser or describe a body (see navigation).
+func (k *Kit) compare(d *deviations, req *http.Request, exp *httptest.ResponseRecorder, status int, header http.Header, body []byte, want *codes.Error) {
 	if status != exp.Code {
 		d.add("status: want %d, got %d", exp.Code, status)
 	}
@@ -197,7 +216,7 @@ func (k *Kit) compare(d *deviations, exp *httptest.ResponseRecorder, status int,
 	for name := range expHeader {
 		names = append(names, name)
 	}
-	for _, name := range []string{"Location", "Www-Authenticate", "Retry-After"} {
+	for _, name := range append([]string{"Location", "Www-Authenticate", "Retry-After"}, navigation...) {
 		if !slices.Contains(names, name) {
 			names = append(names, name)
 		}
@@ -212,7 +231,7 @@ func (k *Kit) compare(d *deviations, exp *httptest.ResponseRecorder, status int,
 		case len(got) != 1:
 			d.add("%s: want exactly one, %q, got %q", name, exps[0], got)
 		case name == "Location":
-			if why := k.locationDeviation(got[0], exps[0], want); why != "" {
+			if why := k.locationDeviation(got[0], exps[0], want, req); why != "" {
 				d.add("Location: %q %s; want %q", got[0], why, exps[0])
 			}
 		case got[0] != exps[0]:
@@ -226,9 +245,23 @@ func (k *Kit) compare(d *deviations, exp *httptest.ResponseRecorder, status int,
 	}
 }
 
+// navigation are the headers that move or instruct the browser (or a
+// proxy in front), or describe a body, which the renderer drops from every
+// error answer, as the render package documents: an answer that carries
+// one the renderer did not set is refused. Content-Length and
+// Content-Type are net/http's to set and compared otherwise.
+var navigation = []string{
+	"Refresh", "Content-Location", "Link", "X-Accel-Redirect", "X-Sendfile",
+	"Content-Encoding", "Content-Range", "Content-Disposition", "Content-Language",
+	"Etag", "Last-Modified",
+}
+
 // compareJSON adds to d every field of the JSON object got that differs
-// from exp's, or is not in exp.
+// from exp's, or is not in exp, and a key got gives twice in an object.
 func compareJSON(d *deviations, exp, got []byte) {
+	if key := duplicateKey(got); key != "" {
+		d.add("body: the key %q is given twice (clients differ on which one they read)", key)
+	}
 	var e, g map[string]any
 	if err := json.Unmarshal(exp, &e); err != nil {
 		panic("authredirecttest: the renderer's JSON does not decode: " + err.Error())
@@ -260,6 +293,45 @@ func compareJSON(d *deviations, exp, got []byte) {
 			d.add("body field %q: want %#v, got %#v", name, ev, gv)
 		}
 	}
+}
+
+// duplicateKey returns the first key that the JSON text b gives twice in
+// one object, at any depth, or "" (also when b is not JSON).
+func duplicateKey(b []byte) string {
+	dec := json.NewDecoder(bytes.NewReader(b))
+	var value func() string
+	value = func() string {
+		tok, err := dec.Token()
+		if err != nil {
+			return ""
+		}
+		switch tok {
+		case json.Delim('{'):
+			seen := map[string]bool{}
+			for dec.More() {
+				tok, err := dec.Token()
+				key, _ := tok.(string)
+				switch {
+				case err != nil:
+					return ""
+				case seen[key]:
+					return key
+				}
+				seen[key] = true
+				if dup := value(); dup != "" {
+					return dup
+				}
+			}
+		case json.Delim('['):
+			for dec.More() {
+				if dup := value(); dup != "" {
+					return dup
+				}
+			}
+		}
+		return ""
+	}
+	return value()
 }
 
 func isJSON(h http.Header) bool {

@@ -81,8 +81,11 @@ func New(pages render.Config, carry ...string) (*Kit, error) {
 
 func (k *Kit) observe(ev middleware.Event) {
 	serial, ok := ev.Request.Context().Value(serialKey{}).(int)
-	if !ok {
-		return // not a request of Serve
+	// Not a request of Serve, or a late call: reported after the route
+	// returned, from the handler's goroutine, it must not take the place
+	// of what the route did.
+	if !ok || ev.Outcome == middleware.LateCall {
+		return
 	}
 	k.mu.Lock()
 	defer k.mu.Unlock()

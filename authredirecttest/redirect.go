@@ -90,7 +90,7 @@ func (k *Kit) CheckRedirect(req *http.Request, via []*http.Request) error {
 	resp.Body.Close()
 	resp.Body = io.NopCloser(bytes.NewReader(body))
 	var d deviations
-	k.compare(&d, k.expected(resp.Request, redirectForm, e), resp.StatusCode, resp.Header, body, e)
+	k.compare(&d, resp.Request, k.expected(resp.Request, redirectForm, e), resp.StatusCode, resp.Header, body, e)
 	if err := d.err(resp.Request, e); err != nil {
 		return err
 	}

@@ -14,7 +14,7 @@ import (
 )
 
 // The happy path: the handler succeeds. Budgets: at most 1 allocation
-// added (the route's writer); at most 4× chi's Recoverer with the no-op
+// added (the route's writer); at most 5× chi's Recoverer with the no-op
 // handler on every writer shape; at most 1.10× chi with the handler that
 // writes a 1 KiB page.
 //

@@ -6,8 +6,11 @@ import (
 )
 
 // Error is a contract error: a code, an optional detail, an optional entity
-// id and an optional cause. It is immutable: the builders return a copy and
-// never change the receiver, so an *Error can be shared freely.
+// id and an optional cause. The builders return a new *Error and never
+// change the receiver, and every *Error the package returns is new (or the
+// one given to it, as [As] finds it), so an *Error can be shared freely:
+// no pointer the package hands out leads into state that another caller
+// sees, and overwriting one (*e = ...) changes that value only.
 //
 // Only the code, detail and entity id ever reach a client. The cause is for
 // logs: [Error.Error] and [Error.LogValue] name it, the renderers never do.
@@ -18,47 +21,24 @@ type Error struct {
 	cause    error
 }
 
-// sharedErrors holds one immutable *Error for every code × detail, so that
-// Code.With and As hand them out without allocating.
-var sharedErrors [len(codeTable)][len(detailTable)]Error
+// Err returns c as a new [*Error] with no detail, entity id or cause.
+func (c Code) Err() *Error { return &Error{code: c} }
 
-func init() {
-	for c := range sharedErrors {
-		for d := range sharedErrors[c] {
-			sharedErrors[c][d] = Error{code: Code{uint8(c)}, detail: Detail{uint8(d)}}
-		}
-	}
-}
-
-func (c Code) shared() *Error {
-	if !c.Valid() {
-		return &sharedErrors[0][0]
-	}
-	return &sharedErrors[c.id][0]
-}
-
-// Err returns c as an [*Error] with no detail, entity id or cause. It does
-// not allocate.
-func (c Code) Err() *Error { return c.shared() }
-
-// With returns the error c with detail d. It does not allocate.
-func (c Code) With(d Detail) *Error { return c.shared().With(d) }
+// With returns a new error of code c with detail d.
+func (c Code) With(d Detail) *Error { return &Error{code: c, detail: d} }
 
 // WithEntityID returns the error c carrying the identity's id; see
 // [Error.WithEntityID].
-func (c Code) WithEntityID(id string) *Error { return c.shared().WithEntityID(id) }
+func (c Code) WithEntityID(id string) *Error { return &Error{code: c, entityID: id} }
 
 // WithCause returns the error c with cause as its cause; see [Error.WithCause].
-func (c Code) WithCause(cause error) *Error { return c.shared().WithCause(cause) }
+func (c Code) WithCause(cause error) *Error { return &Error{code: c, cause: cause} }
 
 // The builders treat a nil *Error as the invalid zero error: a handler's
 // typed nil (var e *codes.Error; return e) must never crash a request.
 
 // With returns a copy of e with detail d. The zero Detail removes the detail.
 func (e *Error) With(d Detail) *Error {
-	if e != nil && e.entityID == "" && e.cause == nil && e.code.Valid() && (d == Detail{} || d.Valid()) {
-		return &sharedErrors[e.code.id][d.id]
-	}
 	c := e.value()
 	c.detail = d
 	return &c
@@ -89,8 +69,8 @@ func (e *Error) WithCause(cause error) *Error {
 // InvalidRequest, AccessDenied and ServerError become IdentityInvalidRequest,
 // IdentityAccessDenied and IdentityServerError, so that a login handler's
 // natural code lands on the login page. Every other error, and every
-// Identity name, is returned unchanged. Detail, entity id and cause are kept;
-// it allocates only when e has an entity id or a cause.
+// Identity name, is returned unchanged (e itself). Detail, entity id and
+// cause are kept.
 func (e *Error) OnRoute(k Kind) *Error {
 	if k != Authentication || e.Kind() != Authorization {
 		return e
@@ -98,9 +78,6 @@ func (e *Error) OnRoute(k Kind) *Error {
 	c, ok := e.Code().In(Authentication)
 	if !ok {
 		return e
-	}
-	if e.EntityID() == "" && e.Unwrap() == nil {
-		return c.With(e.Detail())
 	}
 	moved := e.value()
 	moved.code = c
@@ -199,10 +176,23 @@ func (e *Error) LogValue() slog.Value {
 // As finds the first contract error in err's tree (an *Error or a Code),
 // walking it as errors.As would: each error is matched by its type, then by
 // its own As method, then its Unwrap is followed (every branch of a join,
-// depth first). A Code found alone becomes the shared *Error of that code,
-// without allocating.
+// depth first). A Code found alone becomes a new *Error of that code.
+//
+// The walk looks at [MaxUnwrap] errors at most, so that a tree whose
+// Unwrap loops (returns an error it came from) or never ends still ends
+// the walk: a contract error past that is not found.
 func As(err error) (*Error, bool) {
-	for err != nil {
+	budget := MaxUnwrap
+	return as(err, &budget)
+}
+
+// MaxUnwrap is how many errors [As] looks at in a tree; the middleware
+// package bounds its own walks over errors and writers by it too.
+const MaxUnwrap = 64
+
+func as(err error, budget *int) (*Error, bool) {
+	for ; err != nil && *budget > 0; err = errors.Unwrap(err) {
+		*budget--
 		switch e := err.(type) {
 		case *Error:
 			if e == nil {
@@ -213,7 +203,7 @@ func As(err error) (*Error, bool) {
 			}
 		case Code:
 			if e.Valid() {
-				return e.shared(), true
+				return e.Err(), true
 			}
 		}
 		if x, ok := err.(interface{ As(any) bool }); ok {
@@ -223,13 +213,12 @@ func As(err error) (*Error, bool) {
 		}
 		if j, ok := err.(interface{ Unwrap() []error }); ok {
 			for _, inner := range j.Unwrap() {
-				if found, ok := As(inner); ok {
+				if found, ok := as(inner, budget); ok {
 					return found, true
 				}
 			}
 			return nil, false
 		}
-		err = errors.Unwrap(err)
 	}
 	return nil, false
 }
@@ -242,7 +231,7 @@ func asMethod(x interface{ As(any) bool }) (*Error, bool) {
 	}
 	var c Code
 	if x.As(&c) && c.Valid() {
-		return c.shared(), true
+		return c.Err(), true
 	}
 	return nil, false
 }

@@ -99,7 +99,7 @@ type Guard struct {
 	key         func(*http.Request) string
 	knownClient func(string) bool
 	account     func(*http.Request) string
-	err         *codes.Error
+	code        codes.Code // sent with codes.TooManyRedirects, a new error each trip
 	counter     Counter
 	accounts    Counter
 	observer    middleware.Observer
@@ -150,7 +150,7 @@ func New(cfg Config) (*Guard, error) {
 		key:         cfg.Key,
 		knownClient: cfg.KnownClient,
 		account:     cfg.AccountOf,
-		err:         cfg.Code.With(codes.TooManyRedirects),
+		code:        cfg.Code,
 		counter:     cfg.Counter,
 		accounts:    cfg.AccountCounter,
 		observer:    cfg.Observer,
@@ -189,7 +189,7 @@ func (g *Guard) Count(w http.ResponseWriter, r *http.Request, client string) err
 		return nil
 	}
 	if n > g.limit {
-		return g.err
+		return g.code.With(codes.TooManyRedirects) // never one shared value an observer could overwrite
 	}
 	return nil
 }
@@ -202,13 +202,38 @@ func isShared(c Counter) bool {
 // uncounted reports an arrival a counter failed to count, unless the
 // request's client went away, which is no failure of the counter.
 func (g *Guard) uncounted(r *http.Request, err error) {
-	if r.Context().Err() != nil && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	if r.Context().Err() != nil && isContextErr(err, new(int)) {
 		return
 	}
 	if g.observer != nil {
 		g.observer(middleware.Event{Request: r, Outcome: middleware.Uncounted, Cause: err})
 	}
 	g.failures.add(err)
+}
+
+// isContextErr reports whether err's tree holds context.Canceled or
+// context.DeadlineExceeded, as errors.Is finds them, looking at
+// codes.MaxUnwrap errors at most (*seen counts them): a counter's error is
+// foreign, and its Unwrap may loop.
+func isContextErr(err error, seen *int) bool {
+	for ; err != nil && *seen < codes.MaxUnwrap; err = errors.Unwrap(err) {
+		*seen++
+		if err == context.Canceled || err == context.DeadlineExceeded {
+			return true
+		}
+		if x, ok := err.(interface{ Is(error) bool }); ok && (x.Is(context.Canceled) || x.Is(context.DeadlineExceeded)) {
+			return true
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, inner := range j.Unwrap() {
+				if isContextErr(inner, seen) {
+					return true
+				}
+			}
+			return false
+		}
+	}
+	return false
 }
 
 // Middleware is shaped like alice.Constructor: it counts each request that

@@ -535,3 +535,58 @@ func TestLoopGuard_KnownClientKeepsInventedIDsUncounted(t *testing.T) {
 	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=demo", nil))
 	assert.Equal(t, map[string]int{"30s\x00demo\x00jane": 1}, shared.n, "one key: the known client's")
 }
+
+// Each trip hands up an error of its own: an observer that overwrites the
+// error it heard of changes nothing a later trip sends.
+func TestLoopGuard_EachTripHasItsOwnError(t *testing.T) {
+	rc, err := middleware.New(middleware.Config{
+		Pages:    render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"},
+		Observer: func(ev middleware.Event) { *ev.Err = *codes.AccessDenied.Err() },
+	})
+	require.NoError(t, err)
+	g := newGuard(t, keyed(t, loopguard.Config{}))
+	h := alice.New(rc.Authorization, g.Middleware).ThenFunc(func(w http.ResponseWriter, _ *http.Request) {
+		w.WriteHeader(http.StatusNoContent)
+	})
+	for range 2 {
+		b := &browser{}
+		var res *httptest.ResponseRecorder
+		for range 4 {
+			res = b.arrive(t, h, "/oauth/authorize?client_id=loopy")
+		}
+		assert.Equal(t, tripped, res.Header().Get("Location"))
+	}
+}
+
+// loopingError's Unwrap returns itself: errors.Is never returns on it.
+type loopingError struct{}
+
+func (*loopingError) Error() string   { return "store: looping" }
+func (e *loopingError) Unwrap() error { return e }
+
+// A counter's error is foreign: the guard's walk over it is bounded, so
+// an error whose Unwrap loops, on a request whose client left, is
+// reported as uncounted instead of hanging the request.
+func TestLoopGuard_CounterErrorThatLoopsIsReported(t *testing.T) {
+	var events []middleware.Event
+	g := newGuard(t, loopguard.Config{
+		Counter:  failing{&loopingError{}},
+		Observer: func(ev middleware.Event) { events = append(events, ev) },
+		Logger:   slog.New(&countingHandler{}),
+	})
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?client_id=loopy", nil).WithContext(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		guarded(t, g).ServeHTTP(httptest.NewRecorder(), req)
+	}()
+	select {
+	case <-done:
+	case <-time.After(10 * time.Second): // a generous guard, not a measure
+		t.Fatal("the guard never returned: an endless walk")
+	}
+	require.Len(t, events, 1)
+	assert.Equal(t, middleware.Uncounted, events[0].Outcome)
+}

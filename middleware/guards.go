@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"net/url"
 	"slices"
+	"strings"
 
 	"github.com/authredirect/authredirect/codes"
 )
@@ -79,9 +80,15 @@ func parseForm(w http.ResponseWriter, r *http.Request, maxBytes int64) error {
 // r.URL.Query() would silently drop), or when one of names (every
 // parameter when none are named) is given more than once in the query or,
 // once the form is parsed (put [ParseForm] first), in the body, or in both.
+// A multipart body (Content-Type multipart/...) fails with invalid_request
+// before it is read: ParseForm leaves it unparsed, and a handler's
+// r.FormValue would read a parameter repeated in it unseen.
 func UniqueParams(names ...string) func(http.Handler) http.Handler {
 	names = slices.Clone(names)
 	return Guard(func(_ http.ResponseWriter, r *http.Request) error {
+		if ct := strings.TrimSpace(r.Header.Get("Content-Type")); len(ct) >= 10 && strings.EqualFold(ct[:10], "multipart/") {
+			return codes.InvalidRequest.WithCause(errors.New("a multipart body, whose repeated parameters UniqueParams cannot see, is not accepted"))
+		}
 		query, err := url.ParseQuery(r.URL.RawQuery)
 		if err != nil {
 			return codes.InvalidRequest.WithCause(err)

@@ -6,6 +6,8 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
+	"sync/atomic"
+	"time"
 
 	"github.com/authredirect/authredirect/codes"
 )
@@ -45,6 +47,12 @@ const (
 	// written. Cause is the counter's error; Err is nil. Only the loop
 	// guard's own observer hears of it.
 	Uncounted
+	// LateCall: the handler used the route's writer after the route had
+	// returned (a goroutine kept it); the call was refused and reached
+	// nothing. Only the first refused call of a request is reported, from
+	// the goroutine that made it; Err is nil and Cause says what was
+	// refused.
+	LateCall
 )
 
 // String is the outcome's name in logs, such as "redirected".
@@ -64,6 +72,8 @@ func (o Outcome) String() string {
 		return "aborted"
 	case Uncounted:
 		return "uncounted"
+	case LateCall:
+		return "late_call"
 	}
 	return "invalid"
 }
@@ -86,8 +96,9 @@ type Event struct {
 }
 
 // Observer hears of every failed request a [Recoverer] handles, after the answer
-// is written. It runs on the request's goroutine and must be safe for
-// concurrent use.
+// is written. It runs on the request's goroutine (a [LateCall] on the
+// goroutine that made the call, after the request ended) and must be safe
+// for concurrent use.
 type Observer func(Event)
 
 // Observers returns an Observer that hands each event to every one of obs
@@ -132,9 +143,12 @@ func (p *PanicError) Unwrap() error {
 // started and for an arrival a loop guard could not count (with the
 // counter's error as "cause"), Debug for a client that went away (whatever
 // its error was classified as) and for ordinary client errors (4xx), which
-// are normal traffic. It logs the method and path but never the
+// are normal traffic. A late call (a handler's bug) is logged at Error,
+// at most one record a second for the whole observer, since a buggy
+// handler makes one per request. It logs the method and path but never the
 // query, which may hold codes, tokens or secrets.
 func LogObserver(logger *slog.Logger) Observer {
+	var lastLate atomic.Int64 // when a late call was last logged, in Unix nanoseconds
 	return func(ev Event) {
 		l := logger
 		if l == nil {
@@ -142,6 +156,12 @@ func LogObserver(logger *slog.Logger) Observer {
 		}
 		level := slog.LevelDebug
 		switch {
+		case ev.Outcome == LateCall:
+			now, last := time.Now().UnixNano(), lastLate.Load()
+			if now-last < int64(time.Second) || !lastLate.CompareAndSwap(last, now) {
+				return
+			}
+			level = slog.LevelError
 		case ev.Outcome == ClientGone: // normal traffic, whatever it was classified as
 		case ev.Panicked || ev.Err.Code().HTTPStatus() >= 500 && ev.Outcome != Uncounted:
 			level = slog.LevelError

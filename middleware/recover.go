@@ -127,7 +127,12 @@ func (rc *Recoverer) JSON(next http.Handler) http.Handler {
 // untouched, at the cost of one small allocation; the writer they see
 // keeps exactly the optional interfaces (Flusher, Hijacker, ReaderFrom) of
 // the one it wraps, offers io.StringWriter (the wrapped writer's, or
-// Write), and has Unwrap.
+// Write), and has Unwrap. Once the route returned, that writer refuses
+// every call (an error, or nothing done; Header returns a throwaway map)
+// and unwraps to nothing that reaches net/http, so that a goroutine that
+// kept it cannot touch this response or the next one on the connection;
+// the first refused call is observed as [LateCall]. A call in flight when
+// the handler returns is waited for.
 //
 // Warning: only errors handed up by Wrap or Guard, and panics, are seen; a
 // handler that writes its own error response is a success to Recoverer.
@@ -155,9 +160,10 @@ type route struct {
 }
 
 func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	t := &writer{w: w}
+	t := &writer{w: w, r: r, observer: rt.rc.observer}
 	returned := false
 	defer func() {
+		t.close()
 		// A handler that returned without an error needs nothing more;
 		// skipping recover and finish there saves about 45 of the happy
 		// path's ~470 instructions. A panic, runtime.Goexit or an error
@@ -211,7 +217,19 @@ func (rt *route) classify(r *http.Request, err error, panicked bool) (ev Event, 
 		// from the observer and from the logs.
 		err = &NilError{Type: fmt.Sprintf("%T", err)}
 	}
-	if errors.Is(err, http.ErrAbortHandler) {
+	var aborted, contextErr bool
+	budget := codes.MaxUnwrap
+	walkErrors(err, &budget, func(err error) {
+		aborted = aborted || is(err, http.ErrAbortHandler)
+		contextErr = contextErr || is(err, context.Canceled) || is(err, context.DeadlineExceeded)
+	})
+	if budget < 0 {
+		// Its Unwrap loops or never ends: keep it away from codes.As, from
+		// the observers (whose errors.Is would spin) and from the logs.
+		cause := fmt.Errorf("middleware: the handler's error (a %T) unwraps past %d errors (an Unwrap cycle?); it was not inspected", err, codes.MaxUnwrap)
+		return Event{Request: r, Err: rt.serverError.WithCause(cause), Cause: cause, Panicked: panicked}, false
+	}
+	if aborted {
 		return Event{}, true
 	}
 	e, typed := codes.As(err)
@@ -224,7 +242,7 @@ func (rt *route) classify(r *http.Request, err error, panicked bool) (ev Event, 
 	// Only a cancelled request is a client gone (net/http cancels it when
 	// the connection closes); a deadline set by a timeout middleware above
 	// ends the request with the client still waiting for an answer.
-	if r.Context().Err() == context.Canceled && (errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded)) {
+	if r.Context().Err() == context.Canceled && contextErr {
 		ev.Outcome = ClientGone
 	}
 	return ev, false
@@ -254,6 +272,39 @@ func (rt *route) answer(t *writer, r *http.Request, ev *Event) {
 		ev.Outcome = Redirected
 		rend.Redirect(w, r, e)
 	}
+}
+
+// walkErrors calls visit on each error of err's tree, depth first, as
+// errors.Is walks it, and on *budget of them at most: a foreign Unwrap may
+// loop. *budget is -1 when the tree went on past it.
+func walkErrors(err error, budget *int, visit func(error)) {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if *budget <= 0 {
+			*budget = -1
+			return
+		}
+		*budget--
+		visit(err)
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, inner := range j.Unwrap() {
+				if walkErrors(inner, budget, visit); *budget < 0 {
+					return
+				}
+			}
+			return
+		}
+	}
+}
+
+// is reports whether err matches target as errors.Is matches one error of
+// a tree: by identity, or by err's own Is method. The targets here are
+// comparable.
+func is(err, target error) bool {
+	if err == target {
+		return true
+	}
+	x, ok := err.(interface{ Is(error) bool })
+	return ok && x.Is(target)
 }
 
 // NilError is the cause recorded when a handler returns a nil pointer (or

@@ -1,7 +1,10 @@
 package middleware
 
 import (
+	"fmt"
 	"net/http"
+
+	"github.com/authredirect/authredirect/codes"
 )
 
 // Wrap turns an error-returning handler into an [http.Handler] for use below
@@ -32,13 +35,17 @@ func (h wrapped) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 }
 
-// handUp gives err to the Recoverer route whose writer w is or wraps.
+// handUp gives err to the Recoverer route whose writer w is or wraps. The
+// walk is bounded: a foreign Unwrap may loop, and then the route answers
+// server_error.
 func handUp(w http.ResponseWriter, err error) {
-	for {
+	for range codes.MaxUnwrap {
 		switch v := w.(type) {
 		case interface{ self() *writer }:
-			t := v.self()
-			t.err, t.partial = err, t.started
+			if t := v.self(); t.enter() { // refused once the route returned
+				t.err, t.partial = err, t.started
+				t.leave()
+			}
 			return
 		case interface{ Unwrap() http.ResponseWriter }:
 			w = v.Unwrap()
@@ -46,6 +53,7 @@ func handUp(w http.ResponseWriter, err error) {
 			panic(&carried{err})
 		}
 	}
+	panic(&carried{fmt.Errorf("middleware: the writer's Unwrap goes on past %d writers (a cycle?); the handler's error: %v", codes.MaxUnwrap, err)})
 }
 
 // carried is the panic that transports an error to the Recoverer when the

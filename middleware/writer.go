@@ -2,28 +2,124 @@ package middleware
 
 import (
 	"bufio"
+	"errors"
 	"io"
 	"net"
 	"net/http"
+	"sync"
+	"sync/atomic"
+
+	"github.com/authredirect/authredirect/codes"
 )
 
 // writer is the ResponseWriter a Recoverer route hands down, one per
 // request. It records whether the response has started, so that the route
 // never writes after it, and it carries the error that Wrap hands up.
+//
+// Once the route returns, the writer refuses every call (see enter): a
+// handler's goroutine that kept it must not reach net/http's writer, which
+// by then may be writing another request's answer on the same connection.
 type writer struct {
 	w        http.ResponseWriter
-	started  bool // a final header, a body byte or a flush went out
-	partial  bool // started when the error was handed up
+	err      error         // returned by the handler through Wrap
+	r        *http.Request // for the observer, once a call is refused
+	observer Observer
+	wake     chan struct{} // closed for the route waiting in close; guarded by mu
+
+	// calls counts the calls in flight on w, plus routeReturned once the
+	// route returned; the route waits for the count to drop to 0 on wake.
+	calls    atomic.Int32
+	mu       sync.Mutex
+	reported atomic.Bool // the first refused call was observed
+	started  bool        // a final header, a body byte or a flush went out
+	partial  bool        // started when the error was handed up
 	hijacked bool
-	err      error   // returned by the handler through Wrap
 	first    [1]byte // readFrom's first byte
 }
 
+// routeReturned is added to writer.calls when the route returns.
+const routeReturned = 1 << 30
+
+// errReturned is what a call on the route's writer returns once the route
+// returned: the response is net/http's no longer.
+var errReturned = errors.New("authredirect/middleware: a ResponseWriter was used after its handler returned")
+
+// enter admits a call to the writer beneath, which must then end with
+// leave, or refuses it once the route returned. A counter, not a lock: a
+// call that re-enters the writer (an io.Copy whose reader writes to w, as
+// io.TeeReader does) is admitted again, and the happy path pays two
+// uncontended atomic adds per call. enter and leave are small enough to
+// be inlined; refuse and wakeRoute, the rare paths, are not.
+func (t *writer) enter() bool {
+	return t.calls.Add(1) < routeReturned || t.refuse()
+}
+
+// refuse undoes a refused call's count and reports the request's first
+// refused call to the observer. It returns false, for enter.
+func (t *writer) refuse() bool {
+	t.leave()
+	if t.reported.CompareAndSwap(false, true) {
+		t.observer(Event{Request: t.r, Outcome: LateCall, Cause: errReturned})
+	}
+	return false
+}
+
+// leave ends a call that enter admitted (or refused), waking the route
+// when it was the last one in flight after the route returned.
+func (t *writer) leave() {
+	if t.calls.Add(-1) == routeReturned {
+		t.wakeRoute()
+	}
+}
+
+func (t *writer) wakeRoute() {
+	t.mu.Lock()
+	if t.wake != nil {
+		close(t.wake)
+		t.wake = nil
+	}
+	t.mu.Unlock()
+}
+
+// close is called by the route once the handler returned (or panicked):
+// from then on every call is refused, and close waits for the calls still
+// in flight, which are the handler's own and bounded as it is by the
+// server's timeouts. Blocked on a channel, not spinning.
+func (t *writer) close() {
+	if t.calls.Add(routeReturned) == routeReturned {
+		return
+	}
+	t.mu.Lock()
+	if t.calls.Load() == routeReturned {
+		t.mu.Unlock()
+		return
+	}
+	wake := make(chan struct{})
+	t.wake = wake
+	t.mu.Unlock()
+	<-wake
+}
+
+// closed reports whether the route returned.
+func (t *writer) closed() bool { return t.calls.Load() >= routeReturned }
+
 func (t *writer) self() *writer { return t }
 
-func (t *writer) Header() http.Header { return t.w.Header() }
+// Header is the header map of the writer beneath; once the route returned,
+// a new empty map that nothing reads.
+func (t *writer) Header() http.Header {
+	if !t.enter() {
+		return http.Header{}
+	}
+	defer t.leave()
+	return t.w.Header()
+}
 
 func (t *writer) Write(p []byte) (int, error) {
+	if !t.enter() {
+		return 0, errReturned
+	}
+	defer t.leave()
 	t.started = true
 	return t.w.Write(p)
 }
@@ -31,6 +127,10 @@ func (t *writer) Write(p []byte) (int, error) {
 // WriteHeader marks the response started for a final status; informational
 // 1xx headers (other than 101) leave it open, as net/http does.
 func (t *writer) WriteHeader(code int) {
+	if !t.enter() {
+		return
+	}
+	defer t.leave()
 	if code >= 200 || code == http.StatusSwitchingProtocols {
 		t.started = true
 	}
@@ -41,6 +141,10 @@ func (t *writer) WriteHeader(code int) {
 // has one, without copying s; otherwise through Write, as io.WriteString
 // would.
 func (t *writer) WriteString(s string) (int, error) {
+	if !t.enter() {
+		return 0, errReturned
+	}
+	defer t.leave()
 	t.started = true
 	if sw, ok := t.w.(io.StringWriter); ok {
 		return sw.WriteString(s)
@@ -55,7 +159,11 @@ func (t *writer) WriteString(s string) (int, error) {
 // only has Unwrap, say) and flush net/http's writer behind the route's
 // back. It grants nothing a type assertion on http.Flusher could find.
 func (t *writer) FlushError() error {
-	err := http.NewResponseController(t.w).Flush()
+	if !t.enter() {
+		return errReturned
+	}
+	defer t.leave()
+	err := flushUnder(t.w)
 	if err == nil {
 		t.started = true
 	}
@@ -67,17 +175,41 @@ func (t *writer) FlushError() error {
 // under it (a foreign middleware whose writer only has Unwrap), the
 // controller's Hijack would walk past us, so it gets that writer seen
 // through this one ([beneath]), and walking on reaches the writer itself.
+// Once the route returned it is a writer that refuses everything and
+// unwraps no further ([late]).
 func (t *writer) Unwrap() http.ResponseWriter {
+	if t.closed() {
+		return late{t}
+	}
 	if _, ok := t.w.(http.Hijacker); !ok && hijackerUnder(t.w) {
 		return beneath{t}
 	}
 	return t.w
 }
 
+// flushUnder flushes w as http.ResponseController does, walking Unwrap to
+// a writer that flushes, but bounded: a foreign Unwrap may loop.
+func flushUnder(w http.ResponseWriter) error {
+	for range codes.MaxUnwrap {
+		switch v := w.(type) {
+		case interface{ FlushError() error }:
+			return v.FlushError()
+		case http.Flusher:
+			v.Flush()
+			return nil
+		case interface{ Unwrap() http.ResponseWriter }:
+			w = v.Unwrap()
+		default:
+			return http.ErrNotSupported
+		}
+	}
+	return http.ErrNotSupported
+}
+
 // hijackerUnder reports whether a writer that w unwraps to can hijack. The
 // walk is bounded: a foreign Unwrap may loop.
 func hijackerUnder(w http.ResponseWriter) bool {
-	for range 64 {
+	for range codes.MaxUnwrap {
 		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
 		if !ok {
 			return false
@@ -99,14 +231,36 @@ func hijackerUnder(w http.ResponseWriter) bool {
 type beneath struct{ *writer }
 
 func (b beneath) Hijack() (net.Conn, *bufio.ReadWriter, error) { return b.hijack() }
-func (b beneath) Unwrap() http.ResponseWriter                  { return b.w }
+func (b beneath) Unwrap() http.ResponseWriter {
+	if b.closed() {
+		return late{b.writer}
+	}
+	return b.w
+}
+
+// late is what Unwrap hands out once the route returned: every call is
+// refused by the route's writer, and nothing unwraps further, so that no
+// walk (http.ResponseController's) reaches net/http's writer.
+type late struct{ t *writer }
+
+func (l late) Header() http.Header         { return l.t.Header() }
+func (l late) Write(p []byte) (int, error) { return l.t.Write(p) }
+func (l late) WriteHeader(code int)        { l.t.WriteHeader(code) }
 
 func (t *writer) flush() {
+	if !t.enter() {
+		return
+	}
+	defer t.leave()
 	t.started = true
 	t.w.(http.Flusher).Flush()
 }
 
 func (t *writer) hijack() (net.Conn, *bufio.ReadWriter, error) {
+	if !t.enter() {
+		return nil, nil, errReturned
+	}
+	defer t.leave()
 	c, rw, err := http.NewResponseController(t.w).Hijack() // t.w's or one under it
 	if err == nil {
 		t.hijacked = true
@@ -115,6 +269,10 @@ func (t *writer) hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 func (t *writer) readFrom(r io.Reader) (int64, error) {
+	if !t.enter() {
+		return 0, errReturned
+	}
+	defer t.leave()
 	rf := t.w.(io.ReaderFrom)
 	if t.started {
 		return rf.ReadFrom(r)

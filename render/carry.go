@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"unicode/utf8"
 )
@@ -13,18 +14,41 @@ import (
 // URI would be wrong, not shorter).
 const MaxCarriedValue = 2048
 
-// secretParams are names that carry secrets; a redirect must never copy
-// them into a URL, where they reach logs, history and Referer headers.
-var secretParams = [...]string{
-	"password", "client_secret", "code", "refresh_token", "access_token", "token",
-	"code_verifier", "id_token", "client_assertion", "assertion",
-}
+// secretParams are names that carry credentials or tokens; a redirect
+// must never copy them into a URL, where they reach logs, history and
+// Referer headers. secretParts and secretSuffixes catch the names this
+// list misses. All are lower case and compared with the name lowered.
+var (
+	secretParams = [...]string{
+		// RFC 6749 and its assertions (RFC 7521)
+		"password", "client_secret", "code", "refresh_token", "access_token", "token",
+		"code_verifier", "assertion", "client_assertion",
+		// RFC 8693 token exchange
+		"subject_token", "actor_token",
+		// RFC 8628 device authorization
+		"device_code", "user_code",
+		// OpenID Connect Core
+		"id_token", "id_token_hint",
+		// passwords, one-time codes, second factors, sessions, keys
+		"passwd", "pwd", "pass", "passphrase", "otp", "totp", "hotp", "mfa_code", "pin",
+		"secret", "api_key", "apikey", "private_key", "samlresponse", "session_token",
+		"session", "sessionid", "jwt", "credential", "credentials", "authorization", "cookie",
+	}
+	secretParts    = [...]string{"token", "secret", "password", "passwd", "credential", "jwt", "session", "saml", "api_key", "apikey", "api-key"}
+	secretSuffixes = [...]string{"_code", "-code", "otp", "pin"}
+)
 
-// checkCarry validates [Config.Carry]: each name is a plain parameter name
-// (letters, digits, '_', '-', '.'; at most 64 bytes), given once, not one
-// of the contract's parameters, not one that carries a secret (in any
-// case), and not one the login page's own query already holds.
-func checkCarry(names []string, loginPage string) ([]string, error) {
+// checkCarry validates [Config.Carry] and [Config.CarryRefused]: each name
+// is a plain parameter name (letters, digits, '_', '-', '.'; at most 64
+// bytes), given once, not one of the contract's parameters, not one that
+// carries a secret (see [isSecretParam]) unless opted in, and not one the
+// login page's own query already holds.
+func checkCarry(names, optedIn []string, loginPage string) ([]string, error) {
+	for _, name := range optedIn {
+		if !slices.Contains(names, name) || !isSecretParam(name) {
+			return nil, fmt.Errorf("%w: CarryRefused %q is not a name of Carry that is refused", ErrConfig, name)
+		}
+	}
 	if len(names) == 0 {
 		return nil, nil
 	}
@@ -42,8 +66,8 @@ func checkCarry(names []string, loginPage string) ([]string, error) {
 			return fail("is not a plain parameter name (letters, digits, '_', '-', '.', at most 64 bytes)")
 		case seen[name]:
 			return fail("is given twice")
-		case isSecretParam(name):
-			return fail("carries a secret and is never copied into a URL")
+		case isSecretParam(name) && !slices.Contains(optedIn, name):
+			return fail("may carry a credential or token and is never copied into a URL (see Config.CarryRefused)")
 		case own.Has(name):
 			return fail("is already in the login page's own query")
 		}
@@ -57,13 +81,15 @@ func checkCarry(names []string, loginPage string) ([]string, error) {
 	return append([]string(nil), names...), nil
 }
 
+// isSecretParam reports whether name, in any case, is one of
+// secretParams, contains one of secretParts, ends in one of
+// secretSuffixes or starts with "private".
 func isSecretParam(name string) bool {
-	for _, s := range secretParams {
-		if strings.EqualFold(name, s) {
-			return true
-		}
-	}
-	return false
+	name = strings.ToLower(name)
+	return slices.Contains(secretParams[:], name) ||
+		slices.ContainsFunc(secretParts[:], func(p string) bool { return strings.Contains(name, p) }) ||
+		slices.ContainsFunc(secretSuffixes[:], func(s string) bool { return strings.HasSuffix(name, s) }) ||
+		strings.HasPrefix(name, "private")
 }
 
 func validParamName(s string) bool {

@@ -48,9 +48,27 @@ type Config struct {
 	// failed sign-in keeps the flow it came from: for example
 	// response_type, client_id, redirect_uri, state and scope. See
 	// [Renderer.CarriedQuery] for what is carried; the target stays the
-	// login page. Names that carry secrets (password, client_secret, code,
-	// refresh_token, access_token, token and the like) are refused.
+	// login page. Names that carry credentials or tokens are refused,
+	// whatever their case: a maintained list (RFC 6749's password,
+	// client_secret, code, refresh_token, access_token, token; RFC 8693's
+	// subject_token and actor_token; RFC 8628's device_code and user_code;
+	// OpenID Connect's id_token and id_token_hint; SAMLResponse; password,
+	// one-time-code and session names such as pwd, otp, mfa_code and
+	// session_token) and every name that contains token, secret, password,
+	// passwd, credential, jwt, session, saml or api_key/apikey/api-key,
+	// ends in _code, -code, otp or pin, or starts with private.
+	// code_challenge, code_challenge_method, nonce, state, redirect_uri,
+	// scope, response_type, client_id and prompt are not refused.
 	Carry []string
+
+	// CarryRefused opts names of Carry that the rule above refuses in,
+	// each of which must be in Carry and refused.
+	//
+	// Warning: a carried value lands in the login page's URL, and from
+	// there in browser history, server and proxy logs and Referer
+	// headers. Name a parameter here only when its name misleads: its
+	// value is no credential, token, code or secret in any flow.
+	CarryRefused []string
 
 	// Page configures the pages people read: language, links, messages
 	// and template.

@@ -262,7 +262,7 @@ func (p *people) init(cfg Config) error {
 	if pc.Template != nil {
 		p.template = pc.Template
 	}
-	if p.carry, err = checkCarry(cfg.Carry, cfg.LoginPage); err != nil {
+	if p.carry, err = checkCarry(cfg.Carry, cfg.CarryRefused, cfg.LoginPage); err != nil {
 		return err
 	}
 	return nil

@@ -66,7 +66,7 @@ func ExampleRenderer_CarriedQuery() {
 	fmt.Println(rec.Header().Get("Location"))
 
 	_, err := render.New(render.Config{ErrorPage: "/ooops", LoginPage: "/login", Carry: []string{"client_secret"}})
-	fmt.Println(errors.Is(err, render.ErrConfig), strings.Contains(err.Error(), `Carry "client_secret" carries a secret`))
+	fmt.Println(errors.Is(err, render.ErrConfig), strings.Contains(err.Error(), `Carry "client_secret" may carry a credential`))
 	// Output:
 	// response_type=code&client_id=demo&state=xyz&scope=profile
 	// /login?identity_exception=unauthorized&entity_id=u-1&response_type=code&client_id=demo&state=xyz&scope=profile

@@ -191,9 +191,8 @@ func (r *Renderer) statusHeader(names []string, status int, k codes.Kind) ([]str
 	return names[:last], ""
 }
 
-// setHeaders drops the headers that describe a body, a Location the
-// handler set (only a redirect has one, its own) and the answer's own
-// names, whatever the case of their keys, and sets names[i] to values[i].
+// setHeaders drops bodyHeaders (a Location among them: only a redirect
+// has one, its own) and the answer's own names, whatever the case of their keys, and sets names[i] to values[i].
 // The values share one new backing array, so each answer owns its header
 // values (a wrapper that edits one in place cannot reach another answer)
 // for a single allocation.
@@ -214,16 +213,27 @@ func setHeaders(h http.Header, names []string, values ...string) {
 	}
 }
 
-// bodyHeaders describe a body the handler meant to send, or point
-// elsewhere: no error answer keeps them.
-var bodyHeaders = []string{"Location", "Content-Length", "Content-Encoding", "Content-Type", "Etag", "Last-Modified"}
+// bodyHeaders are the headers no error answer keeps from a failed
+// handler, whatever set them: those that move or instruct the browser or
+// a proxy in front (Location, Refresh, Content-Location, Link, and the
+// proxies' X-Accel-Redirect and X-Sendfile, which replace the body), and
+// those that describe a body the handler meant to send. The answer's own
+// values of them are set afresh. Every other header stays: those set above
+// the route for every response (HSTS, CORS, tracing) and Set-Cookie.
+var bodyHeaders = []string{
+	"Location", "Refresh", "Content-Location", "Link", "X-Accel-Redirect", "X-Sendfile",
+	"Content-Length", "Content-Encoding", "Content-Type", "Content-Range", "Content-Disposition",
+	"Content-Language", "Content-Md5", "Content-Digest", "Repr-Digest", "Digest", "Etag",
+	"Last-Modified", "Accept-Ranges", "Trailer", "Transfer-Encoding",
+}
 
 // Redirect answers with 303 See Other to [Renderer.Location] of e (for an
 // authentication error followed by req's [Renderer.CarriedQuery]), with
 // Cache-Control: no-store, Pragma: no-cache and Referrer-Policy:
 // no-referrer, and no body (for every method, HEAD included). Headers the
 // handler set before failing are kept, such as Set-Cookie, except those
-// that describe a body. A nil or invalid e is answered as the
+// that move or instruct the browser (Refresh, Link, ...) or describe a
+// body; [Renderer.JSON] and [Renderer.Page] drop the same. A nil or invalid e is answered as the
 // authorization server_error.
 func (r *Renderer) Redirect(w http.ResponseWriter, req *http.Request, e *codes.Error) {
 	if !e.Code().Valid() {
