@@ -81,49 +81,16 @@ func WithRecordCauses() Option {
 // refuses an instrument.
 var ErrConfig = errors.New("otelauthredirect: invalid configuration")
 
-// New returns a [middleware.Observer] that records every failed request
-// that a Recoverer reports on OpenTelemetry metrics and on the request's span.
-// It returns an error wrapping [ErrConfig] only when the meter provider
-// refuses a counter. Give it to the Recoverer (middleware.Config.Observer)
-// and to each loop guard (loopguard.Config.Observer).
-//
-// Metrics: the counter [MetricName] ("authredirect.failures", unit
-// "{request}") goes up by one per failure, with the attributes
-//
-//	authredirect.family    "authorization" or "authentication"
-//	error.type             the code's wire name, such as "unauthorized_client"
-//	authredirect.detail    the detail's wire name, or "none"
-//	authredirect.outcome   "redirected", "json", "loop_stopped", "suppressed", "client_gone" or "aborted"
-//	authredirect.panicked  true when the handler panicked
-//	http.route             the route pattern from the first "/" (ServeMux's
-//	                       "GET /oauth/authorize" is "/oauth/authorize", as
-//	                       otelhttp records it), "" without a pattern
-//	http.request.method    the method when it is one of RFC 9110's and PATCH, else "_OTHER"
-//
-// A loop-guard trip is error.type "invalid_request" with
-// authredirect.detail "to_many_redirects". Neither the path nor the query of
-// the request is ever an attribute, so the number of series stays bounded by
-// codes × details × outcomes × routes × methods. Each attribute set is built
-// once, the first time its combination is seen, and reused after.
-//
-// Traces: when the request's context holds a recording span (started by
-// otelhttp or any other instrumentation; the observer starts none), the
-// span's status becomes Error with the code's wire name as description, and
-// it gets an [EventName] event with the same attributes as the counter but
-// the route and method (which the span already has). A panic also adds a
-// semantic-convention "exception" event whose exception.type is the panic
-// value's type (such as "string" or "*errors.errorString"), never its text
-// unless [WithRecordCauses] is given. (otelhttp, ending its span after a
-// 5xx answer, sets the status Error again with an empty description; the
-// event still names the code.)
-//
-// Loop guards: an arrival their counter failed to count (outcome
-// "uncounted") is no failed request: it goes up the counter
-// [UncountedMetricName] with http.route and http.request.method only, and
-// adds an [UncountedEventName] event to the span without touching its status.
-//
-// The observer is safe for concurrent use. A Recoverer calls it only for
-// failures: a request that succeeds never reaches it.
+// New returns a [middleware.Observer] that records every failed request a
+// Recoverer reports: the counter [MetricName] by family, code (error.type),
+// detail, outcome, panicked, route pattern and method, and, on the
+// request's recording span, status Error and an [EventName] event (a panic
+// adds an "exception" event naming the value's type only). Neither the path
+// nor the query is ever recorded, so the series stay bounded; causes only
+// with [WithRecordCauses]. A loop guard's uncounted arrival goes on
+// [UncountedMetricName] instead, without touching the span's status. It
+// returns an error wrapping [ErrConfig] only when the meter provider refuses
+// a counter. The attributes, one by one, are in README.md.
 func New(opts ...Option) (middleware.Observer, error) {
 	var cfg config
 	for _, o := range opts {
