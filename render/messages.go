@@ -14,6 +14,7 @@ import (
 	"golang.org/x/text/language"
 
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/internal/query"
 )
 
 // The built-in catalogs: one flat JSON object of key → text per language,
@@ -224,7 +225,7 @@ func (r *Renderer) languageIndex(req *http.Request) int {
 	var picks [2]string
 	n := 0
 	if q := r.cfg.Page.LanguageQuery; q != "" && req.URL != nil {
-		picks[n] = req.URL.Query().Get(q)
+		picks[n] = query.Get(req.URL.RawQuery, q)
 		n++
 	}
 	if name := r.cfg.Page.LanguageCookie; name != "" {

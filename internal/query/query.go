@@ -1,0 +1,131 @@
+// Package query reads parameters out of a raw URL query as net/url's
+// ParseQuery reads them, without building a url.Values: the library's
+// readers of one request (the loop guard's client, the carried flow, the
+// page's language) each want a few names, and a map of every parameter,
+// built again by each of them, cost a large query one allocation per
+// parameter per reader.
+package query
+
+import (
+	"net/url"
+	"os"
+	"strings"
+)
+
+// defaultMaxParams is net/url's own bound on the parameters of a query
+// unless GODEBUG urlmaxqueryparams sets another.
+const defaultMaxParams = 10000
+
+// Pick reads names out of raw: first[i] gets the first value of names[i]
+// and count[i] how many values it has, exactly as url.ParseQuery(raw)
+// would give them (first and count must be as long as names). ok is false
+// when url.ParseQuery would report an error (a ';', bad escaping, more
+// parameters than net/url accepts); the values read are then those that
+// url.URL.Query would still return.
+func Pick(raw string, names, first []string, count []int) (ok bool) {
+	if !withinMax(raw) {
+		return false // url.ParseQuery returns no values at all
+	}
+	// Most queries have no ';' and only good escapes: then no pair needs
+	// checking, and only a key with an escape needs unescaping, which the
+	// next '%' and '+' in raw tell without looking at every key.
+	checked := strings.IndexByte(raw, ';') < 0 && validEscapes(raw)
+	pct, plus := next(raw, 0, '%'), next(raw, 0, '+')
+	ok = true
+	for start := 0; start < len(raw); {
+		end := next(raw, start, '&')
+		pair := raw[start:end]
+		at := start
+		start = end + 1
+		if !checked && strings.IndexByte(pair, ';') >= 0 {
+			ok = false
+			continue
+		}
+		if pair == "" {
+			continue
+		}
+		key, value := pair, ""
+		if i := strings.IndexByte(pair, '='); i >= 0 {
+			key, value = pair[:i], pair[i+1:]
+		}
+		if !checked && (!validEscapes(key) || !validEscapes(value)) {
+			ok = false
+			continue
+		}
+		for pct < at {
+			pct = next(raw, pct+1, '%')
+		}
+		for plus < at {
+			plus = next(raw, plus+1, '+')
+		}
+		escaped := min(pct, plus) < at+len(key)
+		for i, name := range names {
+			if key != name && (!escaped || unescape(key) != name) {
+				continue
+			}
+			if count[i]++; count[i] == 1 {
+				first[i] = unescape(value)
+			}
+		}
+	}
+	return ok
+}
+
+// next is the index of the first c in raw from i on, or len(raw).
+func next(raw string, i int, c byte) int {
+	if j := strings.IndexByte(raw[i:], c); j >= 0 {
+		return i + j
+	}
+	return len(raw)
+}
+
+// Get is the first value of name in raw, as url.URL.Query().Get(name)
+// returns it.
+func Get(raw, name string) string {
+	var first [1]string
+	var count [1]int
+	Pick(raw, []string{name}, first[:], count[:])
+	return first[0]
+}
+
+// withinMax reports whether raw has no more parameters than net/url
+// parses. Only a count past its default bound, or a bound set through
+// the GODEBUG environment variable, needs net/url's own answer, which an
+// empty query of as many parameters gives.
+func withinMax(raw string) bool {
+	n := strings.Count(raw, "&") + 1
+	if n <= 1 || (n <= defaultMaxParams && !strings.Contains(os.Getenv("GODEBUG"), "urlmaxqueryparams")) {
+		return true
+	}
+	_, err := url.ParseQuery(strings.Repeat("&", n-1))
+	return err == nil
+}
+
+// validEscapes reports whether url.QueryUnescape accepts s: every '%'
+// followed by two hexadecimal digits.
+func validEscapes(s string) bool {
+	for i := strings.IndexByte(s, '%'); i >= 0; {
+		if i+2 >= len(s) || !isHex(s[i+1]) || !isHex(s[i+2]) {
+			return false
+		}
+		j := strings.IndexByte(s[i+3:], '%')
+		if j < 0 {
+			break
+		}
+		i += 3 + j
+	}
+	return true
+}
+
+func isHex(c byte) bool {
+	return '0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F'
+}
+
+// unescape is url.QueryUnescape of a string validEscapes accepted.
+func unescape(s string) string {
+	if strings.IndexByte(s, '%') < 0 && strings.IndexByte(s, '+') < 0 {
+		return s
+	}
+	u, _ := url.QueryUnescape(s)
+	return u
+}
