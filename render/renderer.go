@@ -167,7 +167,7 @@ var (
 	// The last name of these is the status header's (see statusHeader).
 	jsonHeaders = [...]string{"Content-Type", "Cache-Control", "Pragma", "X-Content-Type-Options", ""}
 	pageHeaders = [...]string{"Content-Type", "Cache-Control", "Pragma", "X-Content-Type-Options", "Referrer-Policy",
-		"Content-Security-Policy", "X-Frame-Options", ""}
+		"Content-Security-Policy", "X-Frame-Options", "Content-Language", ""}
 )
 
 // statusHeader puts the one header that status needs, if any, in the last
