@@ -44,6 +44,25 @@ func Pick(raw string, names, first []string, count []int) (ok bool) {
 		if pair == "" {
 			continue
 		}
+		for pct < at {
+			pct = next(raw, pct+1, '%')
+		}
+		for plus < at {
+			plus = next(raw, plus+1, '+')
+		}
+		if checked && min(pct, plus) >= end {
+			// Nothing to unescape: the key is the pair up to '=', compared
+			// as it is, without looking for the '=' first.
+			for i, name := range names {
+				if len(pair) < len(name) || pair[:len(name)] != name || len(pair) > len(name) && pair[len(name)] != '=' {
+					continue
+				}
+				if count[i]++; count[i] == 1 {
+					first[i] = pair[min(len(name)+1, len(pair)):]
+				}
+			}
+			continue
+		}
 		key, value := pair, ""
 		if i := strings.IndexByte(pair, '='); i >= 0 {
 			key, value = pair[:i], pair[i+1:]
@@ -51,12 +70,6 @@ func Pick(raw string, names, first []string, count []int) (ok bool) {
 		if !checked && (!validEscapes(key) || !validEscapes(value)) {
 			ok = false
 			continue
-		}
-		for pct < at {
-			pct = next(raw, pct+1, '%')
-		}
-		for plus < at {
-			plus = next(raw, plus+1, '+')
 		}
 		escaped := min(pct, plus) < at+len(key)
 		for i, name := range names {
