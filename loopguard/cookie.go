@@ -284,20 +284,62 @@ func (c *CookieCounter) read(dst []bucket, r *http.Request, name string, now tim
 	// From the last: a browser sends cookies with longer Paths first and
 	// this counter's own (Path=/) after them, so planted values cannot push
 	// it past the bound on the signatures checked.
-	cookies := r.CookiesNamed(name)
-	for i := len(cookies) - 1; i >= 0; i-- {
-		ck := cookies[i]
-		if !wellFormed(ck.Value) {
-			continue // garbage is not even checked
+	lastCookies(r.Header, name, func(value string) bool {
+		if !wellFormed(value) {
+			return true // garbage is not even checked
 		}
 		if checked++; checked > maxVerified {
-			break
+			return false
 		}
-		if buckets, at, ok := c.decodeInto(scratch[:0], name, ck.Value, now); ok && (!found || at > bestAt) {
+		if buckets, at, ok := c.decodeInto(scratch[:0], name, value, now); ok && (!found || at > bestAt) {
 			best, bestAt, found = append(dst[:0], buckets...), at, true
 		}
-	}
+		return true
+	})
 	return best
+}
+
+// lastCookies calls yield with the value of each cookie named name in h's
+// Cookie lines, the last first, until yield returns false: the values
+// r.CookiesNamed(name) returns, in reverse (net/http's bound on the number
+// of cookies, thousands, aside), read in place, since parsing every cookie
+// into a new http.Cookie would cost a counted request a large part of its
+// budget. name must be a valid cookie name.
+func lastCookies(h http.Header, name string, yield func(string) bool) {
+	lines := h["Cookie"]
+	for l := len(lines) - 1; l >= 0; l-- {
+		for rest := lines[l]; rest != ""; {
+			var part string
+			if i := strings.LastIndexByte(rest, ';'); i >= 0 {
+				rest, part = rest[:i], rest[i+1:]
+			} else {
+				rest, part = "", rest
+			}
+			key, value, _ := strings.Cut(strings.Trim(part, " \t\r\n"), "=")
+			if strings.Trim(key, " \t\r\n") != name {
+				continue
+			}
+			if len(value) > 1 && value[0] == '"' && value[len(value)-1] == '"' {
+				value = value[1 : len(value)-1]
+			}
+			if !validCookieValue(value) {
+				continue
+			}
+			if !yield(value) {
+				return
+			}
+		}
+	}
+}
+
+// validCookieValue reports whether net/http accepts v as a cookie value.
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // wellFormed reports whether a value has the length of a cookie this
