@@ -94,6 +94,7 @@ for proto in h1 h2; do
     else
       path='/login?identity_exception=invalid_request&response_type=code&client_id=demo&state=xyz'
     fi
+    declare -A got=()
     ratios=(); all_b=(); all_a=()
     for round in $(seq "$rounds"); do
       if [ $((round % 2)) = 1 ]; then order="bare authredirect"; else order="authredirect bare"; fi
