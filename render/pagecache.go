@@ -102,21 +102,18 @@ func (c *pageCache) render(r *Renderer, i int, key pageKey) (pageParts, bool) {
 }
 
 // write writes the page with the carried query q, which CarriedQuery
-// built: escaped names and values joined by '=' and '&'.
+// built: escaped names and values joined by '=' and '&'. The kept parts
+// are written as they are, so that only the escaped query is allocated.
 func (p pageParts) write(w http.ResponseWriter, q string) {
-	if q == "" || p.tail == nil {
-		_, _ = w.Write(p.head)
-		if p.tail != nil {
-			_, _ = w.Write(p.tail)
-		}
+	_, _ = w.Write(p.head)
+	if p.tail == nil {
 		return
 	}
-	n := len(p.head) + len(p.sep) + len(q) + 4*(strings.Count(p.sep, "&")+strings.Count(q, "&")+strings.Count(q, "+")) + len(p.tail)
-	body := make([]byte, 0, n)
-	body = append(body, p.head...)
-	body = appendHref(appendHref(body, p.sep), q)
-	body = append(body, p.tail...)
-	_, _ = w.Write(body)
+	if q != "" {
+		n := len(p.sep) + len(q) + 4*(strings.Count(p.sep, "&")+strings.Count(q, "&")+strings.Count(q, "+"))
+		_, _ = w.Write(appendHref(appendHref(make([]byte, 0, n), p.sep), q))
+	}
+	_, _ = w.Write(p.tail)
 }
 
 // appendHref appends s as html/template writes it into a quoted href after

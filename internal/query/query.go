@@ -30,6 +30,14 @@ func Pick(raw string, names, first []string, count []int) (ok bool) {
 	// checking, and only a key with an escape needs unescaping, which the
 	// next '%' and '+' in raw tell without looking at every key.
 	checked := strings.IndexByte(raw, ';') < 0 && validEscapes(raw)
+	if checked && plain(names) && plainKeys(raw) {
+		// No key to unescape: each name is found where it stands, which
+		// skips the parameters between at the speed of a substring search.
+		for i, name := range names {
+			find(raw, name, &first[i], &count[i])
+		}
+		return true
+	}
 	pct, plus := next(raw, 0, '%'), next(raw, 0, '+')
 	ok = true
 	for start := 0; start < len(raw); {
@@ -82,6 +90,65 @@ func Pick(raw string, names, first []string, count []int) (ok bool) {
 		}
 	}
 	return ok
+}
+
+// plain reports whether every name is non-empty and has nothing that
+// unescapes ('%', '+').
+func plain(names []string) bool {
+	for _, name := range names {
+		if name == "" || strings.IndexByte(name, '%') >= 0 || strings.IndexByte(name, '+') >= 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// plainKeys reports whether no key of raw has a '%' or a '+': each of
+// them is in a value.
+func plainKeys(raw string) bool {
+	pct, plus := next(raw, 0, '%'), next(raw, 0, '+')
+	for {
+		q := min(pct, plus)
+		if q == len(raw) {
+			return true
+		}
+		start := strings.LastIndexByte(raw[:q], '&') + 1
+		if strings.IndexByte(raw[start:q], '=') < 0 {
+			return false // no '=' before it in its pair: it is in the key
+		}
+		end := next(raw, q, '&') // the rest of the pair is value
+		if pct < end {
+			pct = next(raw, end, '%')
+		}
+		if plus < end {
+			plus = next(raw, end, '+')
+		}
+	}
+}
+
+// find adds to count the parameters of raw named name and sets first to
+// the first one's value, for a raw with no ';', good escapes and plain
+// keys, and a plain name: a key is then name exactly where name starts a
+// pair and ends at its '=' or end.
+func find(raw, name string, first *string, count *int) {
+	for off := 0; off < len(raw); {
+		j := strings.Index(raw[off:], name)
+		if j < 0 {
+			return
+		}
+		at, end := off+j, off+j+len(name)
+		off = at + 1
+		if at > 0 && raw[at-1] != '&' || end < len(raw) && raw[end] != '=' && raw[end] != '&' {
+			continue
+		}
+		if *count++; *count == 1 {
+			if end < len(raw) && raw[end] == '=' {
+				*first = unescape(raw[end+1 : next(raw, end+1, '&')])
+			} else {
+				*first = ""
+			}
+		}
+	}
 }
 
 // next is the index of the first c in raw from i on, or len(raw).

@@ -28,8 +28,10 @@ func TestPick_AsParseQuery(t *testing.T) {
 		"client%5Fid=a", "client%5fid=a+b%20c", "client_id=%zz&client_id=b", "client_id=a;b", "x=1;y=2&client_id=c",
 		"client_id=%", "client_id=%4", "client%=a&client_id=b", "state=x%2By&client_id=%E2%82%AC",
 		"client+id=a", "client id=a", "a=b=c&client_id==d", "client_id&client_id=e",
+		"x=client_id&client_id", "aclient_id=1&client_idb=2&client_id=3&client_id", "state=%41&x=a+b&state=2",
 	} {
 		same(t, raw, "client_id", "state", "client id")
+		same(t, raw, "client_id", "state")
 	}
 }
 
@@ -46,7 +48,10 @@ func FuzzPick(f *testing.F) {
 	for _, s := range []string{"client_id=a&state=b", "client%5Fid=a;", "state=%zz&client_id=+"} {
 		f.Add(s)
 	}
-	f.Fuzz(func(t *testing.T, raw string) { same(t, raw, "client_id", "state", "") })
+	f.Fuzz(func(t *testing.T, raw string) {
+		same(t, raw, "client_id", "state", "")
+		same(t, raw, "client_id", "a", "state") // plain names: the substring search
+	})
 }
 
 // Reading a plain query allocates nothing.
