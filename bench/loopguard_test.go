@@ -17,9 +17,10 @@ var loopKey = []byte("0123456789abcdef0123456789abcdef")
 
 // The loop guard's cost per request through a Recoverer route, the guard and a
 // handler: not counted, counted with a fresh cookie, and counted with a
-// cookie that already counts 7 clients. Budget: a counted request costs
-// less than the naive error answer (url.Values + http.Redirect with the
-// contract's headers), measured beside it as "naive-error-answer".
+// cookie that already counts 7 clients. Budget: a counted request costs at
+// most 0.8× the naive error answer (url.Values + http.Redirect with the
+// contract's headers, measured beside it as "naive-error-answer") with a
+// fresh cookie and 1.3× with 7 clients, at most 10 allocations.
 func BenchmarkLoopGuard(b *testing.B) {
 	counter, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{loopKey}})
 	if err != nil {

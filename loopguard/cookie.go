@@ -7,8 +7,6 @@ import (
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
-	"hash"
-	"io"
 	"log/slog"
 	"math"
 	"net/http"
@@ -71,7 +69,7 @@ type CookieConfig struct {
 // request (the guard's and a handler's own [Guard.Count]) end in one
 // Set-Cookie holding all of them.
 type CookieCounter struct {
-	macs             []hash.Cloner // one HMAC per key, keyed once; the first signs
+	keys             []hmacKey // the first signs
 	tls              bool
 	maxClients       int
 	name, secureName string
@@ -127,11 +125,11 @@ func NewCookieCounter(cfg CookieConfig) (*CookieCounter, error) {
 
 func newCookieCounter(keys [][]byte, tls bool, max int, name string) *CookieCounter {
 	warnOnKeyClash(name, keys)
-	macs := make([]hash.Cloner, len(keys))
+	hk := make([]hmacKey, len(keys))
 	for i, k := range keys {
-		macs[i] = hmac.New(sha256.New, k).(hash.Cloner) // crypto/hmac documents that its hashes clone
+		hk[i] = newHMACKey(k)
 	}
-	return &CookieCounter{macs: macs, tls: tls, maxClients: max, name: name, secureName: "__Host-" + name}
+	return &CookieCounter{keys: hk, tls: tls, maxClients: max, name: name, secureName: "__Host-" + name}
 }
 
 // validCookieName reports whether name is an RFC 6265 token of at most
@@ -204,15 +202,16 @@ func (c *CookieCounter) Arrive(w http.ResponseWriter, r *http.Request, key strin
 	header := w.Header()
 	lines := header["Set-Cookie"]
 	pending := -1
+	var space [maxClients + 1]bucket // room for the arrival's own
 	var buckets []bucket
 	for i, l := range lines {
 		if ck, err := http.ParseSetCookie(l); err == nil && ck.Name == name {
 			pending = i
-			buckets, _, _ = c.decode(name, ck.Value, now)
+			buckets, _, _ = c.decodeInto(space[:0], name, ck.Value, now)
 		}
 	}
 	if pending < 0 {
-		buckets = c.read(r, name, now)
+		buckets = c.read(space[:0], r, name, now)
 	}
 
 	h := keyHash(key)
@@ -242,7 +241,8 @@ func (c *CookieCounter) Arrive(w http.ResponseWriter, r *http.Request, key strin
 		last = max(last, b.end())
 	}
 	maxAge := (time.Duration(last-now.UnixNano()) + time.Second - 1) / time.Second // the cookie outlives every window it counts
-	line := setCookie(name, c.encode(name, buckets, now), int(maxAge), secure)
+	var buf [len("__Host-") + maxCookieName + 1 + maxCookieValue + 64]byte
+	line := string(appendAttributes(c.appendValue(append(append(buf[:0], name...), '='), name, buckets, now), int(maxAge), secure))
 	lines = slices.Clone(lines) // a handler's slice may be shared: this answer owns its own
 	if pending >= 0 {
 		lines[pending] = line
@@ -254,42 +254,92 @@ func (c *CookieCounter) Arrive(w http.ResponseWriter, r *http.Request, key strin
 }
 
 // setCookie is the Set-Cookie line of the counter's cookie, byte for byte
-// what http.Cookie's String makes of it (a test holds them equal). Written
-// directly because String validates and sanitizes every byte again: with
-// it a counted request with a fresh cookie cost 1.06x the naive error
-// answer, written directly 0.90x, the loop guard's budget (BENCHMARKS.md).
+// what http.Cookie's String makes of it (a test holds them equal). Arrive
+// writes it directly, in one buffer with the value, because String
+// validates and sanitizes every byte again, which the loop guard's budget
+// (BENCHMARKS.md) cannot afford.
 func setCookie(name, value string, maxAge int, secure bool) string {
-	line := name + "=" + value + "; Path=/; Max-Age=" + strconv.Itoa(maxAge) + "; HttpOnly"
-	if secure {
-		line += "; Secure"
-	}
-	return line + "; SameSite=Lax"
+	return string(appendAttributes([]byte(name+"="+value), maxAge, secure))
 }
 
-// read returns the buckets of the request's cookies named name: of the
-// values one of the keys signed, the most recently written; none when no
-// value is signed.
-func (c *CookieCounter) read(r *http.Request, name string, now time.Time) []bucket {
-	var best []bucket
+// appendAttributes appends the attributes of the counter's cookie.
+func appendAttributes(b []byte, maxAge int, secure bool) []byte {
+	b = append(b, "; Path=/; Max-Age="...)
+	b = strconv.AppendInt(b, int64(maxAge), 10)
+	b = append(b, "; HttpOnly"...)
+	if secure {
+		b = append(b, "; Secure"...)
+	}
+	return append(b, "; SameSite=Lax"...)
+}
+
+// read returns, appended to dst, the buckets of the request's cookies
+// named name: of the values one of the keys signed, the most recently
+// written; none when no value is signed.
+func (c *CookieCounter) read(dst []bucket, r *http.Request, name string, now time.Time) []bucket {
+	best := dst[:0] // the arrival's own bucket is appended to dst's room
 	var bestAt int64
+	var scratch [maxClients + 1]bucket
 	found, checked := false, 0
 	// From the last: a browser sends cookies with longer Paths first and
 	// this counter's own (Path=/) after them, so planted values cannot push
 	// it past the bound on the signatures checked.
-	cookies := r.CookiesNamed(name)
-	for i := len(cookies) - 1; i >= 0; i-- {
-		ck := cookies[i]
-		if !wellFormed(ck.Value) {
-			continue // garbage is not even checked
+	lastCookies(r.Header, name, func(value string) bool {
+		if !wellFormed(value) {
+			return true // garbage is not even checked
 		}
 		if checked++; checked > maxVerified {
-			break
+			return false
 		}
-		if buckets, at, ok := c.decode(name, ck.Value, now); ok && (!found || at > bestAt) {
-			best, bestAt, found = buckets, at, true
+		if buckets, at, ok := c.decodeInto(scratch[:0], name, value, now); ok && (!found || at > bestAt) {
+			best, bestAt, found = append(dst[:0], buckets...), at, true
+		}
+		return true
+	})
+	return best
+}
+
+// lastCookies calls yield with the value of each cookie named name in h's
+// Cookie lines, the last first, until yield returns false: the values
+// r.CookiesNamed(name) returns, in reverse (net/http's bound on the number
+// of cookies, thousands, aside), read in place, since parsing every cookie
+// into a new http.Cookie would cost a counted request a large part of its
+// budget. name must be a valid cookie name.
+func lastCookies(h http.Header, name string, yield func(string) bool) {
+	lines := h["Cookie"]
+	for l := len(lines) - 1; l >= 0; l-- {
+		for rest := lines[l]; rest != ""; {
+			var part string
+			if i := strings.LastIndexByte(rest, ';'); i >= 0 {
+				rest, part = rest[:i], rest[i+1:]
+			} else {
+				rest, part = "", rest
+			}
+			key, value, _ := strings.Cut(strings.Trim(part, " \t\r\n"), "=")
+			if strings.Trim(key, " \t\r\n") != name {
+				continue
+			}
+			if len(value) > 1 && value[0] == '"' && value[len(value)-1] == '"' {
+				value = value[1 : len(value)-1]
+			}
+			if !validCookieValue(value) {
+				continue
+			}
+			if !yield(value) {
+				return
+			}
 		}
 	}
-	return best
+}
+
+// validCookieValue reports whether net/http accepts v as a cookie value.
+func validCookieValue(v string) bool {
+	for i := 0; i < len(v); i++ {
+		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+			return false
+		}
+	}
+	return true
 }
 
 // wellFormed reports whether a value has the length of a cookie this
@@ -299,53 +349,70 @@ func wellFormed(value string) bool {
 	return len(value) <= maxCookieValue && n >= headerSize+macSize && (n-headerSize-macSize)%bucketSize == 0
 }
 
+// maxMessage is the most a MAC covers: the cookie's name, a zero byte and
+// the longest payload read back.
+const maxMessage = len("__Host-") + maxCookieName + 1 + maxCookieValue*3/4
+
 // encode returns the signed cookie value of buckets, written at now.
 func (c *CookieCounter) encode(name string, buckets []bucket, now time.Time) string {
-	payload := make([]byte, 0, headerSize+len(buckets)*bucketSize+macSize)
-	payload = append(payload, cookieVersion)
-	payload = binary.BigEndian.AppendUint64(payload, uint64(now.UnixNano()))
+	return string(c.appendValue(nil, name, buckets, now))
+}
+
+// appendValue appends the signed cookie value of buckets, written at now.
+func (c *CookieCounter) appendValue(dst []byte, name string, buckets []bucket, now time.Time) []byte {
+	var buf [sha256.BlockSize + maxMessage + macSize]byte
+	msg := appendName(buf[:sha256.BlockSize], name)
+	start := len(msg)
+	msg = append(msg, cookieVersion)
+	msg = binary.BigEndian.AppendUint64(msg, uint64(now.UnixNano()))
 	for _, b := range buckets {
-		payload = binary.BigEndian.AppendUint64(payload, b.hash)
-		payload = binary.BigEndian.AppendUint64(payload, uint64(b.start))
-		payload = binary.BigEndian.AppendUint32(payload, b.window)
-		payload = append(payload, b.count)
+		msg = binary.BigEndian.AppendUint64(msg, b.hash)
+		msg = binary.BigEndian.AppendUint64(msg, uint64(b.start))
+		msg = binary.BigEndian.AppendUint32(msg, b.window)
+		msg = append(msg, b.count)
 	}
-	var sum [macSize]byte
-	payload = append(payload, mac(c.macs[0], name, payload, &sum)...)
-	return base64.RawURLEncoding.EncodeToString(payload)
+	sum := c.keys[0].sum(msg)
+	return base64.RawURLEncoding.AppendEncode(dst, append(msg, sum[:]...)[start:])
 }
 
-// mac signs the cookie's name with its payload, so that a value is only
-// good under the name it was written for; the MAC is written into sum.
-func mac(keyed hash.Cloner, name string, payload []byte, sum *[macSize]byte) []byte {
-	m, _ := keyed.Clone() // an HMAC's clone never fails
-	io.WriteString(m, name)
-	m.Write([]byte{0})
-	m.Write(payload)
-	return m.Sum(sum[:0])
+// appendName appends what a MAC covers before the payload: the cookie's
+// name, so that a value is only good under the name it was written for,
+// and a zero byte.
+func appendName(b []byte, name string) []byte {
+	return append(append(b, name...), 0)
 }
 
-// decode returns the buckets of a cookie value that one of the keys signed
-// under name, whose windows are still open at now, and when the value was
-// written; ok is false for anything else, which yields no buckets.
+// decode is decodeInto for a new slice.
 func (c *CookieCounter) decode(name, value string, now time.Time) (buckets []bucket, written int64, ok bool) {
+	return c.decodeInto(make([]bucket, 0, c.maxClients+1), name, value, now)
+}
+
+// decodeInto returns, appended to dst, the buckets of a cookie value that
+// one of the keys signed under name, whose windows are still open at now,
+// and when the value was written; ok is false for anything else, which
+// yields no buckets.
+func (c *CookieCounter) decodeInto(dst []bucket, name, value string, now time.Time) (buckets []bucket, written int64, ok bool) {
 	if !wellFormed(value) {
 		return nil, 0, false
 	}
-	raw, err := base64.RawURLEncoding.DecodeString(value)
+	var src [maxCookieValue]byte // base64 decodes bytes: copied, not converted, so nothing is allocated
+	var buf [sha256.BlockSize + maxMessage + macSize]byte
+	msg := appendName(buf[:sha256.BlockSize], name)
+	start := len(msg)
+	n, err := base64.RawURLEncoding.Decode(buf[start:], src[:copy(src[:], value)])
 	if err != nil {
 		return nil, 0, false
 	}
-	payload, sig := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
-	var sum [macSize]byte
-	if !slices.ContainsFunc(c.macs, func(k hash.Cloner) bool { return hmac.Equal(sig, mac(k, name, payload, &sum)) }) {
+	msg, sig := buf[:start+n-macSize], buf[start+n-macSize:start+n]
+	payload := msg[start:]
+	if !slices.ContainsFunc(c.keys, func(k hmacKey) bool { sum := k.sum(msg); return hmac.Equal(sig, sum[:]) }) {
 		return nil, 0, false
 	}
 	if payload[0] != cookieVersion || (len(payload)-headerSize)/bucketSize > c.maxClients {
 		return nil, 0, false
 	}
 	written = int64(binary.BigEndian.Uint64(payload[1:]))
-	buckets = make([]bucket, 0, c.maxClients+1) // room for the arrival's own
+	buckets = dst[:0]
 	for p := payload[headerSize:]; len(p) > 0; p = p[bucketSize:] {
 		b := bucket{
 			hash:   binary.BigEndian.Uint64(p),
@@ -366,6 +433,37 @@ func (c *CookieCounter) decode(name, value string, now time.Time) (buckets []buc
 		buckets = append(buckets, b)
 	}
 	return buckets, written, true
+}
+
+// hmacKey is one key of HMAC-SHA256 (RFC 2104) padded and XORed once, so
+// that a MAC is two SHA-256 sums over buffers on the stack: crypto/hmac
+// allocates for every MAC, which a counted request could not afford.
+type hmacKey struct{ ipad, opad [sha256.BlockSize]byte }
+
+func newHMACKey(key []byte) hmacKey {
+	if len(key) > sha256.BlockSize {
+		sum := sha256.Sum256(key)
+		key = sum[:]
+	}
+	var k hmacKey
+	for i := range sha256.BlockSize {
+		var b byte
+		if i < len(key) {
+			b = key[i]
+		}
+		k.ipad[i], k.opad[i] = b^0x36, b^0x5c
+	}
+	return k
+}
+
+// sum is the HMAC-SHA256 of msg[sha256.BlockSize:] under k; msg's first
+// sha256.BlockSize bytes are room for the padded key, overwritten.
+func (k *hmacKey) sum(msg []byte) [macSize]byte {
+	copy(msg, k.ipad[:])
+	inner := sha256.Sum256(msg)
+	var outer [sha256.BlockSize + macSize]byte
+	copy(outer[copy(outer[:], k.opad[:]):], inner[:])
+	return sha256.Sum256(outer[:])
 }
 
 func keyHash(key string) uint64 {

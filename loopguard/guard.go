@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/internal/query"
 	"github.com/authredirect/authredirect/middleware"
 )
 
@@ -254,7 +255,7 @@ func clientID(r *http.Request) string {
 	if q := r.URL.RawQuery; !strings.Contains(q, "client_id") && !strings.Contains(q, "%") {
 		return ""
 	}
-	return r.URL.Query().Get("client_id")
+	return query.Get(r.URL.RawQuery, "client_id") // as r.URL.Query() reads it, without a map
 }
 
 // failureLog logs counters' failures at Warn, at most one record a second

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/internal/query"
 )
 
 // The request guards turn the contract's "possible reasons" into checks
@@ -115,7 +116,7 @@ func AllowResponseTypes(allowed ...string) func(http.Handler) http.Handler {
 		allowed = []string{"code", "token"}
 	}
 	return Guard(func(_ http.ResponseWriter, r *http.Request) error {
-		switch rt := r.URL.Query().Get("response_type"); {
+		switch rt := query.Get(r.URL.RawQuery, "response_type"); {
 		case rt == "":
 			return codes.InvalidRequest.WithCause(errors.New("response_type is missing"))
 		case !slices.Contains(allowed, rt):

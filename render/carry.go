@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/authredirect/authredirect/internal/query"
 )
 
 // MaxCarriedValue is the longest value, in bytes, that [Config.Carry]
@@ -117,14 +119,20 @@ func (r *Renderer) CarriedQuery(req *http.Request) string {
 	if len(r.carry) == 0 || req == nil || req.URL == nil || req.URL.RawQuery == "" {
 		return ""
 	}
-	q, err := url.ParseQuery(req.URL.RawQuery)
-	if err != nil {
+	// Read as url.ParseQuery would, without a map of every parameter.
+	var firstBuf [8]string
+	var countBuf [8]int
+	first, count := firstBuf[:], countBuf[:]
+	if len(r.carry) > len(first) {
+		first, count = make([]string, len(r.carry)), make([]int, len(r.carry))
+	}
+	if !query.Pick(req.URL.RawQuery, r.carry, first, count) {
 		return ""
 	}
 	var b strings.Builder
-	for _, name := range r.carry {
-		vs := q[name]
-		if len(vs) != 1 || len(vs[0]) > MaxCarriedValue || !utf8.ValidString(vs[0]) {
+	for i, name := range r.carry {
+		v := first[i]
+		if count[i] != 1 || len(v) > MaxCarriedValue || !utf8.ValidString(v) {
 			continue
 		}
 		if b.Len() > 0 {
@@ -132,7 +140,7 @@ func (r *Renderer) CarriedQuery(req *http.Request) string {
 		}
 		b.WriteString(name) // a plain name: nothing to escape
 		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(vs[0]))
+		b.WriteString(url.QueryEscape(v))
 	}
 	return b.String()
 }

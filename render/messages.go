@@ -10,10 +10,12 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"sync"
 
 	"golang.org/x/text/language"
 
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/internal/query"
 )
 
 // The built-in catalogs: one flat JSON object of key → text per language,
@@ -57,7 +59,8 @@ func codeKey(c codes.Code) string     { return c.Kind().String() + "." + c.Name(
 func detailKey(d codes.Detail) string { return "detail." + d.Name() }
 
 // catalog holds every language's messages and the matcher that picks one.
-// It is immutable after newCatalog.
+// It is immutable after newCatalog but for the bounded record of the
+// languages matched to Accept-Language values.
 type catalog struct {
 	tags     []language.Tag      // tags[0] is the default language
 	names    []string            // tags[i].String(), for <html lang>
@@ -65,12 +68,15 @@ type catalog struct {
 	matcher  language.Matcher    // built once, over tags
 	byName   map[string]int      // names[i] → i
 	fallback map[string]string   // the default language's messages
+
+	mu       sync.RWMutex
+	accepted map[string]int // Accept-Language value → match, at most maxAcceptedLanguages
 }
 
 // newCatalog merges the built-in catalogs, then fsys's "<tag>.json" files,
 // then the override values, and checks that every language is complete.
 func newCatalog(fsys fs.FS, overrides map[string]map[string]string, def string) (*catalog, error) {
-	c := &catalog{byName: map[string]int{}}
+	c := &catalog{byName: map[string]int{}, accepted: map[string]int{}}
 	byTag := map[language.Tag]map[string]string{}
 	var order []language.Tag
 	add := func(where, tagName string, values map[string]string) error {
@@ -189,6 +195,33 @@ func (c *catalog) match(overrides []string, acceptLanguage string) int {
 	if acceptLanguage == "" || len(acceptLanguage) > maxLanguageHeader {
 		return 0
 	}
+	c.mu.RLock()
+	i, ok := c.accepted[acceptLanguage]
+	c.mu.RUnlock()
+	if ok {
+		return i
+	}
+	i = c.matchAccept(acceptLanguage)
+	c.mu.Lock()
+	if len(c.accepted) >= maxAcceptedLanguages {
+		for k := range c.accepted { // full: drop any, a map's order is random
+			delete(c.accepted, k)
+			break
+		}
+	}
+	c.accepted[acceptLanguage] = i
+	c.mu.Unlock()
+	return i
+}
+
+// maxAcceptedLanguages bounds the Accept-Language values whose match is
+// kept: browsers send a few dozen distinct ones, and parsing one costs a
+// page most of its allocations.
+const maxAcceptedLanguages = 256
+
+// matchAccept is the index of the language to serve for an Accept-Language
+// value, or 0.
+func (c *catalog) matchAccept(acceptLanguage string) int {
 	tags, _, err := language.ParseAcceptLanguage(acceptLanguage)
 	if err != nil || len(tags) == 0 {
 		return 0
@@ -224,7 +257,7 @@ func (r *Renderer) languageIndex(req *http.Request) int {
 	var picks [2]string
 	n := 0
 	if q := r.cfg.Page.LanguageQuery; q != "" && req.URL != nil {
-		picks[n] = req.URL.Query().Get(q)
+		picks[n] = query.Get(req.URL.RawQuery, q)
 		n++
 	}
 	if name := r.cfg.Page.LanguageCookie; name != "" {

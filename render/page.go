@@ -152,11 +152,15 @@ func describe(cat *catalog, i int, e *codes.Error, spell func(codes.Detail) stri
 // [Renderer.Language] picks for req, with the links of [PageConfig]; a
 // nil e gives the words for "no error" and no "try again".
 func (r *Renderer) PageData(req *http.Request, e *codes.Error) PageData {
-	i := r.languageIndex(req)
+	return r.pageData(r.languageIndex(req), e, r.CarriedQuery(req))
+}
+
+// pageData is [Renderer.PageData] in language i with the carried query q.
+func (r *Renderer) pageData(i int, e *codes.Error, q string) PageData {
 	d := describe(r.catalog, i, e, r.cfg.detailName)
 	if d.Code != "" {
 		d.TryAgain = r.cfg.LoginPage
-		if q := r.CarriedQuery(req); q != "" {
+		if q != "" {
 			d.TryAgain = joinQuery(r.cfg.LoginPage, q)
 		}
 		d.Support = r.cfg.Page.Support
@@ -197,26 +201,38 @@ var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
 // framing (CSP frame-ancestors, and X-Frame-Options for older browsers). A
 // 401 or 503 carries the same WWW-Authenticate or Retry-After as
 // [Renderer.JSON], and the loop detail is spelled as in the redirect.
+//
+// The built-in template's page is rendered once per code, detail and
+// language and kept (see pageCache); an application's template is
+// executed for every page.
 func (r *Renderer) Page(w http.ResponseWriter, req *http.Request, status int, e *codes.Error) {
-	d := r.PageData(req, e)
-	var body strings.Builder
-	if req.Method != http.MethodHead {
-		if err := r.template.Execute(&body, d); err != nil {
-			// An application template that New's dry run did not catch:
-			// the built-in page says the same.
-			body.Reset()
-			_ = pageTemplate.Execute(&body, d)
-		}
-	}
+	i := r.languageIndex(req)
 	names := pageHeaders
 	set, extra := r.statusHeader(names[:], status, e.Kind())
 	setHeaders(w.Header(), set, "text/html; charset=utf-8", "no-store", "no-cache", "nosniff", "no-referrer",
-		"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'", "DENY", extra)
-	w.Header()["Content-Language"] = []string{d.Lang}
-	w.WriteHeader(status)
-	if req.Method != http.MethodHead {
-		_, _ = io.WriteString(w, body.String())
+		"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'", "DENY", r.catalog.names[i], extra)
+	if req.Method == http.MethodHead {
+		w.WriteHeader(status)
+		return
 	}
+	q := r.CarriedQuery(req)
+	if r.pages != nil {
+		if p, ok := r.pages.get(r, i, e); ok {
+			w.WriteHeader(status)
+			p.write(w, q)
+			return
+		}
+	}
+	var body strings.Builder
+	d := r.pageData(i, e, q)
+	if err := r.template.Execute(&body, d); err != nil {
+		// An application template that New's dry run did not catch:
+		// the built-in page says the same.
+		body.Reset()
+		_ = pageTemplate.Execute(&body, d)
+	}
+	w.WriteHeader(status)
+	_, _ = io.WriteString(w, body.String())
 }
 
 // people is what the renderer needs for pages and the carried flow; New
@@ -224,7 +240,8 @@ func (r *Renderer) Page(w http.ResponseWriter, req *http.Request, status int, e 
 type people struct {
 	catalog  *catalog
 	template *template.Template
-	carry    []string // Config.Carry, validated
+	pages    *pageCache // the built-in template's pages; nil for an application's
+	carry    []string   // Config.Carry, validated
 }
 
 func (p *people) init(cfg Config) error {
@@ -261,6 +278,9 @@ func (p *people) init(cfg Config) error {
 	}
 	if pc.Template != nil {
 		p.template = pc.Template
+	}
+	if p.template == pageTemplate {
+		p.pages = newPageCache(cfg.LoginPage)
 	}
 	if p.carry, err = checkCarry(cfg.Carry, cfg.CarryRefused, cfg.LoginPage); err != nil {
 		return err

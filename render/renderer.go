@@ -15,7 +15,8 @@ import (
 
 // Renderer writes contract answers. It is immutable and safe for concurrent
 // use; everything that does not depend on the request (every Location and
-// JSON body for each code × detail) is built once, in [New].
+// JSON body for each code × detail) is built once, in [New], and each page
+// of the built-in template once, on first use (a bounded number are kept).
 type Renderer struct {
 	cfg     Config
 	targets [3]target // indexed by codes.Kind
@@ -167,7 +168,7 @@ var (
 	// The last name of these is the status header's (see statusHeader).
 	jsonHeaders = [...]string{"Content-Type", "Cache-Control", "Pragma", "X-Content-Type-Options", ""}
 	pageHeaders = [...]string{"Content-Type", "Cache-Control", "Pragma", "X-Content-Type-Options", "Referrer-Policy",
-		"Content-Security-Policy", "X-Frame-Options", ""}
+		"Content-Security-Policy", "X-Frame-Options", "Content-Language", ""}
 )
 
 // statusHeader puts the one header that status needs, if any, in the last

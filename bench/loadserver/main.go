@@ -5,7 +5,13 @@
 //	/ok    the happy path: a small page;
 //	/fail  the error path: unauthorized_client with client_id_not_found,
 //	       as authredirect writes it, or as the naive handler does
-//	       (bare, and under chi's Recoverer, which does not redirect).
+//	       (bare, and under chi's Recoverer, which does not redirect);
+//	/ooops the error page, ?oauth_exception=...: Renderer.Page of the
+//	       error in its query (authredirect), or the same bytes and
+//	       headers from memory (bare and chi);
+//	/login the login page with an error, ?identity_exception=...: an
+//	       authentication route that fails there, so the Recoverer writes
+//	       the page in place (authredirect), or the same bytes from memory.
 //
 // With -tls it serves HTTPS with a self-signed certificate made at start
 // and offers h2 then http/1.1 by ALPN. It prints its base URL on stdout.
@@ -24,6 +30,7 @@ import (
 	"math/big"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"time"
@@ -77,14 +84,22 @@ func routes(mode string) (*http.ServeMux, error) {
 		v.Set("exception_details", "client_id_not_found")
 		http.Redirect(w, r, "https://accounts.livechatinc.com/ooops?"+v.Encode(), http.StatusSeeOther)
 	}
+	errorPage, loginPage, err := pages()
+	if err != nil {
+		return nil, err
+	}
 	mux := http.NewServeMux()
 	switch mode {
 	case "bare":
 		mux.HandleFunc("/ok", ok)
 		mux.HandleFunc("/fail", naiveFail)
+		mux.Handle("/ooops", fromMemory(errorPage, "/ooops"+PageQuery))
+		mux.Handle("/login", fromMemory(loginPage, "/login"+LoginQuery))
 	case "chi":
 		mux.Handle("/ok", chi.Recoverer(http.HandlerFunc(ok)))
 		mux.Handle("/fail", chi.Recoverer(http.HandlerFunc(naiveFail)))
+		mux.Handle("/ooops", chi.Recoverer(fromMemory(errorPage, "/ooops"+PageQuery)))
+		mux.Handle("/login", chi.Recoverer(fromMemory(loginPage, "/login"+LoginQuery)))
 	case "authredirect":
 		rc, err := middleware.New(middleware.Config{
 			Pages:    render.Config{ErrorPage: render.ContractErrorPage, LoginPage: render.ContractLoginPage},
@@ -101,10 +116,69 @@ func routes(mode string) (*http.ServeMux, error) {
 		mux.Handle("/fail", chain.Then(middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 			return codes.UnauthorizedClient.With(codes.ClientIDNotFound)
 		})))
+		mux.Handle("/ooops", errorPage)
+		mux.Handle("/login", loginPage)
 	default:
 		return nil, fmt.Errorf("mode must be bare, chi or authredirect, not %q", mode)
 	}
 	return mux, nil
+}
+
+// PageQuery and LoginQuery are the queries load.sh sends to the error page
+// and the login page, with the flow that "try again" carries; it sends
+// AcceptLanguage with them.
+const (
+	PageQuery      = "?oauth_exception=unauthorized_client&exception_details=client_id_not_found&response_type=code&client_id=demo&state=xyz"
+	LoginQuery     = "?identity_exception=invalid_request&response_type=code&client_id=demo&state=xyz"
+	AcceptLanguage = "de-DE,de;q=0.9,en;q=0.8"
+)
+
+// pages are the error page and the login page with an error as
+// authredirect serves them: the error page renders the error of its query
+// with Renderer.Page; the login page is an authentication route whose
+// handler fails with the error of its query, written in place.
+func pages() (errorPage, loginPage http.Handler, err error) {
+	cfg := render.Config{
+		ErrorPage: "/ooops", LoginPage: "/login",
+		Carry: []string{"response_type", "client_id", "state"},
+		Page:  render.PageConfig{Home: "https://app.example/", Support: "mailto:help@example.com"},
+	}
+	rend, err := render.New(cfg)
+	if err != nil {
+		return nil, nil, err
+	}
+	rc, err := middleware.New(middleware.Config{Pages: cfg, Observer: middleware.Quiet})
+	if err != nil {
+		return nil, nil, err
+	}
+	errorPage = http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		e, _ := render.ParseQuery(r.URL.RawQuery) // unreadable: the page says there is no error
+		rend.Page(w, r, http.StatusOK, e)
+	})
+	loginPage = alice.New(rc.Authentication).Then(middleware.Wrap(func(_ http.ResponseWriter, r *http.Request) error {
+		if e, err := render.ParseQuery(r.URL.RawQuery); err == nil {
+			return e
+		}
+		return nil
+	}))
+	return errorPage, loginPage, nil
+}
+
+// fromMemory serves what h answers to target with load.sh's
+// Accept-Language, recorded once: the same status, headers and bytes.
+func fromMemory(h http.Handler, target string) http.Handler {
+	rec := httptest.NewRecorder()
+	req := httptest.NewRequest(http.MethodGet, target, nil)
+	req.Header.Set("Accept-Language", AcceptLanguage)
+	h.ServeHTTP(rec, req)
+	status, header, body := rec.Code, rec.Header().Clone(), rec.Body.Bytes()
+	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	})
 }
 
 // selfSigned makes a certificate for 127.0.0.1 and localhost, valid for a
