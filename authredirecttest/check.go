@@ -101,7 +101,7 @@ func (k *Kit) CheckJSON(resp *http.Response, want *codes.Error) error {
 // renderer sends for want: want's family's page (scheme, host and path
 // as configured, its own query kept), then the code, the detail if any,
 // and the entity id only where the renderer sends one (a valid id with
-// unauthorized; see codes.Error.SentEntityID), spelled and escaped as the
+// unauthorized; see codes.Error.EntityID), spelled and escaped as the
 // renderer spells them, and nothing more: no other host, no userinfo, no
 // fragment, no other parameter (but the carried ones given to [New], after
 // an authentication error's). The error says what was expected and what
@@ -371,7 +371,7 @@ func wire(e *codes.Error) string {
 	if e.Detail().Valid() {
 		s += " exception_details=" + e.Detail().Name()
 	}
-	if id := e.SentEntityID(); id != "" {
+	if id := e.EntityID(); id != "" {
 		s += " entity_id=" + id
 	}
 	return s

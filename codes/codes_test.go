@@ -205,7 +205,9 @@ func TestError_LogValue(t *testing.T) {
 	assert.Equal(t, map[string]string{"kind": "authorization", "code": "server_error", "detail": "to_many_redirects", "cause": "boom"}, got)
 }
 
-func TestValidEntityID(t *testing.T) {
+// An entity id is sent only with unauthorized, and only when it is an
+// identifier that needs no escaping.
+func TestError_EntityIDIsWhatIsSent(t *testing.T) {
 	long := make([]byte, 129)
 	for i := range long {
 		long[i] = 'a'
@@ -215,7 +217,9 @@ func TestValidEntityID(t *testing.T) {
 		"": false, string(long): false, "jane@example.com": false, "a b": false,
 		"a\nb": false, "<script>": false, "é": false, "a%20": false,
 	} {
-		assert.Equal(t, want, codes.ValidEntityID(id), "%q", id)
+		got := codes.Unauthorized.WithEntityID(id).EntityID()
+		assert.Equal(t, want, got == id && id != "", "%q", id)
+		assert.Empty(t, codes.InvalidRequest.WithEntityID(id).EntityID(), "%q with invalid_request", id)
 	}
 }
 
@@ -323,11 +327,11 @@ func TestAs_AsksAsMethodsAsErrorsAsDoes(t *testing.T) {
 	assert.False(t, ok, "an As method that finds nothing")
 }
 
-func TestError_SentEntityID(t *testing.T) {
-	assert.Equal(t, "u-jane", codes.Unauthorized.WithEntityID("u-jane").SentEntityID())
-	assert.Equal(t, "", codes.Unauthorized.WithEntityID("jane@example.com").SentEntityID(), "not an identifier")
-	assert.Equal(t, "", codes.IdentityLost.WithEntityID("u-jane").SentEntityID(), "kept for logs only")
-	assert.Equal(t, "", codes.AccessDenied.WithEntityID("u-jane").SentEntityID())
+func TestError_EntityID(t *testing.T) {
+	assert.Equal(t, "u-jane", codes.Unauthorized.WithEntityID("u-jane").EntityID())
+	assert.Equal(t, "", codes.Unauthorized.WithEntityID("jane@example.com").EntityID(), "not an identifier")
+	assert.Equal(t, "", codes.IdentityLost.WithEntityID("u-jane").EntityID(), "kept for logs only")
+	assert.Equal(t, "", codes.AccessDenied.WithEntityID("u-jane").EntityID())
 	var e *codes.Error
-	assert.Equal(t, "", e.SentEntityID())
+	assert.Equal(t, "", e.EntityID())
 }

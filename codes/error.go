@@ -47,7 +47,7 @@ func (e *Error) With(d Detail) *Error {
 // WithEntityID returns a copy of e carrying the id of the identity the error
 // is about, sent as entity_id with unauthorized (the identity is known but
 // the credentials are wrong) and kept for logs with any other code. An id
-// that is not a valid identifier (see [ValidEntityID]) is never sent.
+// that is not a valid identifier (see [Error.EntityID]) is never sent.
 func (e *Error) WithEntityID(id string) *Error {
 	c := e.value()
 	c.entityID = id
@@ -101,14 +101,12 @@ func (e *Error) Kind() Kind { return e.Code().Kind() }
 // Detail is the error's exception detail; the zero Detail when it has none.
 func (e *Error) Detail() Detail { return e.value().detail }
 
-// EntityID is the id of the identity the error is about, or "".
-func (e *Error) EntityID() string { return e.value().entityID }
-
-// SentEntityID is the entity id the contract sends for e: its id when e is
-// unauthorized (the identity is known, the credentials are wrong) and the
-// id is valid (see [ValidEntityID]), "" otherwise.
-func (e *Error) SentEntityID() string {
-	if v := e.value(); v.code == Unauthorized && ValidEntityID(v.entityID) {
+// EntityID is the entity id the contract sends for e: the id it carries
+// when e is unauthorized (the identity is known, the credentials are
+// wrong) and the id is 1 to 128 ASCII letters, digits, '-', '_' or '.'
+// (so it needs no escaping in a URL, JSON or HTML); "" otherwise.
+func (e *Error) EntityID() string {
+	if v := e.value(); v.code == Unauthorized && validEntityID(v.entityID) {
 		return v.entityID
 	}
 	return ""
@@ -236,10 +234,8 @@ func asMethod(x interface{ As(any) bool }) (*Error, bool) {
 	return nil, false
 }
 
-// ValidEntityID reports whether id may be sent as entity_id: 1 to 128
-// characters, each an ASCII letter or digit, '-', '_' or '.'. Such an id
-// needs no escaping in a URL, JSON or HTML.
-func ValidEntityID(id string) bool {
+// validEntityID reports whether id may be sent as entity_id.
+func validEntityID(id string) bool {
 	if len(id) == 0 || len(id) > 128 {
 		return false
 	}

@@ -144,7 +144,7 @@ func (c *checker) location(a *answer, raw string, wantLoc *url.URL, want *codes.
 		switch {
 		case wq.Has(name):
 		case name == entityName && x.entity && want.Code() == codes.Unauthorized:
-			if len(gv) != 1 || !codes.ValidEntityID(gv[0]) {
+			if len(gv) != 1 || codes.Unauthorized.WithEntityID(gv[0]).EntityID() != gv[0] {
 				problems = append(problems, name+" is not one valid identifier")
 			}
 		case x.carry && len(gv) == 1 && len(sent[name]) == 1 && sent[name][0] == gv[0]:

@@ -13,8 +13,8 @@
 //
 // The page speaks to the person, not the developer: what happened and what
 // to do next, in words from a catalog (English, German, Spanish, French,
-// Polish, Brazilian Portuguese and Japanese built in; see [MessageKeys] and
-// [PageConfig] to add or override), in the language negotiated from
+// Polish, Brazilian Portuguese and Japanese built in; [PageConfig] adds
+// or overrides), in the language negotiated from
 // Accept-Language, with the ways forward of [PageConfig]. Applications
 // render their own pages, such as a login form, from [Renderer.PageData].
 // Only the page is localized: the redirect and the JSON never change with

@@ -84,7 +84,7 @@ func FuzzLocation(f *testing.F) {
 		if d.Valid() {
 			expect["exception_details"] = d.Name()
 		}
-		if c == codes.Unauthorized && codes.ValidEntityID(entityID) {
+		if c == codes.Unauthorized && codes.Unauthorized.WithEntityID(entityID).EntityID() != "" {
 			expect["entity_id"] = entityID
 		}
 		for _, p := range []string{"oauth_exception", "identity_exception", "exception_details", "entity_id"} {

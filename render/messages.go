@@ -24,17 +24,17 @@ import (
 //go:embed catalog/*.json
 var builtinCatalogs embed.FS
 
-// DefaultLanguage is the language served when nothing the request asks for
+// defaultLanguage is the language served when nothing the request asks for
 // is available, unless [PageConfig.DefaultLanguage] names another.
-const DefaultLanguage = "en"
+const defaultLanguage = "en"
 
-// MessageKeys lists, sorted, the keys every language of the page's catalog
+// messageKeys lists, sorted, the keys every language of the page's catalog
 // has: for each code "<kind>.<code>.title", ".text" and ".action" (kind
 // "authorization" or "authentication"), for each detail
 // "detail.<detail>.text" and ".action", and the page's own words
 // ("page.try_again", ...). A language added through [PageConfig] must have
 // them all; an override may replace any of them.
-func MessageKeys() []string {
+func messageKeys() []string {
 	keys := make([]string, 0, len(pageKeys)+3*len(codes.All())+2*len(codes.Details()))
 	keys = append(keys, pageKeys[:]...)
 	for _, c := range codes.All() {
@@ -125,12 +125,12 @@ func newCatalog(fsys fs.FS, overrides map[string]map[string]string, def string) 
 	c.tags = append([]language.Tag{defTag}, order...)
 	c.fallback = byTag[defTag]
 
-	required := MessageKeys()
+	required := messageKeys()
 	for _, tag := range c.tags {
 		m := byTag[tag]
 		for _, k := range required {
 			if _, ok := m[k]; !ok {
-				return nil, fmt.Errorf("%w: language %s has no message %q (a language needs every key of render.MessageKeys)", ErrConfig, tag, k)
+				return nil, fmt.Errorf("%w: language %s has no message %q (a language needs every key the built-in en.json has)", ErrConfig, tag, k)
 			}
 		}
 		for k := range m {
@@ -240,13 +240,13 @@ func (c *catalog) text(i int, key string) string {
 	return c.fallback[key]
 }
 
-// Language is the language a page for req is served in, as its BCP 47 tag
+// language is the language a page for req is served in, as its BCP 47 tag
 // (the one <html lang> and Content-Language carry): the language named by
 // the [PageConfig.LanguageQuery] parameter, else by the
 // [PageConfig.LanguageCookie] cookie (each only when configured and when
 // that language is served), else the best match for the Accept-Language
 // header, else the default language.
-func (r *Renderer) Language(req *http.Request) string {
+func (r *Renderer) language(req *http.Request) string {
 	return r.catalog.names[r.languageIndex(req)]
 }
 
@@ -269,15 +269,15 @@ func (r *Renderer) languageIndex(req *http.Request) int {
 	return r.catalog.match(picks[:n], req.Header.Get("Accept-Language"))
 }
 
-// Languages lists the BCP 47 tags of the languages pages are served in,
+// languages lists the BCP 47 tags of the languages pages are served in,
 // the default language first.
-func (r *Renderer) Languages() []string { return slices.Clone(r.catalog.names) }
+func (r *Renderer) languages() []string { return slices.Clone(r.catalog.names) }
 
-// Message returns the text of key in the language tag (as [Renderer.Language]
-// returns it), falling back to the default language; ok is false when
-// neither has key. Keys are those of [MessageKeys] and those an adopter
+// message returns the text of key in the language tag (as
+// [Renderer.language] returns it), falling back to the default language; ok is false when
+// neither has key. Keys are those of [messageKeys] and those an adopter
 // added.
-func (r *Renderer) Message(tag, key string) (text string, ok bool) {
+func (r *Renderer) message(tag, key string) (text string, ok bool) {
 	i, found := r.catalog.byName[tag]
 	if !found {
 		i = 0

@@ -38,14 +38,14 @@ type PageConfig struct {
 	LanguageQuery, LanguageCookie string
 
 	// DefaultLanguage is served when nothing the request asks for is; ""
-	// is [DefaultLanguage]. It must have messages.
+	// is "en". It must have messages.
 	DefaultLanguage string
 
 	// Files adds languages and overrides messages: each "<tag>.json" at
 	// its root (a flat JSON object of key → text, the file named by its
 	// BCP 47 tag, such as "de.json" or "pt-BR.json") is merged over the
 	// built-in catalog of that language, or adds the language, which must
-	// then have every key of [MessageKeys]. Keys of the application's own
+	// then have every key of the built-in en.json. Keys of the application's own
 	// (a login form's labels) are allowed when the default language has
 	// them. A "page.html" at its root replaces the page template.
 	Files fs.FS
@@ -76,7 +76,7 @@ type PageData struct {
 	// DetailDescription is its developer description.
 	Detail, DetailDescription string
 	// EntityID is the entity id the contract sends for the error, if any
-	// (see codes.Error.SentEntityID). It is an internal identifier: the
+	// (see codes.Error.EntityID). It is an internal identifier: the
 	// built-in template never shows it; an application may map it to
 	// something the person knows, such as their e-mail, to prefill a form.
 	EntityID string
@@ -114,7 +114,7 @@ func (d PageData) T(key string) string {
 // builtinCatalog is the built-in catalogs alone, English first, for
 // [NewPageData], which has no renderer.
 var builtinCatalog = sync.OnceValue(func() *catalog {
-	c, err := newCatalog(nil, nil, DefaultLanguage)
+	c, err := newCatalog(nil, nil, defaultLanguage)
 	if err != nil {
 		panic(err) // the built-in catalogs are complete: a test checks
 	}
@@ -144,7 +144,7 @@ func describe(cat *catalog, i int, e *codes.Error, spell func(codes.Detail) stri
 		k := detailKey(det)
 		d.Text, d.Action = cat.text(i, k+".text"), cat.text(i, k+".action")
 	}
-	d.EntityID = e.SentEntityID()
+	d.EntityID = e.EntityID()
 	return d
 }
 
@@ -262,7 +262,7 @@ func (p *people) init(cfg Config) error {
 	}
 	def := pc.DefaultLanguage
 	if def == "" {
-		def = DefaultLanguage
+		def = defaultLanguage
 	}
 	var err error
 	if p.catalog, err = newCatalog(pc.Files, pc.Overrides, def); err != nil {

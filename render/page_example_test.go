@@ -15,7 +15,7 @@ import (
 // An adopter overrides a built-in message and adds the words of its own
 // login form from files (an embed.FS in a real program), and overrides one
 // more by value. A language added this way must have every key of
-// MessageKeys; New says which one is missing.
+// the built-in en.json; New says which one is missing.
 func ExamplePageConfig() {
 	files := fstest.MapFS{
 		"en.json": {Data: []byte(`{"login.email": "Work e-mail", "authentication.unauthorized.action": "Check both, or reset your password."}`)},

@@ -74,7 +74,7 @@ func ParseQuery(rawQuery string) (*codes.Error, error) {
 		switch {
 		case code != codes.Unauthorized:
 			return nil, fmt.Errorf("%w: entity_id with %s, not unauthorized", ErrMalformed, code.Name())
-		case !codes.ValidEntityID(id):
+		case id == "" || codes.Unauthorized.WithEntityID(id).EntityID() != id:
 			return nil, fmt.Errorf("%w: entity_id is not a valid identifier", ErrMalformed)
 		}
 		e = e.WithEntityID(id)

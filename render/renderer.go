@@ -155,7 +155,7 @@ func (r *Renderer) Location(e *codes.Error) string {
 		return ""
 	}
 	loc := r.answer(e).location
-	if id := e.SentEntityID(); id != "" {
+	if id := e.EntityID(); id != "" {
 		return loc + "&entity_id=" + id
 	}
 	return loc
@@ -263,7 +263,7 @@ func (r *Renderer) jsonBody(e *codes.Error) jsonBody {
 	if e.Detail().Valid() {
 		b.ExceptionDetails = r.cfg.detailName(e.Detail())
 	}
-	b.EntityID = e.SentEntityID()
+	b.EntityID = e.EntityID()
 	return b
 }
 
@@ -279,7 +279,7 @@ func (r *Renderer) JSON(w http.ResponseWriter, req *http.Request, e *codes.Error
 		e = codes.ServerError.Err()
 	}
 	var body []byte
-	if e.SentEntityID() != "" {
+	if e.EntityID() != "" {
 		body, _ = json.Marshal(r.jsonBody(e))
 		body = append(body, '\n')
 	} else {

@@ -124,9 +124,9 @@ func (s *server) loginPage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if e != nil && e.Code() == codes.Unauthorized {
 		f.EmailInvalid, f.PasswordInvalid = true, true
-		if c, err := r.Cookie(typedEmailCookie); err == nil && e.SentEntityID() != "" {
+		if c, err := r.Cookie(typedEmailCookie); err == nil && e.EntityID() != "" {
 			s.mu.Lock()
-			u := s.usersByID[e.SentEntityID()]
+			u := s.usersByID[e.EntityID()]
 			s.mu.Unlock()
 			if u != nil && u.email == c.Value {
 				// The identity is known and the address was right: only
