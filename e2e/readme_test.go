@@ -11,7 +11,7 @@ import (
 )
 
 // A new user's first hour, from README.md alone: a new module, the library
-// from this checkout (README's line for working without a release), the
+// from this checkout (README's pre-tag block, run as it is), the
 // quick start pasted as main.go and a first test of one's own, written with
 // the test kit. It must build, vet and pass on the first try.
 func TestREADME_NewModuleFromTheQuickStart(t *testing.T) {
@@ -23,23 +23,29 @@ func TestREADME_NewModuleFromTheQuickStart(t *testing.T) {
 	require.True(t, ok)
 	quickstart, _, ok := strings.Cut(rest, "```\n<!-- quickstart:end -->")
 	require.True(t, ok)
-	require.Contains(t, string(readme), "go mod edit -replace github.com/authredirect/authredirect=../authredirect")
+	_, rest, ok = strings.Cut(string(readme), "<!-- pretag:begin -->\n```sh\n")
+	require.True(t, ok)
+	pretag, _, ok := strings.Cut(rest, "```\n<!-- pretag:end -->")
+	require.True(t, ok)
 
-	dir := t.TempDir()
+	// The user's module sits beside the checkout, as the block expects.
+	beside := t.TempDir()
+	require.NoError(t, os.Symlink(root, filepath.Join(beside, "authredirect")))
+	dir := filepath.Join(beside, "first")
+	require.NoError(t, os.Mkdir(dir, 0o755))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "main.go"), []byte(quickstart), 0o644))
 	require.NoError(t, os.WriteFile(filepath.Join(dir, "main_test.go"), []byte(firstTest), 0o644))
 	for _, args := range [][]string{
-		{"mod", "init", "example.com/first"},
-		{"mod", "edit", "-replace", "github.com/authredirect/authredirect=" + root},
-		{"mod", "tidy"},
-		{"vet", "./..."},
-		{"test", "-count=1", "./..."},
+		{"go", "mod", "init", "example.com/first"},
+		{"bash", "-euo", "pipefail", "-c", pretag},
+		{"go", "vet", "./..."},
+		{"go", "test", "-count=1", "./..."},
 	} {
-		cmd := exec.Command("go", args...)
+		cmd := exec.Command(args[0], args[1:]...)
 		cmd.Dir = dir
 		cmd.Env = append(os.Environ(), "GOFLAGS=", "GOWORK=off")
 		out, err := cmd.CombinedOutput()
-		require.NoError(t, err, "go %s:\n%s", strings.Join(args, " "), out)
+		require.NoError(t, err, "%s:\n%s", strings.Join(args, " "), out)
 	}
 }
 

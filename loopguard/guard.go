@@ -57,10 +57,11 @@ type Config struct {
 	// count belongs to a whole client and strangers cannot spend each
 	// other's. It requires AccountOf.
 	AccountCounter Counter
-	// Observer, when set, hears of every arrival a counter failed to count
-	// (Outcome [middleware.Uncounted], Cause the counter's error), such as
-	// an OpenTelemetry observer counting them. The request goes on.
-	Observer middleware.Observer
+	// Uncounted, when set, hears of every arrival a counter failed to
+	// count, with the counter's error, such as otelauthredirect.Uncounted
+	// counting them. The request goes on; a client that went away is not
+	// reported.
+	Uncounted func(r *http.Request, err error)
 	// Now is the clock; default time.Now. Tests inject their own.
 	Now func() time.Time
 	// Logger receives the warning about the default counter's random key
@@ -103,7 +104,7 @@ type Guard struct {
 	code        codes.Code // sent with codes.TooManyRedirects, a new error each trip
 	counter     Counter
 	accounts    Counter
-	observer    middleware.Observer
+	onUncounted func(*http.Request, error)
 	failures    *failureLog
 	now         func() time.Time
 }
@@ -154,7 +155,7 @@ func New(cfg Config) (*Guard, error) {
 		code:        cfg.Code,
 		counter:     cfg.Counter,
 		accounts:    cfg.AccountCounter,
-		observer:    cfg.Observer,
+		onUncounted: cfg.Uncounted,
 		failures:    &failureLog{logger: cfg.Logger},
 		now:         cfg.Now,
 	}, nil
@@ -206,8 +207,8 @@ func (g *Guard) uncounted(r *http.Request, err error) {
 	if r.Context().Err() != nil && isContextErr(err, new(int)) {
 		return
 	}
-	if g.observer != nil {
-		g.observer(middleware.Event{Request: r, Outcome: middleware.Uncounted, Cause: err})
+	if g.onUncounted != nil {
+		g.onUncounted(r, err)
 	}
 	g.failures.add(err)
 }

@@ -42,11 +42,6 @@ const (
 	// stream reset. The client sees a broken response, never a truncated
 	// one that passes for whole.
 	Aborted
-	// Uncounted: a loop guard's counter failed to count an arrival (its
-	// store down or slow); the request went on uncounted and nothing was
-	// written. Cause is the counter's error; Err is nil. Only the loop
-	// guard's own observer hears of it.
-	Uncounted
 	// LateCall: the handler used the route's writer after the route had
 	// returned (a goroutine kept it); the call was refused and reached
 	// nothing. Only the first refused call of a request is reported, from
@@ -70,8 +65,6 @@ func (o Outcome) String() string {
 		return "client_gone"
 	case Aborted:
 		return "aborted"
-	case Uncounted:
-		return "uncounted"
 	case LateCall:
 		return "late_call"
 	}
@@ -140,8 +133,7 @@ func (p *PanicError) Unwrap() error {
 // LogObserver logs each event through logger, or through slog.Default() at
 // the time of the event when logger is nil. Levels: Error for panics and
 // server-side codes (status 5xx), Warn for a failure after the response
-// started and for an arrival a loop guard could not count (with the
-// counter's error as "cause"), Debug for a client that went away (whatever
+// started, Debug for a client that went away (whatever
 // its error was classified as) and for ordinary client errors (4xx), which
 // are normal traffic. A late call (a handler's bug) is logged at Error,
 // at most one record a second for the whole observer, since a buggy
@@ -163,9 +155,9 @@ func LogObserver(logger *slog.Logger) Observer {
 			}
 			level = slog.LevelError
 		case ev.Outcome == ClientGone: // normal traffic, whatever it was classified as
-		case ev.Panicked || ev.Err.Code().HTTPStatus() >= 500 && ev.Outcome != Uncounted:
+		case ev.Panicked || ev.Err.Code().HTTPStatus() >= 500:
 			level = slog.LevelError
-		case ev.Outcome == Suppressed || ev.Outcome == Aborted || ev.Outcome == Uncounted:
+		case ev.Outcome == Suppressed || ev.Outcome == Aborted:
 			level = slog.LevelWarn
 		}
 		ctx := context.Background()
@@ -179,7 +171,7 @@ func LogObserver(logger *slog.Logger) Observer {
 		if ev.Err != nil {
 			attrs = append(attrs, slog.Any("error", ev.Err)) // its cause included
 		} else if ev.Cause != nil {
-			attrs = append(attrs, slog.String("cause", ev.Cause.Error())) // an uncounted arrival's counter error
+			attrs = append(attrs, slog.String("cause", ev.Cause.Error())) // what a late call tried
 		}
 		if ev.Request != nil {
 			attrs = append(attrs, slog.String("method", ev.Request.Method), slog.String("path", ev.Request.URL.Path))

@@ -374,7 +374,6 @@ func TestLogObserver_Levels(t *testing.T) {
 		has   string
 	}{
 		{"client gone", middleware.Event{Request: req, Outcome: middleware.ClientGone, Err: codes.ServerError.Err(), Cause: context.Canceled}, "DEBUG", `"outcome":"client_gone"`},
-		{"uncounted", middleware.Event{Request: req, Outcome: middleware.Uncounted, Cause: errors.New("store: connection refused")}, "WARN", `"cause":"store: connection refused"`},
 		{"client error", middleware.Event{Request: req, Outcome: middleware.Redirected, Err: codes.InvalidScope.Err()}, "DEBUG", `"code":"invalid_scope"`},
 		{"server error", middleware.Event{Request: req, Outcome: middleware.Redirected, Err: codes.ServerError.Err()}, "ERROR", `"code":"server_error"`},
 		{"aborted", middleware.Event{Request: req, Outcome: middleware.Aborted, Err: codes.InvalidScope.Err()}, "WARN", `"outcome":"aborted"`},

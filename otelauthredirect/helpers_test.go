@@ -26,10 +26,11 @@ import (
 // harness is the real SDK on both sides: a manual metric reader and an
 // in-memory span recorder, with the observer under test on them.
 type harness struct {
-	reader  *sdkmetric.ManualReader
-	spans   *tracetest.SpanRecorder
-	tracer  trace.Tracer
-	observe middleware.Observer
+	reader    *sdkmetric.ManualReader
+	spans     *tracetest.SpanRecorder
+	tracer    trace.Tracer
+	observe   middleware.Observer
+	uncounted func(*http.Request, error)
 }
 
 func newHarness(t testing.TB, opts ...otelauthredirect.Option) *harness {
@@ -45,6 +46,8 @@ func newHarness(t testing.TB, opts ...otelauthredirect.Option) *harness {
 	obs, err := otelauthredirect.New(append([]otelauthredirect.Option{otelauthredirect.WithMeterProvider(mp)}, opts...)...)
 	require.NoError(t, err)
 	h.observe = obs
+	h.uncounted, err = otelauthredirect.Uncounted(otelauthredirect.WithMeterProvider(mp))
+	require.NoError(t, err)
 	return h
 }
 

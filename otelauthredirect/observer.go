@@ -87,11 +87,52 @@ var ErrConfig = errors.New("otelauthredirect: invalid configuration")
 // request's recording span, status Error and an [EventName] event (a panic
 // adds an "exception" event naming the value's type only). Neither the path
 // nor the query is ever recorded, so the series stay bounded; causes only
-// with [WithRecordCauses]. A loop guard's uncounted arrival goes on
-// [UncountedMetricName] instead, without touching the span's status. It
-// returns an error wrapping [ErrConfig] only when the meter provider refuses
+// with [WithRecordCauses]. It returns an error wrapping [ErrConfig] only when the meter provider refuses
 // a counter. The attributes, one by one, are in README.md.
 func New(opts ...Option) (middleware.Observer, error) {
+	cfg, meter := configure(opts)
+	counter, err := meter.Int64Counter(MetricName,
+		metric.WithUnit("{request}"),
+		metric.WithDescription("Failed requests answered by authredirect's Recoverer routes, by error family, code, detail and outcome."))
+	if err != nil {
+		return nil, fmt.Errorf("%w: the MeterProvider refused the counter %s: %w", ErrConfig, MetricName, err)
+	}
+	o := &observer{counter: counter, recordCauses: cfg.recordCauses}
+	return o.observe, nil
+}
+
+// Uncounted returns a loopguard.Config.Uncounted that counts each arrival a
+// loop guard's counter failed to count (its store down or slow) on
+// [UncountedMetricName], by http.route and http.request.method, and adds an
+// [UncountedEventName] event to the request's recording span without
+// touching its status: the request went on, unguarded. It returns an error
+// wrapping [ErrConfig] only when the meter provider refuses the counter.
+func Uncounted(opts ...Option) (func(*http.Request, error), error) {
+	_, meter := configure(opts)
+	counter, err := meter.Int64Counter(UncountedMetricName,
+		metric.WithUnit("{request}"),
+		metric.WithDescription("Arrivals a loop guard's counter failed to count; the requests went on unguarded."))
+	if err != nil {
+		return nil, fmt.Errorf("%w: the MeterProvider refused the counter %s: %w", ErrConfig, UncountedMetricName, err)
+	}
+	var sets sync.Map // [2]string{route, method} → []metric.AddOption, built once
+	return func(r *http.Request, _ error) {
+		key := [2]string{route(r.Pattern), method(r.Method)}
+		add, ok := sets.Load(key)
+		if !ok {
+			add, _ = sets.LoadOrStore(key, []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(
+				semconv.HTTPRoute(key[0]), semconv.HTTPRequestMethodKey.String(key[1])))})
+		}
+		ctx := r.Context()
+		counter.Add(ctx, 1, add.([]metric.AddOption)...)
+		if span := trace.SpanFromContext(ctx); span.IsRecording() {
+			span.AddEvent(UncountedEventName)
+		}
+	}, nil
+}
+
+// configure applies opts and returns the meter the counters are made on.
+func configure(opts []Option) (config, metric.Meter) {
 	var cfg config
 	for _, o := range opts {
 		o.apply(&cfg)
@@ -99,26 +140,11 @@ func New(opts ...Option) (middleware.Observer, error) {
 	if cfg.meterProvider == nil {
 		cfg.meterProvider = otel.GetMeterProvider()
 	}
-	meter := cfg.meterProvider.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))
-	counter, err := meter.Int64Counter(MetricName,
-		metric.WithUnit("{request}"),
-		metric.WithDescription("Failed requests answered by authredirect's Recoverer routes, by error family, code, detail and outcome."))
-	if err != nil {
-		return nil, fmt.Errorf("%w: the MeterProvider refused the counter %s: %w", ErrConfig, MetricName, err)
-	}
-	uncounted, err := meter.Int64Counter(UncountedMetricName,
-		metric.WithUnit("{request}"),
-		metric.WithDescription("Arrivals a loop guard's counter failed to count; the requests went on unguarded."))
-	if err != nil {
-		return nil, fmt.Errorf("%w: the MeterProvider refused the counter %s: %w", ErrConfig, UncountedMetricName, err)
-	}
-	o := &observer{counter: counter, uncounted: uncounted, recordCauses: cfg.recordCauses}
-	return o.observe, nil
+	return cfg, cfg.meterProvider.Meter(ScopeName, metric.WithSchemaURL(semconv.SchemaURL))
 }
 
 type observer struct {
 	counter      metric.Int64Counter
-	uncounted    metric.Int64Counter
 	recordCauses bool
 	sets         sync.Map // combination → *recording
 }
@@ -156,13 +182,6 @@ func (o *observer) observe(ev middleware.Event) {
 	}
 	rec := o.recording(c)
 	span := trace.SpanFromContext(ctx)
-	if c.outcome == middleware.Uncounted {
-		o.uncounted.Add(ctx, 1, rec.add...)
-		if span.IsRecording() {
-			span.AddEvent(UncountedEventName)
-		}
-		return
-	}
 	o.counter.Add(ctx, 1, rec.add...)
 	if !span.IsRecording() {
 		return
@@ -207,9 +226,6 @@ func (o *observer) recording(c combination) *recording {
 	}
 	metricAttrs := append(common[:len(common):len(common)],
 		semconv.HTTPRoute(c.route), semconv.HTTPRequestMethodKey.String(c.method))
-	if c.outcome == middleware.Uncounted {
-		metricAttrs = metricAttrs[len(common):] // no answer: no family, code or outcome
-	}
 	rec := &recording{
 		add:       []metric.AddOption{metric.WithAttributeSet(attribute.NewSet(metricAttrs...))},
 		event:     []trace.EventOption{trace.WithAttributes(common...)},

@@ -447,13 +447,13 @@ func (storeDown) Arrive(http.ResponseWriter, *http.Request, string, time.Time, t
 	return 0, errors.New("store: connection refused")
 }
 
-// TestNew_CountsUncountedArrivals: a loop guard whose counter fails lets
-// the request through and tells the observer, which counts it on its own
+// TestUncounted_CountsUncountedArrivals: a loop guard whose counter fails
+// lets the request through and tells Uncounted, which counts it on its own
 // metric (route and method only) and marks the span with an event without
 // making the request a failure.
-func TestNew_CountsUncountedArrivals(t *testing.T) {
+func TestUncounted_CountsUncountedArrivals(t *testing.T) {
 	h := newHarness(t)
-	g, err := loopguard.New(loopguard.Config{Counter: storeDown{}, Observer: h.observe, Logger: slog.New(slog.DiscardHandler)})
+	g, err := loopguard.New(loopguard.Config{Counter: storeDown{}, Uncounted: h.uncounted, Logger: slog.New(slog.DiscardHandler)})
 	require.NoError(t, err)
 	mux := http.NewServeMux()
 	rec := recoverWith(t, codes.Authorization, middleware.ModeRedirect, h.observe)

@@ -15,7 +15,6 @@ import (
 
 	"github.com/authredirect/authredirect/loopguard"
 	"github.com/authredirect/authredirect/loopguard/redisguard"
-	"github.com/authredirect/authredirect/middleware"
 )
 
 // A fleet's loop guard: signed-out browsers counted in a cookie signed
@@ -86,8 +85,8 @@ func ExampleCounter_Arrive_unavailable() {
 		Counter:        browsers,
 		AccountCounter: accounts,
 		AccountOf:      func(*http.Request) string { return "jane" },
-		Observer: func(ev middleware.Event) {
-			fmt.Println(ev.Outcome, errors.Is(ev.Cause, redisguard.ErrUnavailable))
+		Uncounted: func(_ *http.Request, err error) {
+			fmt.Println("uncounted", errors.Is(err, redisguard.ErrUnavailable))
 		},
 	})
 	if err != nil {

@@ -16,13 +16,12 @@ import (
 
 	"github.com/authredirect/authredirect/loopguard"
 	"github.com/authredirect/authredirect/loopguard/redisguard"
-	"github.com/authredirect/authredirect/middleware"
 )
 
 // readmeWiring is README's "Wiring" snippet, compiled: its body between
 // the markers must be README's Go block, line for line.
 func readmeWiring(logger *slog.Logger, fleetKey []byte, signedInAccount func(*http.Request) string,
-	registeredClient func(string) bool, observer middleware.Observer) *loopguard.Guard {
+	registeredClient func(string) bool, uncounted func(*http.Request, error)) *loopguard.Guard {
 	// README begin
 	rdb := redis.NewClient(&redis.Options{ // or redis.NewClusterClient
 		Addr:                  "redis.internal:6379",
@@ -50,7 +49,7 @@ func readmeWiring(logger *slog.Logger, fleetKey []byte, signedInAccount func(*ht
 		AccountCounter: accounts,
 		AccountOf:      signedInAccount,  // func(*http.Request) string: "" when signed out
 		KnownClient:    registeredClient, // func(clientID string) bool: invented ids make no key
-		Observer:       observer,         // hears of every uncounted arrival, see below
+		Uncounted:      uncounted,        // hears of every uncounted arrival, see below
 		Logger:         logger,
 	})
 	// README end
@@ -77,7 +76,7 @@ func TestREADME_WiringIsCompiledCode(t *testing.T) {
 	}
 	assert.Equal(t, want.String(), blocks[0][1])
 
-	guard := readmeWiring(slog.New(slog.DiscardHandler), fleetKey, headerAccount, func(string) bool { return true }, middleware.Quiet)
+	guard := readmeWiring(slog.New(slog.DiscardHandler), fleetKey, headerAccount, func(string) bool { return true }, func(*http.Request, error) {})
 	assert.NotNil(t, guard)
 	redis.SetLogger(quiet{})
 }

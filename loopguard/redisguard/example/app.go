@@ -108,8 +108,7 @@ func newApp(cfg config) (http.Handler, error) {
 			_, ok := a.clients[id]
 			return ok
 		},
-		Observer: observer, // uncounted arrivals: logged at Warn, outcome=uncounted
-		Logger:   cfg.Logger,
+		Logger: cfg.Logger, // uncounted arrivals: at most one Warn a second
 	})
 	if err != nil {
 		return nil, err
