@@ -25,13 +25,13 @@ import (
 
 func quietRecoverer(t *testing.T) *middleware.Recoverer {
 	t.Helper()
-	rc, err := middleware.New(middleware.Config{Pages: authredirecttest.Pages, Observer: middleware.Quiet})
+	rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}, Observer: middleware.Quiet})
 	require.NoError(t, err)
 	return rc
 }
 
 func TestREADMESnippet_LoopGuard(t *testing.T) {
-	kit, err := authredirecttest.New(authredirecttest.Pages)
+	kit, err := authredirecttest.New(render.Config{})
 	require.NoError(t, err)
 	rc, mux := kit.Recoverer(), http.NewServeMux()
 	sharedKey := []byte("a key of 32 bytes for the README!")

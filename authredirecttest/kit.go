@@ -18,11 +18,6 @@ import (
 	"github.com/authredirect/authredirect/render"
 )
 
-// Pages are the pages a Kit sends errors to when [New] is given the zero
-// Config: paths on the server under test, so that no test depends on a
-// real domain.
-var Pages = render.Config{ErrorPage: "/ooops", LoginPage: "/login"}
-
 // A Kit runs handlers behind a Recoverer built for its pages, and checks
 // answers against what that Recoverer's renderer sends. It is safe for
 // concurrent use; each Serve returns the result of its own request.
@@ -43,7 +38,9 @@ type serialKey struct{}
 // ErrConfig is wrapped by every error [New] returns.
 var ErrConfig = errors.New("authredirecttest: invalid configuration")
 
-// New returns a Kit for pages ([Pages] when pages is the zero Config),
+// New returns a Kit for pages; the zero Config is the error page "/ooops"
+// and the login page "/login", paths on the server under test, so that no
+// test depends on a real domain.
 // failing like middleware.New on an invalid configuration.
 //
 // carry names the request parameters that the app's authentication routes
@@ -55,7 +52,7 @@ var ErrConfig = errors.New("authredirecttest: invalid configuration")
 // renderer refuses, is an error wrapping [ErrConfig].
 func New(pages render.Config, carry ...string) (*Kit, error) {
 	if reflect.ValueOf(pages).IsZero() {
-		pages = Pages
+		pages = render.Config{ErrorPage: "/ooops", LoginPage: "/login"}
 	}
 	if len(carry) == 0 {
 		carry = pages.Carry

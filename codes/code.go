@@ -125,9 +125,9 @@ func (c Code) HTTPStatus() int {
 	return c.info().status
 }
 
-// In returns the code of family k that has the same wire name as c, and
-// whether there is one. ServerError.In(Authentication) is IdentityServerError.
-func (c Code) In(k Kind) (Code, bool) {
+// in returns the code of family k that has the same wire name as c, and
+// whether there is one. ServerError.in(Authentication) is IdentityServerError.
+func (c Code) in(k Kind) (Code, bool) {
 	if c.Valid() && c.Kind() == k {
 		return c, true
 	}

@@ -68,15 +68,10 @@ func TestCode_SameNameDifferentFamily(t *testing.T) {
 		assert.NotEqual(t, p[0], p[1])
 		assert.Equal(t, p[0].Name(), p[1].Name())
 		assert.False(t, errors.Is(p[0], p[1]))
-		in, ok := p[0].In(codes.Authentication)
-		assert.True(t, ok)
-		assert.Equal(t, p[1], in)
-		back, ok := p[1].In(codes.Authorization)
-		assert.True(t, ok)
-		assert.Equal(t, p[0], back)
+		assert.Equal(t, p[1], p[0].Err().OnRoute(codes.Authentication).Code(), "on a login route")
+		assert.Equal(t, p[1], p[1].Err().OnRoute(codes.Authorization).Code(), "an Identity name everywhere")
 	}
-	_, ok := codes.UnsupportedResponseType.In(codes.Authentication)
-	assert.False(t, ok)
+	assert.Equal(t, codes.UnsupportedResponseType, codes.UnsupportedResponseType.Err().OnRoute(codes.Authentication).Code())
 }
 
 func TestCode_Zero(t *testing.T) {

@@ -75,7 +75,7 @@ func (e *Error) OnRoute(k Kind) *Error {
 	if k != Authentication || e.Kind() != Authorization {
 		return e
 	}
-	c, ok := e.Code().In(Authentication)
+	c, ok := e.Code().in(Authentication)
 	if !ok {
 		return e
 	}

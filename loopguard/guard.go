@@ -48,7 +48,8 @@ type Config struct {
 	// a Counter (so guards on several routes count one browser's loop
 	// together); the first such guard warns through Logger, once per
 	// process. Instances that must agree set a CookieCounter built with
-	// their shared keys. A [Shared] counter is refused here.
+	// their shared keys. A counter shared by the fleet (it has a method
+	// SharedByBrowsers) is refused here.
 	Counter Counter
 	// AccountCounter, when set, counts the arrivals of signed-in requests (those
 	// for which AccountOf returns an account) per client and account, across
@@ -197,7 +198,7 @@ func (g *Guard) Count(w http.ResponseWriter, r *http.Request, client string) err
 }
 
 func isShared(c Counter) bool {
-	_, ok := c.(Shared)
+	_, ok := c.(interface{ SharedByBrowsers() })
 	return ok
 }
 

@@ -147,7 +147,7 @@ func (rc *Recoverer) Route(kind codes.Kind, mode Mode) func(http.Handler) http.H
 }
 
 func (rc *Recoverer) route(kind codes.Kind, mode Mode, next http.Handler) http.Handler {
-	serverError, _ := codes.ServerError.In(kind)
+	serverError := codes.ServerError.Err().OnRoute(kind).Code()
 	return &route{rc: rc, next: next, kind: kind, mode: mode, serverError: serverError}
 }
 
@@ -215,7 +215,7 @@ func (rt *route) classify(r *http.Request, err error, panicked bool) (ev Event, 
 	if isNilValue(err) {
 		// Its methods may dereference nil: keep it away from errors.Is,
 		// from the observer and from the logs.
-		err = &NilError{Type: fmt.Sprintf("%T", err)}
+		err = &nilError{Type: fmt.Sprintf("%T", err)}
 	}
 	var aborted, contextErr bool
 	budget := codes.MaxUnwrap
@@ -307,16 +307,16 @@ func is(err, target error) bool {
 	return ok && x.Is(target)
 }
 
-// NilError is the cause recorded when a handler returns a nil pointer (or
+// nilError is the cause recorded when a handler returns a nil pointer (or
 // other nil value) of an error type as a non-nil error, the classic Go
 // mistake: var e *codes.Error; return e. Such a value is never inspected.
-type NilError struct {
+type nilError struct {
 	// Type is the dynamic type of the nil value, such as "*codes.Error".
 	Type string
 }
 
 // Error says what was returned.
-func (e *NilError) Error() string { return "handler returned a nil " + e.Type + " as a non-nil error" }
+func (e *nilError) Error() string { return "handler returned a nil " + e.Type + " as a non-nil error" }
 
 // isNilValue reports whether err is a non-nil interface holding a nil
 // pointer, map, slice, func or channel.

@@ -222,7 +222,7 @@ func pastDeadline(ctx context.Context) bool {
 
 // SharedByBrowsers marks the counter as counting per key alone, so that
 // the loop guard refuses it as Config.Counter (it belongs in
-// Config.AccountCounter); it implements loopguard.Shared.
+// Config.AccountCounter).
 func (c *Counter) SharedByBrowsers() {}
 
 type result struct {
