@@ -49,7 +49,7 @@ func (o *observed) count(k middleware.Outcome) int {
 // newRecoverer sends errors to the suite's pages.
 func newRecoverer(t *testing.T, obs middleware.Observer) *middleware.Recoverer {
 	t.Helper()
-	rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: errorPage, LoginPage: loginPage}, Observer: obs})
+	rc, err := middleware.New(middleware.Config{Render: render.Config{ErrorPage: errorPage, LoginPage: loginPage}, Observer: obs})
 	require.NoError(t, err)
 	return rc
 }

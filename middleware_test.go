@@ -253,7 +253,7 @@ func TestConformance(t *testing.T) {
 	for wrapperName, between := range foreign {
 		t.Run(wrapperName, func(t *testing.T) {
 			obs := newObserved()
-			rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: errorPage, LoginPage: loginPage}, Observer: obs.observe})
+			rc, err := middleware.New(middleware.Config{Render: render.Config{ErrorPage: errorPage, LoginPage: loginPage}, Observer: obs.observe})
 			require.NoError(t, err)
 			r := rc.Renderer()
 			mux := http.NewServeMux()

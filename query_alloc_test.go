@@ -30,7 +30,7 @@ func TestQuery_ParsedOnceAllocations(t *testing.T) {
 		q.WriteString("&p" + strconv.Itoa(i) + "=v")
 	}
 	req := httptest.NewRequest(http.MethodGet, q.String(), nil)
-	rc, err := middleware.New(middleware.Config{Observer: middleware.Quiet, Pages: render.Config{
+	rc, err := middleware.New(middleware.Config{Observer: middleware.Quiet, Render: render.Config{
 		ErrorPage: "/ooops", LoginPage: "/login", Carry: []string{"response_type", "client_id", "state"}}})
 	require.NoError(t, err)
 	counter, err := loopguard.NewCookieCounter(loopguard.CookieConfig{Keys: [][]byte{[]byte("0123456789abcdef0123456789abcdef")}})

@@ -25,7 +25,7 @@ import (
 
 func quietRecoverer(t *testing.T) *middleware.Recoverer {
 	t.Helper()
-	rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}, Observer: middleware.Quiet})
+	rc, err := middleware.New(middleware.Config{Render: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}, Observer: middleware.Quiet})
 	require.NoError(t, err)
 	return rc
 }

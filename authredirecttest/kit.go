@@ -68,7 +68,7 @@ func New(pages render.Config, carry ...string) (*Kit, error) {
 		}
 	}
 	k := &Kit{carry: slices.Clone(carry), events: map[int]middleware.Event{}}
-	rc, err := middleware.New(middleware.Config{Pages: pages, Observer: k.observe})
+	rc, err := middleware.New(middleware.Config{Render: pages, Observer: k.observe})
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}

@@ -104,7 +104,7 @@ func shapes() []shape {
 // a quiet observer: the benchmarks measure the library, not a logger.
 func recoverer(b *testing.B) *ar.Recoverer {
 	rc, err := ar.New(ar.Config{
-		Pages:    render.Config{ErrorPage: render.ContractErrorPage, LoginPage: render.ContractLoginPage},
+		Render:   render.Config{ErrorPage: render.ContractErrorPage, LoginPage: render.ContractLoginPage},
 		Observer: ar.Quiet,
 	})
 	if err != nil {

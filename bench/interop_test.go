@@ -36,7 +36,7 @@ func TestChiWrapper_EmptyCopyThenFailureIsRedirected(t *testing.T) {
 	var mu sync.Mutex
 	var outcomes []ar.Outcome
 	rc, err := ar.New(ar.Config{
-		Pages: render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"},
+		Render: render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"},
 		Observer: func(ev ar.Event) {
 			mu.Lock()
 			outcomes = append(outcomes, ev.Outcome)

@@ -84,7 +84,7 @@ func BenchmarkObserver(b *testing.B) {
 		for _, o := range observers {
 			b.Run(path.name+"/"+o.name, func(b *testing.B) {
 				rc, err := ar.New(ar.Config{
-					Pages:    render.Config{ErrorPage: render.ContractErrorPage, LoginPage: render.ContractLoginPage},
+					Render:   render.Config{ErrorPage: render.ContractErrorPage, LoginPage: render.ContractLoginPage},
 					Observer: o.make(b),
 				})
 				if err != nil {

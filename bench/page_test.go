@@ -51,7 +51,7 @@ func BenchmarkPage(b *testing.B) {
 	e := codes.UnauthorizedClient.With(codes.ClientIDNotFound)
 	data := rend.PageData(req, e)
 
-	rc, err := ar.New(ar.Config{Pages: pageConfig, Observer: ar.Quiet})
+	rc, err := ar.New(ar.Config{Render: pageConfig, Observer: ar.Quiet})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -32,7 +32,7 @@ func BenchmarkQuery9000(b *testing.B) {
 		b.Fatalf("%d parameters", n)
 	}
 
-	rc, err := ar.New(ar.Config{Pages: pageConfig, Observer: ar.Quiet})
+	rc, err := ar.New(ar.Config{Render: pageConfig, Observer: ar.Quiet})
 	if err != nil {
 		b.Fatal(err)
 	}

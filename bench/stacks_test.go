@@ -60,7 +60,7 @@ func (ev events) none(t *testing.T) {
 func newStackRecoverer(t *testing.T, ev events) *ar.Recoverer {
 	t.Helper()
 	rc, err := ar.New(ar.Config{
-		Pages:    render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
+		Render:   render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
 		Observer: ev.observer,
 	})
 	require.NoError(t, err)
@@ -537,7 +537,7 @@ func snoop(h http.Handler) http.Handler {
 
 func TestStacks_LoginPageUnderPrefixes(t *testing.T) {
 	ev := make(events, 16)
-	rc, err := ar.New(ar.Config{Pages: render.Config{ErrorPage: "/auth/ooops", LoginPage: "/auth/login"}, Observer: ev.observer})
+	rc, err := ar.New(ar.Config{Render: render.Config{ErrorPage: "/auth/ooops", LoginPage: "/auth/login"}, Observer: ev.observer})
 	require.NoError(t, err)
 	login := rc.Authentication(ar.Wrap(func(http.ResponseWriter, *http.Request) error { return codes.IdentityLost }))
 	sub := http.NewServeMux()

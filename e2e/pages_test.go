@@ -125,7 +125,7 @@ func evaluate[T any](t *testing.T, ctx context.Context, expr string) T {
 func startInPlace(t *testing.T) string {
 	t.Helper()
 	rc, err := middleware.New(middleware.Config{
-		Pages: render.Config{
+		Render: render.Config{
 			ErrorPage: "/ooops", LoginPage: "/login",
 			Carry: []string{"response_type", "client_id", "redirect_uri", "state", "scope"},
 			Page:  render.PageConfig{Home: "/", HomeName: "Example", Support: "mailto:support@example.com"},

@@ -31,7 +31,7 @@ func benchSetup(b testing.TB) (fosite.OAuth2Provider, *fositeauthredirect.Adapte
 	provider := newProvider(newStore(b))
 	a, err := fositeauthredirect.New(fositeauthredirect.Config{Provider: provider})
 	require.NoError(b, err)
-	rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}, Observer: middleware.Quiet})
+	rc, err := middleware.New(middleware.Config{Render: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}, Observer: middleware.Quiet})
 	require.NoError(b, err)
 	return provider, a, rc
 }

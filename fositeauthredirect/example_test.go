@@ -42,7 +42,7 @@ func exampleServer() http.Handler {
 	if err != nil {
 		panic(err)
 	}
-	rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
+	rc, err := middleware.New(middleware.Config{Render: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
 	if err != nil {
 		panic(err)
 	}

@@ -217,7 +217,7 @@ func newServer(t testing.TB, cfg fositeauthredirect.Config) *testServer {
 	provider := newProvider(store)
 	ev := &events{}
 	rc, err := middleware.New(middleware.Config{
-		Pages:    render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
+		Render:   render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
 		Observer: ev.observe,
 	})
 	require.NoError(t, err)

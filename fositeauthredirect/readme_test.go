@@ -47,7 +47,7 @@ func readmeWiring(store fosite.Storage, secret []byte, privateKey *rsa.PrivateKe
 	// sign-in: OAuth's parameters, PKCE's and OpenID Connect's.
 	carried := []string{"response_type", "client_id", "redirect_uri", "scope", "state",
 		"code_challenge", "code_challenge_method", "nonce", "prompt"}
-	rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/", Carry: carried}})
+	rc, err := middleware.New(middleware.Config{Render: render.Config{ErrorPage: "/ooops", LoginPage: "/", Carry: carried}})
 	if err != nil {
 		log.Fatal(err)
 	}

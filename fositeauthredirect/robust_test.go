@@ -54,7 +54,7 @@ func TestLogs_CarryFositesHintAndDebug(t *testing.T) {
 	a, err := fositeauthredirect.New(fositeauthredirect.Config{Provider: provider})
 	require.NoError(t, err)
 	rc, err := middleware.New(middleware.Config{
-		Pages:    render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
+		Render:   render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
 		Observer: middleware.LogObserver(slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug}))),
 	})
 	require.NoError(t, err)

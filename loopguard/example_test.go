@@ -18,7 +18,7 @@ import (
 // again; the fourth arrival within 30 seconds ends on the error page.
 func Example() {
 	rc, err := middleware.New(middleware.Config{
-		Pages: render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"},
+		Render: render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"},
 	})
 	if err != nil {
 		log.Fatal(err)

@@ -279,7 +279,7 @@ func arrivals(t *testing.T, c loopguard.Counter, cookies []*http.Cookie, key str
 func TestLoopGuard_BreaksARealRedirectLoop(t *testing.T) {
 	for name, tlsOn := range map[string]bool{"http": false, "https": true} {
 		t.Run(name, func(t *testing.T) {
-			rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/"}, Observer: middleware.Quiet})
+			rc, err := middleware.New(middleware.Config{Render: render.Config{ErrorPage: "/ooops", LoginPage: "/"}, Observer: middleware.Quiet})
 			require.NoError(t, err)
 			rec, r := rc.Authorization, rc.Renderer()
 			g := newGuard(t, keyed(t, loopguard.Config{}))
@@ -537,7 +537,7 @@ func TestLoopGuard_KnownClientKeepsInventedIDsUncounted(t *testing.T) {
 // error it heard of changes nothing a later trip sends.
 func TestLoopGuard_EachTripHasItsOwnError(t *testing.T) {
 	rc, err := middleware.New(middleware.Config{
-		Pages:    render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"},
+		Render:   render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"},
 		Observer: func(ev middleware.Event) { *ev.Err = *codes.AccessDenied.Err() },
 	})
 	require.NoError(t, err)

@@ -78,7 +78,7 @@ func newRecover(t testing.TB, kind codes.Kind) func(http.Handler) http.Handler {
 		kind = codes.Authorization
 	}
 	rc, err := middleware.New(middleware.Config{
-		Pages:    render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"},
+		Render:   render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"},
 		Observer: middleware.Quiet,
 	})
 	require.NoError(t, err)

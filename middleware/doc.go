@@ -9,7 +9,7 @@
 // Everything is shaped for github.com/justinas/alice:
 //
 //	rc, err := middleware.New(middleware.Config{
-//		Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
+//		Render: render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
 //	})
 //	if err != nil { ... } // invalid configuration is reported here, once
 //	mux.Handle("/oauth/authorize", alice.New(rc.Authorization).Then(middleware.Wrap(authorize)))

@@ -26,7 +26,7 @@ func do(h http.Handler, method, target, accept string) *httptest.ResponseRecorde
 
 func Example() {
 	rc, err := middleware.New(middleware.Config{
-		Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
+		Render: render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
 	})
 	if err != nil {
 		log.Fatal(err) // invalid configuration is reported here, once
@@ -46,7 +46,7 @@ func Example() {
 }
 
 func ExampleRecoverer_JSON() {
-	rc, _ := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
+	rc, _ := middleware.New(middleware.Config{Render: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
 	token := middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 		return codes.UnsupportedGrantType
 	})
@@ -57,7 +57,7 @@ func ExampleRecoverer_JSON() {
 }
 
 func ExampleRecoverer_Authentication() {
-	rc, _ := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
+	rc, _ := middleware.New(middleware.Config{Render: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
 	login := rc.Authentication(middleware.Wrap(func(_ http.ResponseWriter, r *http.Request) error {
 		if r.URL.Query().Has("banned") {
 			// A name both families have follows the route: the login page.
@@ -76,7 +76,7 @@ func ExampleRecoverer_Authentication() {
 }
 
 func ExampleRecoverer_Route() {
-	rc, _ := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
+	rc, _ := middleware.New(middleware.Config{Render: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
 	negotiate := rc.Route(codes.Authorization, middleware.ModeNegotiate)
 	h := negotiate(middleware.Wrap(func(http.ResponseWriter, *http.Request) error { return codes.InvalidScope }))
 
@@ -90,7 +90,7 @@ func ExampleRecoverer_Route() {
 }
 
 func ExampleWrap() {
-	rc, _ := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
+	rc, _ := middleware.New(middleware.Config{Render: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
 	profile := middleware.Wrap(func(http.ResponseWriter, *http.Request) error {
 		return fmt.Errorf("profile store: %w", errSecretStorage) // not a contract error
 	})
@@ -103,7 +103,7 @@ func ExampleWrap() {
 var errSecretStorage = fmt.Errorf("dial tcp 10.0.0.7:5432: connection refused")
 
 func ExampleAllowMethods() {
-	rc, _ := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
+	rc, _ := middleware.New(middleware.Config{Render: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
 	authorize := alice.New(rc.Authorization,
 		middleware.AllowMethods(http.MethodGet, http.MethodHead), // invalid_request: wrong HTTP method
 		middleware.UniqueParams(),                                // invalid_request: a parameter twice, or a malformed query

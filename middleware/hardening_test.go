@@ -57,7 +57,7 @@ func TestRecoverer_TypedNilErrorIsServerErrorOfTheRoute(t *testing.T) {
 }
 
 func TestRecoverer_LoginFormPostOnTheLoginPagePathRedirects(t *testing.T) {
-	rec, ev := newRecover(t, testRoute{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}, Kind: codes.Authentication})
+	rec, ev := newRecover(t, testRoute{Render: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}, Kind: codes.Authentication})
 	h := rec(failing(codes.Unauthorized.WithEntityID("u-jane")))
 
 	for _, method := range []string{http.MethodPost, http.MethodPut, http.MethodDelete} {
@@ -136,7 +136,7 @@ func TestGuards_GrantTypeReadExactlyAsTheHandlerReadsIt(t *testing.T) {
 		guard := middleware.AllowGrantTypes("refresh_token")(http.HandlerFunc(func(_ http.ResponseWriter, r *http.Request) {
 			read = r.PostForm.Get("grant_type")
 		}))
-		rc, err := middleware.New(middleware.Config{Pages: testPages, Observer: func(ev middleware.Event) { got = ev.Err }})
+		rc, err := middleware.New(middleware.Config{Render: testPages, Observer: func(ev middleware.Event) { got = ev.Err }})
 		require.NoError(t, err)
 		rc.JSON(guard).ServeHTTP(httptest.NewRecorder(), req)
 		if want == nil {

@@ -46,7 +46,7 @@ var testPages = render.Config{ErrorPage: "https://accounts.example.com/ooops", L
 type testRoute struct {
 	Kind     codes.Kind
 	Mode     middleware.Mode
-	Pages    render.Config
+	Render   render.Config
 	Observer middleware.Observer
 }
 
@@ -56,13 +56,13 @@ func newRecover(t testing.TB, cfg testRoute) (func(http.Handler) http.Handler, *
 	if cfg.Kind == 0 {
 		cfg.Kind = codes.Authorization
 	}
-	if reflect.ValueOf(cfg.Pages).IsZero() {
-		cfg.Pages = testPages
+	if reflect.ValueOf(cfg.Render).IsZero() {
+		cfg.Render = testPages
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = ev.observe
 	}
-	rc, err := middleware.New(middleware.Config{Pages: cfg.Pages, Observer: cfg.Observer})
+	rc, err := middleware.New(middleware.Config{Render: cfg.Render, Observer: cfg.Observer})
 	require.NoError(t, err)
 	return rc.Route(cfg.Kind, cfg.Mode), ev
 }

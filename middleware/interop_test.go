@@ -87,7 +87,7 @@ func TestWriter_PanicAfterResponseControllerFlushIsCut(t *testing.T) {
 // redirects to /auth/login: a loop.
 func TestRecoverer_LoginPageBehindStripPrefixIsAnsweredInPlace(t *testing.T) {
 	rec, ev := newRecover(t, testRoute{Kind: codes.Authentication,
-		Pages: pagesOf("https://accounts.example.com/ooops", "/auth/login")})
+		Render: pagesOf("https://accounts.example.com/ooops", "/auth/login")})
 	inner := http.NewServeMux()
 	inner.Handle("/login", rec(failing(codes.ServerError)))
 	h := http.StripPrefix("/auth", inner)

@@ -69,7 +69,7 @@ func TestRecoverer_ErrorAnswerCarriesNoNavigationHeader(t *testing.T) {
 	}{
 		{"redirect", testRoute{}, http.StatusSeeOther, map[string]string{"Location": "https://accounts.example.com/ooops?oauth_exception=invalid_scope"}},
 		{"json", testRoute{Mode: middleware.ModeJSON}, http.StatusBadRequest, nil},
-		{"page in place", testRoute{Pages: inPlace}, http.StatusBadRequest, map[string]string{"Content-Language": "en"}},
+		{"page in place", testRoute{Render: inPlace}, http.StatusBadRequest, map[string]string{"Content-Language": "en"}},
 	} {
 		rec, _ := newRecover(t, tc.route)
 		for proto, get := range realServers(t, above(rec(handler))) {

@@ -28,9 +28,10 @@ const (
 
 // Config configures [New].
 type Config struct {
-	// Pages says where errors are sent and how answers are spelled; its
-	// ErrorPage and LoginPage are required (see [render.Config]).
-	Pages render.Config
+	// Render configures the renderer: where errors are sent (its ErrorPage
+	// and LoginPage are required), how answers are spelled and what the
+	// pages say (see [render.Config]).
+	Render render.Config
 	// Observer hears of every failed request; nil means LogObserver(nil),
 	// which logs through slog.Default(). Tests of an app usually want
 	// [Quiet].
@@ -55,7 +56,7 @@ var ErrConfig = errors.New("middleware: invalid configuration")
 // an error wrapping [ErrConfig] and, when the pages are refused, the
 // [render.ErrConfig] of [render.New] as well.
 func New(cfg Config) (*Recoverer, error) {
-	r, err := render.New(cfg.Pages)
+	r, err := render.New(cfg.Render)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
 	}
@@ -65,7 +66,7 @@ func New(cfg Config) (*Recoverer, error) {
 	return &Recoverer{renderer: r, observer: cfg.Observer}, nil
 }
 
-// Renderer is the renderer built from Config.Pages, for pages and answers
+// Renderer is the renderer built from Config.Render, for pages and answers
 // written outside a failing handler, such as the error page itself.
 func (rc *Recoverer) Renderer() *render.Renderer { return rc.renderer }
 

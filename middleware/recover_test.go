@@ -36,7 +36,7 @@ func TestRecoverer_RefusesBadConfig(t *testing.T) {
 	_, err := middleware.New(middleware.Config{})
 	assert.ErrorIs(t, err, middleware.ErrConfig, "the pages are required: no silent third-party default")
 	assert.ErrorIs(t, err, render.ErrConfig, "render says which page it refused")
-	_, err = middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "ooops", LoginPage: "/"}})
+	_, err = middleware.New(middleware.Config{Render: render.Config{ErrorPage: "ooops", LoginPage: "/"}})
 	assert.ErrorIs(t, err, middleware.ErrConfig)
 	assert.ErrorContains(t, err, "relative path")
 }
@@ -44,7 +44,7 @@ func TestRecoverer_RefusesBadConfig(t *testing.T) {
 // Route cannot fail on the named families and modes; anything else is a
 // programming error, refused when the chain is built.
 func TestRecoverer_RouteRefusesUnknownFamilyOrMode(t *testing.T) {
-	rc, err := middleware.New(middleware.Config{Pages: testPages})
+	rc, err := middleware.New(middleware.Config{Render: testPages})
 	require.NoError(t, err)
 	assert.PanicsWithValue(t, "authredirect/middleware: Route: family 7 is neither Authorization nor Authentication",
 		func() { rc.Route(codes.Kind(7), middleware.ModeRedirect) })
@@ -53,7 +53,7 @@ func TestRecoverer_RouteRefusesUnknownFamilyOrMode(t *testing.T) {
 }
 
 func TestRecoverer_RoutesForEachFamilyAndMode(t *testing.T) {
-	rc, err := middleware.New(middleware.Config{Pages: testPages, Observer: middleware.Quiet})
+	rc, err := middleware.New(middleware.Config{Render: testPages, Observer: middleware.Quiet})
 	require.NoError(t, err)
 	fail := failing(codes.ServerError.With(codes.ClientIDNotFound))
 	res := serve(rc.Authorization(fail), http.MethodGet, "/oauth/authorize")
@@ -344,7 +344,7 @@ func TestRecoverer_ServeMuxPatterns(t *testing.T) {
 func TestLogObserver(t *testing.T) {
 	var buf bytes.Buffer
 	logger := slog.New(slog.NewJSONHandler(&buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
-	rc, err := middleware.New(middleware.Config{Pages: testPages, Observer: middleware.LogObserver(logger)})
+	rc, err := middleware.New(middleware.Config{Render: testPages, Observer: middleware.LogObserver(logger)})
 	require.NoError(t, err)
 	rec := rc.Authorization
 

@@ -60,7 +60,7 @@ func TestRecoverer_ErrorWhoseMethodsPanic(t *testing.T) {
 		} {
 			pages := testPages
 			pages.LoginPage = "https://accounts.example.com/login" // the servers are asked for "/"
-			rec, ev := newRecover(t, testRoute{Kind: kind, Pages: pages})
+			rec, ev := newRecover(t, testRoute{Kind: kind, Render: pages})
 			h := rec(failing(&storeError{op: "load", bad: method}))
 			for proto, get := range realServers(t, h) {
 				res, err := get()

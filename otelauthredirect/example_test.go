@@ -29,7 +29,7 @@ func ExampleNew() {
 	logObserver := middleware.LogObserver(slog.New(slog.DiscardHandler))
 
 	rc, _ := middleware.New(middleware.Config{
-		Pages:    render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"},
+		Render:   render.Config{ErrorPage: "https://accounts.example.com/ooops", LoginPage: "https://accounts.example.com/"},
 		Observer: middleware.Observers(otelObserver, logObserver),
 	})
 	authz := rc.Authorization
@@ -70,7 +70,7 @@ func ExampleNew_besideTheLogObserver() {
 		log.Fatal(err)
 	}
 	rc, err := middleware.New(middleware.Config{
-		Pages:    render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
+		Render:   render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
 		Observer: middleware.Observers(otelObs, middleware.LogObserver(logger)),
 	})
 	if err != nil {

@@ -79,7 +79,7 @@ func (h *harness) metrics(t testing.TB) metricdata.ResourceMetrics {
 // recoverWith builds a Recoverer route with local pages.
 func recoverWith(t testing.TB, kind codes.Kind, mode middleware.Mode, observe middleware.Observer) func(http.Handler) http.Handler {
 	t.Helper()
-	rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/"}, Observer: observe})
+	rc, err := middleware.New(middleware.Config{Render: render.Config{ErrorPage: "/ooops", LoginPage: "/"}, Observer: observe})
 	require.NoError(t, err)
 	return rc.Route(kind, mode)
 }

@@ -26,7 +26,7 @@ func TestAlloc_BelowTheLibrary(t *testing.T) {
 	p := newPair(t)
 	req := httptest.NewRequest(http.MethodGet, "/oauth/authorize?"+authorizeQuery(nil), nil)
 	authReq := &oidc.AuthRequest{RedirectURI: app.RedirectURI, ResponseType: oidc.ResponseTypeCode, State: "st-1"}
-	rc, err := middleware.New(middleware.Config{Pages: pages})
+	rc, err := middleware.New(middleware.Config{Render: pages})
 	require.NoError(t, err)
 	h := rc.Authorization(middleware.Wrap(func(http.ResponseWriter, *http.Request) error { return codes.InvalidScope.Err() }))
 

@@ -39,7 +39,7 @@ func newPair(tb testing.TB) *pair {
 	require.NoError(tb, err)
 	a, err := zitadelauthredirect.New(zitadelauthredirect.Config{Provider: provider})
 	require.NoError(tb, err)
-	rc, err := middleware.New(middleware.Config{Pages: pages}) // the default observer, as in production
+	rc, err := middleware.New(middleware.Config{Render: pages}) // the default observer, as in production
 	require.NoError(tb, err)
 	route := rc.Authorization(a.Authorize())
 	mux := http.NewServeMux()
@@ -112,7 +112,7 @@ func BenchmarkErrorAnswer(b *testing.B) {
 			op.AuthRequestError(httptest.NewRecorder(), req, authReq, oidc.ErrInvalidScope(), p.provider)
 		}
 	})
-	rc, err := middleware.New(middleware.Config{Pages: pages})
+	rc, err := middleware.New(middleware.Config{Render: pages})
 	require.NoError(b, err)
 	h := rc.Authorization(middleware.Wrap(func(http.ResponseWriter, *http.Request) error { return codes.InvalidScope.Err() }))
 	b.Run("adapter", func(b *testing.B) {

@@ -11,7 +11,7 @@
 //	a, err := zitadelauthredirect.New(zitadelauthredirect.Config{Provider: provider})
 //	if err != nil { ... }
 //	rc, err := middleware.New(middleware.Config{
-//		Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
+//		Render: render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
 //	})
 //	if err != nil { ... }
 //	mux.Handle("/oauth/authorize", rc.Authorization(a.Authorize()))

@@ -31,7 +31,7 @@ func Example() {
 		panic(err)
 	}
 	rc, err := middleware.New(middleware.Config{
-		Pages:    render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
+		Render:   render.Config{ErrorPage: "/ooops", LoginPage: "/login"},
 		Observer: middleware.Quiet,
 	})
 	if err != nil {

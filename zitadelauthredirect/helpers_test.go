@@ -162,7 +162,7 @@ func newEnv(t *testing.T, cfg zitadelauthredirect.Config, configure ...func(*op.
 	cfg.Provider = provider
 	a, err := zitadelauthredirect.New(cfg)
 	require.NoError(t, err)
-	rc, err := middleware.New(middleware.Config{Pages: pages, Observer: middleware.Quiet})
+	rc, err := middleware.New(middleware.Config{Render: pages, Observer: middleware.Quiet})
 	require.NoError(t, err)
 
 	mux := http.NewServeMux()

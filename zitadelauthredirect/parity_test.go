@@ -315,7 +315,7 @@ func TestParity_Authorize(t *testing.T) {
 		"validator": pkceRequired{newProvider(t, parityIssuer, store)},
 		"objects":   newProvider(t, parityIssuer, store, func(c *op.Config) { c.RequestObjectSupported = true }),
 	}
-	rc, err := middleware.New(middleware.Config{Pages: pages, Observer: middleware.Quiet})
+	rc, err := middleware.New(middleware.Config{Render: pages, Observer: middleware.Quiet})
 	require.NoError(t, err)
 
 	rows := parityRows()

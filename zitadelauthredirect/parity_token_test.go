@@ -128,7 +128,7 @@ func TestParity_Token(t *testing.T) {
 	issuer := op.NewIssuerInterceptor(p.IssuerFromRequest)
 	a, err := zitadelauthredirect.New(zitadelauthredirect.Config{Provider: p})
 	require.NoError(t, err)
-	rc, err := middleware.New(middleware.Config{Pages: pages, Observer: middleware.Quiet})
+	rc, err := middleware.New(middleware.Config{Render: pages, Observer: middleware.Quiet})
 	require.NoError(t, err)
 	library := issuer.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { op.Exchange(w, r, p) })
 	adapter := issuer.Handler(rc.JSON(a.Token()))

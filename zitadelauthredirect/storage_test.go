@@ -33,7 +33,7 @@ func TestExampleStorage_NoGlue(t *testing.T) {
 		NotFound: func(error) bool { return true }, // the example storage's lookups cannot fail
 	})
 	require.NoError(t, err)
-	rc, err := middleware.New(middleware.Config{Pages: pages, Observer: middleware.Quiet})
+	rc, err := middleware.New(middleware.Config{Render: pages, Observer: middleware.Quiet})
 	require.NoError(t, err)
 	authorize := op.NewIssuerInterceptor(provider.IssuerFromRequest).Handler(rc.Authorization(a.Authorize()))
 	token := op.NewIssuerInterceptor(provider.IssuerFromRequest).Handler(rc.JSON(a.Token()))

@@ -102,7 +102,7 @@ func routes(mode string) (*http.ServeMux, error) {
 		mux.Handle("/login", chi.Recoverer(fromMemory(loginPage, "/login"+LoginQuery)))
 	case "authredirect":
 		rc, err := middleware.New(middleware.Config{
-			Pages:    render.Config{ErrorPage: render.ContractErrorPage, LoginPage: render.ContractLoginPage},
+			Render:   render.Config{ErrorPage: render.ContractErrorPage, LoginPage: render.ContractLoginPage},
 			Observer: middleware.Quiet,
 		})
 		if err != nil {
@@ -147,7 +147,7 @@ func pages() (errorPage, loginPage http.Handler, err error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	rc, err := middleware.New(middleware.Config{Pages: cfg, Observer: middleware.Quiet})
+	rc, err := middleware.New(middleware.Config{Render: cfg, Observer: middleware.Quiet})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -31,7 +31,7 @@ func main() {
 
 func newApp() http.Handler {
 	// Errors go to this app's own pages; bad configuration fails here, once.
-	rc, err := middleware.New(middleware.Config{Pages: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
+	rc, err := middleware.New(middleware.Config{Render: render.Config{ErrorPage: "/ooops", LoginPage: "/login"}})
 	if err != nil {
 		log.Fatal(err)
 	}

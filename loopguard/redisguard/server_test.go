@@ -161,7 +161,7 @@ func fleetGuard(t testing.TB, accounts loopguard.Counter, obs *observed, known f
 func guardedApp(t testing.TB, guard *loopguard.Guard) http.Handler {
 	t.Helper()
 	rc, err := middleware.New(middleware.Config{
-		Pages:    render.Config{ErrorPage: errorPage, LoginPage: "https://accounts.example.com/"},
+		Render:   render.Config{ErrorPage: errorPage, LoginPage: "https://accounts.example.com/"},
 		Observer: middleware.Quiet,
 	})
 	require.NoError(t, err)

@@ -113,7 +113,7 @@ func newServer(cfg Config) (*server, http.Handler, error) {
 		observer = middleware.LogObserver(cfg.Logger)
 	}
 	rc, err := middleware.New(middleware.Config{
-		Pages: render.Config{
+		Render: render.Config{
 			ErrorPage: base + "/ooops", LoginPage: base + "/",
 			// A failed sign-in keeps the authorization request it came
 			// from, the page it was going to and the language asked for.

@@ -115,7 +115,7 @@ func New(cfg Config) (http.Handler, error) {
 		return nil, err
 	}
 	rc, err := middleware.New(middleware.Config{
-		Pages:    render.Config{ErrorPage: errorPath, LoginPage: loginPage, Carry: carried},
+		Render:   render.Config{ErrorPage: errorPath, LoginPage: loginPage, Carry: carried},
 		Observer: middleware.LogObserver(cfg.Logger),
 	})
 	if err != nil {

@@ -77,7 +77,7 @@ func newApp(cfg config) (http.Handler, error) {
 	}
 	observer := middleware.LogObserver(cfg.Logger)
 	rc, err := middleware.New(middleware.Config{
-		Pages:    render.Config{ErrorPage: cfg.Base + "/ooops", LoginPage: cfg.Base + "/"},
+		Render:   render.Config{ErrorPage: cfg.Base + "/ooops", LoginPage: cfg.Base + "/"},
 		Observer: observer,
 	})
 	if err != nil {

@@ -111,7 +111,7 @@ func New(cfg Config) (http.Handler, error) {
 	}
 	rc, err := middleware.New(middleware.Config{
 		// A failed sign-in keeps the auth request it belongs to.
-		Pages:    render.Config{ErrorPage: "/ooops", LoginPage: "/", Carry: []string{"authRequestID"}},
+		Render:   render.Config{ErrorPage: "/ooops", LoginPage: "/", Carry: []string{"authRequestID"}},
 		Observer: observer,
 	})
 	if err != nil {
