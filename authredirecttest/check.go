@@ -378,11 +378,9 @@ func wire(e *codes.Error) string {
 }
 
 // isContractParam reports whether name is one of the contract's
-// parameters.
+// parameters: render's parser, which knows them, reads a query of it alone
+// as something other than no error at all.
 func isContractParam(name string) bool {
-	switch name {
-	case codes.Authorization.Param(), codes.Authentication.Param(), "exception_details", "entity_id":
-		return true
-	}
-	return false
+	_, err := render.ParseQuery(url.QueryEscape(name) + "=")
+	return !errors.Is(err, render.ErrNoException)
 }

@@ -7,7 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"net/http"
-	"net/url"
 	"strings"
 	"sync"
 
@@ -309,39 +308,16 @@ func (r *Renderer) dryRun() error {
 	return nil
 }
 
-// checkLink reports whether raw may be a link of the page: empty, an
-// absolute http(s) URL with a host, or an absolute path; a mailto: address
-// too when mail is true. No userinfo, no control characters or spaces.
+// checkLink reports whether raw may be a link of the page: empty, or a
+// link parseLink accepts.
 func checkLink(field, raw string, mail bool) error {
 	if raw == "" {
 		return nil
 	}
-	fail := func(why string) error { return fmt.Errorf("%w: %s %q %s", ErrConfig, field, raw, why) }
-	for i := 0; i < len(raw); i++ {
-		if raw[i] <= ' ' || raw[i] == 0x7f {
-			return fail("has a space or control character")
-		}
+	if _, why := parseLink(raw, mail); why != "" {
+		return fmt.Errorf("%w: %s %q %s", ErrConfig, field, raw, why)
 	}
-	if strings.HasPrefix(raw, "//") || strings.Contains(raw, `\`) {
-		return fail("is scheme-relative or has a backslash")
-	}
-	u, err := url.Parse(raw)
-	switch {
-	case err != nil:
-		return fail("does not parse")
-	case u.User != nil:
-		return fail("has userinfo")
-	case mail && u.Scheme == "mailto" && u.Opaque != "":
-		return nil
-	case u.Scheme == "" && strings.HasPrefix(u.Path, "/") && u.Host == "":
-		return nil
-	case (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" && u.Opaque == "":
-		return nil
-	}
-	if mail {
-		return fail("must be an http(s) URL with a host, an absolute path or a mailto: address")
-	}
-	return fail("must be an http(s) URL with a host or an absolute path")
+	return nil
 }
 
 func printable(s string) bool {

@@ -23,35 +23,17 @@ func parseTarget(raw string) (target, error) {
 		return fail("is empty: the error page and the login page are required (ContractErrorPage and ContractLoginPage are the contract's own)")
 	}
 	for i := 0; i < len(raw); i++ {
-		if raw[i] <= ' ' || raw[i] >= 0x7f {
-			return fail("contains a space, control or non-ASCII character")
+		if raw[i] >= 0x7f {
+			return fail("contains a non-ASCII character")
 		}
 	}
 	if strings.Contains(raw, "#") {
 		return fail("has a fragment")
 	}
-	if strings.Contains(raw, "\\") || strings.HasPrefix(raw, "//") {
-		// Browsers read "\\" as "/" and "///host" as a host: both could
-		// send the user elsewhere.
-		return fail("is scheme-relative or has a backslash")
-	}
-	u, err := url.Parse(raw)
-	if err != nil {
-		return fail("does not parse")
-	}
+	u, why := parseLink(raw, false)
 	switch {
-	case u.User != nil:
-		return fail("has userinfo")
-	case u.Opaque != "":
-		return fail("is not hierarchical")
-	case u.Scheme == "" && u.Host != "":
-		return fail("is scheme-relative; give a scheme or a path")
-	case u.Scheme == "" && !strings.HasPrefix(u.Path, "/"):
-		return fail("is a relative path; it must start with /")
-	case u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https":
-		return fail("scheme must be http or https")
-	case u.Scheme != "" && u.Hostname() == "":
-		return fail("has no host")
+	case why != "":
+		return fail(why)
 	case u.Scheme != "" && !validHost(u):
 		return fail("has a host or port no browser would follow")
 	case hasDotSegment(u.Path):
@@ -84,6 +66,43 @@ func parseTarget(raw string) (target, error) {
 		t.prefix = raw + "&"
 	}
 	return t, nil
+}
+
+// parseLink parses raw as a link the library sends browsers to: an
+// absolute http(s) URL with a host or an absolute path, a mailto: address
+// too when mail is true; no space, control character, backslash or
+// userinfo. why says what is wrong, "" when nothing is.
+func parseLink(raw string, mail bool) (u *url.URL, why string) {
+	for i := 0; i < len(raw); i++ {
+		if raw[i] <= ' ' || raw[i] == 0x7f {
+			return nil, "contains a space or control character"
+		}
+	}
+	if strings.Contains(raw, `\`) || strings.HasPrefix(raw, "//") {
+		// Browsers read "\" as "/" and "//host" as a host: both could
+		// send the user elsewhere.
+		return nil, "is scheme-relative or has a backslash"
+	}
+	u, err := url.Parse(raw)
+	switch {
+	case err != nil:
+		return nil, "does not parse"
+	case u.User != nil:
+		return nil, "has userinfo"
+	case mail && u.Scheme == "mailto" && u.Opaque != "":
+		return u, ""
+	case u.Opaque != "":
+		return nil, "is not hierarchical"
+	case u.Scheme == "" && u.Host != "":
+		return nil, "is scheme-relative; give a scheme or a path"
+	case u.Scheme == "" && !strings.HasPrefix(u.Path, "/"):
+		return nil, "is a relative path; it must start with /"
+	case u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https":
+		return nil, "scheme must be http or https"
+	case u.Scheme != "" && u.Hostname() == "":
+		return nil, "has no host"
+	}
+	return u, ""
 }
 
 // contractParams are the query parameters the contract owns.
