@@ -136,16 +136,10 @@ func newCookieCounter(keys [][]byte, tls bool, max int, name string) *CookieCoun
 // maxCookieName bytes that does not claim a prefix the counter adds, in
 // any case (browsers match the prefixes case-insensitively).
 func validCookieName(name string) bool {
-	if name == "" || len(name) > maxCookieName || hasPrefixFold(name, "__Host-") || hasPrefixFold(name, "__Secure-") {
+	if len(name) > maxCookieName || hasPrefixFold(name, "__Host-") || hasPrefixFold(name, "__Secure-") {
 		return false
 	}
-	for i := 0; i < len(name); i++ {
-		c := name[i]
-		if c <= ' ' || c >= 0x7f || strings.IndexByte(`()<>@,;:\"/[]?={}`, c) >= 0 {
-			return false
-		}
-	}
-	return true
+	return (&http.Cookie{Name: name, Value: "1"}).Valid() == nil // net/http's own token check
 }
 
 func hasPrefixFold(s, prefix string) bool {
