@@ -165,10 +165,10 @@ func (rt *route) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	returned := false
 	defer func() {
 		t.close()
-		// A handler that returned without an error needs nothing more;
-		// skipping recover and finish there saves about 45 of the happy
-		// path's ~470 instructions. A panic, runtime.Goexit or an error
-		// handed up goes to finish.
+		// A handler that returned without an error needs nothing more, so
+		// the happy path skips recover and finish (BENCHMARKS.md, happy
+		// path). A panic, runtime.Goexit or an error handed up goes to
+		// finish.
 		if returned && t.err == nil {
 			return
 		}

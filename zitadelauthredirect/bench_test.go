@@ -62,9 +62,9 @@ func (p *pair) get(tb testing.TB, path string) *http.Response {
 	return res
 }
 
-// TestLibraryAlone records what op answers by itself for the defects of
-// issue 18, so that the adapter's reason to exist is checked too: should op
-// change, this test says so.
+// TestLibraryAlone records what op answers by itself where the contract
+// asks for another answer, so that the adapter's reason to exist is checked
+// too: should op change, this test says so.
 func TestLibraryAlone(t *testing.T) {
 	quietLogs(t)
 	p := newPair(t)

@@ -16,7 +16,7 @@ import (
 	"github.com/authredirect/authredirect/render"
 )
 
-// Issue 10: the contract holds for the code people naturally write.
+// The contract holds for the code people naturally write, mistakes included.
 
 // nilCustom is a user's error type whose methods dereference the receiver.
 type nilCustom struct{ msg string }
