@@ -113,33 +113,18 @@ func unwrapping(next http.Handler) http.Handler {
 	})
 }
 
-// Writers with every combination of the optional interfaces.
+// Writers with some of the optional interfaces (writer_shapes_test.go has
+// every combination).
 type (
 	baseW struct{ *countingWriter }
 	fW    struct{ baseW }
-	hW    struct{ baseW }
-	rW    struct{ baseW }
+	fhW   struct{ fW }
+	fhrW  struct{ fhW }
 )
 
-func (fW) Flush()                                       {}
-func (hW) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, errors.New("no") }
-func (rW) ReadFrom(io.Reader) (int64, error)            { return 0, nil }
-
-type fhW struct{ fW }
-
+func (fW) Flush()                                        {}
 func (fhW) Hijack() (net.Conn, *bufio.ReadWriter, error) { return nil, nil, errors.New("no") }
-
-type frW struct{ fW }
-
-func (frW) ReadFrom(io.Reader) (int64, error) { return 0, nil }
-
-type hrW struct{ hW }
-
-func (hrW) ReadFrom(io.Reader) (int64, error) { return 0, nil }
-
-type fhrW struct{ fhW }
-
-func (fhrW) ReadFrom(io.Reader) (int64, error) { return 0, nil }
+func (fhrW) ReadFrom(io.Reader) (int64, error)           { return 0, nil }
 
 // newLogger is a server error log writing to w.
 func newLogger(w io.Writer) *log.Logger { return log.New(w, "", 0) }
