@@ -70,20 +70,3 @@ func TestWriter_HijackOnARealServer(t *testing.T) {
 	require.Eventually(t, func() bool { return len(ev.list()) == 1 }, 2e9, 1e7)
 	assert.Equal(t, middleware.Suppressed, ev.list()[0].Outcome)
 }
-
-func TestRecoverer_PanicAfterWriteOnARealServer(t *testing.T) {
-	rec, _ := newRecover(t, testRoute{})
-	srv := httptest.NewUnstartedServer(rec(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
-		_, _ = io.WriteString(w, "half")
-		http.NewResponseController(w).Flush()
-		panic("boom")
-	})))
-	srv.Config.ErrorLog = newLogger(io.Discard)
-	srv.Start()
-	defer srv.Close()
-	res, err := srv.Client().Get(srv.URL)
-	require.NoError(t, err)
-	_, err = io.ReadAll(res.Body)
-	res.Body.Close()
-	assert.ErrorIs(t, err, io.ErrUnexpectedEOF, "the client sees the response is cut, not complete")
-}

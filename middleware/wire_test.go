@@ -87,18 +87,25 @@ func TestRecoverer_ErrorWhoseMethodsPanic(t *testing.T) {
 }
 
 // TestRecoverer_PartialWriteThenErrorIsBroken: a handler that wrote part of
-// a page and then returned an error (an io.Copy or a template that failed
-// halfway) must not end as a clean 200 with a truncated body: the response
-// is aborted, the client sees it broken, and the observer hears Aborted,
-// once.
+// a page and then returned an error or panicked (an io.Copy or a template
+// that failed halfway) must not end as a clean 200 with a truncated body:
+// the response is aborted, the client sees it broken on both protocols,
+// and the observer hears Aborted, once per request.
 func TestRecoverer_PartialWriteThenErrorIsBroken(t *testing.T) {
-	for name, flush := range map[string]bool{"buffered": false, "flushed": true} {
+	for _, tc := range []struct {
+		name         string
+		flush, panic bool
+	}{{"buffered", false, false}, {"flushed", true, false}, {"flushed, then a panic", true, true}} {
+		name := tc.name
 		rec, ev := newRecover(t, testRoute{})
 		h := rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
 			w.Header().Set("Content-Type", "text/html; charset=utf-8")
 			_, _ = io.WriteString(w, "<html><body><p>Your account")
-			if flush {
+			if tc.flush {
 				_ = http.NewResponseController(w).Flush()
+			}
+			if tc.panic {
+				panic("boom")
 			}
 			return errors.New("template: account.html: executing \"balance\": storage down")
 		}))
@@ -114,7 +121,7 @@ func TestRecoverer_PartialWriteThenErrorIsBroken(t *testing.T) {
 		for _, e := range ev.list() {
 			assert.Equal(t, middleware.Aborted, e.Outcome, name)
 			assert.Equal(t, codes.ServerError, e.Err.Code())
-			assert.False(t, e.Panicked)
+			assert.Equal(t, tc.panic, e.Panicked)
 		}
 	}
 }
