@@ -18,7 +18,7 @@
 //	if err != nil { ... } // invalid configuration is reported here, once
 //	mux.Handle("/oauth/authorize", alice.New(rc.Authorization,
 //		middleware.AllowMethods(http.MethodGet, http.MethodHead, http.MethodPost),
-//		fositeauthredirect.ParseForm(0), middleware.UniqueParams()).
+//		middleware.ParseForm(0), middleware.UniqueParams()).
 //		Then(middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 //			ar, err := provider.NewAuthorizeRequest(r.Context(), r)
 //			if err != nil {
@@ -27,7 +27,7 @@
 //			// sign in, consent, NewAuthorizeResponse: every error through a.AuthorizeError
 //			...
 //		})))
-//	mux.Handle("/oauth/token", alice.New(rc.JSON, fositeauthredirect.ParseForm(0), middleware.UniqueParams()).
+//	mux.Handle("/oauth/token", alice.New(rc.JSON, middleware.ParseForm(0), middleware.UniqueParams()).
 //		Then(middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 //			ar, err := provider.NewAccessRequest(r.Context(), r, new(openid.DefaultSession))
 //			if err != nil {
@@ -39,7 +39,7 @@
 // OpenID Connect's prompt=none answers (login_required, consent_required,
 // interaction_required, account_selection_required) go to the client's
 // validated redirect_uri by default, as OpenID Connect requires; see
-// Config.PromptErrorsToErrorPage. [ParseForm] bounds the body and refuses
+// Config.PromptErrorsToErrorPage. middleware.ParseForm bounds the body and refuses
 // multipart bodies, which fosite would parse (on GET too) into temporary
 // files. README.md has the whole wiring, login page included, as tested
 // code.

@@ -48,7 +48,7 @@ func exampleServer() http.Handler {
 	}
 	mux := http.NewServeMux()
 	mux.Handle("/oauth/authorize", alice.New(rc.Authorization, middleware.AllowMethods(http.MethodGet, http.MethodHead, http.MethodPost),
-		fositeauthredirect.ParseForm(0), middleware.UniqueParams()).
+		middleware.ParseForm(0), middleware.UniqueParams()).
 		Then(middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 			ar, err := provider.NewAuthorizeRequest(r.Context(), r)
 			if err != nil {
@@ -57,7 +57,7 @@ func exampleServer() http.Handler {
 			// ... sign the user in, ask for consent, NewAuthorizeResponse ...
 			return nil
 		})))
-	mux.Handle("/oauth/token", alice.New(rc.JSON, fositeauthredirect.ParseForm(0), middleware.UniqueParams()).
+	mux.Handle("/oauth/token", alice.New(rc.JSON, middleware.ParseForm(0), middleware.UniqueParams()).
 		Then(middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 			ar, err := provider.NewAccessRequest(r.Context(), r, new(openid.DefaultSession))
 			if err != nil {

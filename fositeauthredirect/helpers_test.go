@@ -304,8 +304,8 @@ func newServer(t testing.TB, cfg fositeauthredirect.Config) *testServer {
 	mux.HandleFunc("/fosite/authorize", alone)
 	mux.HandleFunc("/fosite/token", aloneToken)
 	mux.Handle("/oauth/authorize", alice.New(rc.Authorization, middleware.AllowMethods(http.MethodGet, http.MethodHead, http.MethodPost),
-		fositeauthredirect.ParseForm(0), middleware.UniqueParams()).Then(middleware.Wrap(authorize)))
-	mux.Handle("/oauth/token", alice.New(rc.JSON, fositeauthredirect.ParseForm(0), middleware.UniqueParams()).Then(middleware.Wrap(token)))
+		middleware.ParseForm(0), middleware.UniqueParams()).Then(middleware.Wrap(authorize)))
+	mux.Handle("/oauth/token", alice.New(rc.JSON, middleware.ParseForm(0), middleware.UniqueParams()).Then(middleware.Wrap(token)))
 	srv := httptest.NewServer(mux)
 	t.Cleanup(srv.Close)
 	return &testServer{Server: srv, provider: provider, events: ev}

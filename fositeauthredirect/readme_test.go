@@ -56,7 +56,7 @@ func readmeWiring(store fosite.Storage, secret []byte, privateKey *rsa.PrivateKe
 		return &openid.DefaultSession{Subject: subject, Headers: &jwt.Headers{},
 			Claims: &jwt.IDTokenClaims{Subject: subject, AuthTime: now, RequestedAt: now}}
 	}
-	form := fositeauthredirect.ParseForm(0) // bounded bodies, never multipart
+	form := middleware.ParseForm(0) // bounded bodies, never multipart
 	get := middleware.AllowMethods(http.MethodGet, http.MethodHead)
 	mux := http.NewServeMux()
 

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"net/http"
 	"slices"
-	"strings"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -87,28 +86,14 @@ func New(cfg Config) (*Adapter, error) {
 	// parse and a repeated parameter with invalid_request before op reads
 	// anything (op's decoder would take the first of two values).
 	guarded := func(h func(http.ResponseWriter, *http.Request) error, methods ...string) http.Handler {
-		return middleware.AllowMethods(methods...)(noMultipart(
-			middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(h)))))
+		return middleware.AllowMethods(methods...)(
+			middleware.ParseForm(0)(middleware.UniqueParams()(middleware.Wrap(h))))
 	}
 	a.authorize = guarded(a.serveAuthorize, http.MethodGet, http.MethodPost)
 	a.callback = guarded(a.serveCallback, http.MethodGet, http.MethodPost)
 	a.token = guarded(a.serveToken, http.MethodPost)
 	return a, nil
 }
-
-// noMultipart refuses a multipart body with invalid_request before
-// anything reads it: a parser that meets one (r.FormValue,
-// r.ParseMultipartForm) keeps up to 32 MiB in memory and writes the rest to
-// temporary files, and net/http's r.ParseForm, which the guards use, would
-// leave its parameters unseen.
-var noMultipart = middleware.Guard(func(_ http.ResponseWriter, r *http.Request) error {
-	const prefix = "multipart/"
-	ct := strings.TrimLeft(r.Header.Get("Content-Type"), " \t")
-	if len(ct) >= len(prefix) && strings.EqualFold(ct[:len(prefix)], prefix) {
-		return codes.InvalidRequest.WithCause(errors.New("zitadelauthredirect: multipart body refused"))
-	}
-	return nil
-})
 
 // supportedResponseTypes are the response types op can answer; any other is
 // unsupported_response_type, while one op knows but the client has not

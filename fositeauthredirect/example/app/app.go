@@ -143,7 +143,7 @@ func New(cfg Config) (http.Handler, error) {
 	s := &server{provider: provider, adapter: adapter, rc: rc}
 
 	get := middleware.AllowMethods(http.MethodGet, http.MethodHead)
-	form := fositeauthredirect.ParseForm(middleware.DefaultMaxFormBytes) // bounded, never multipart
+	form := middleware.ParseForm(middleware.DefaultMaxFormBytes) // bounded, never multipart
 	mux := http.NewServeMux()
 	// OpenID Connect Core §3.1.2.1: the authorize endpoint takes GET and POST.
 	mux.Handle(authorizePath, alice.New(rc.Authorization, middleware.AllowMethods(http.MethodGet, http.MethodHead, http.MethodPost),
