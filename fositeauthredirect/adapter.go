@@ -79,8 +79,8 @@ func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar 
 	if err == nil {
 		return nil
 	}
-	if holdsNil(err) {
-		return codes.ServerError.WithCause(errNil)
+	if unsafeChain(err) {
+		return codes.ServerError.WithCause(errUnsafe)
 	}
 	if _, ok := codes.As(err); ok {
 		return err // the application's own contract error
@@ -133,8 +133,8 @@ func (a *Adapter) AccessError(ctx context.Context, r *http.Request, ar fosite.Ac
 	if err == nil {
 		return nil
 	}
-	if holdsNil(err) {
-		return codes.ServerError.WithCause(errNil)
+	if unsafeChain(err) {
+		return codes.ServerError.WithCause(errUnsafe)
 	}
 	if _, ok := codes.As(err); ok {
 		return err
@@ -190,16 +190,25 @@ func (l *logged) Error() string {
 
 func (l *logged) Unwrap() error { return l.err }
 
-// errNil is the cause recorded for an error chain holding a nil
-// *fosite.RFC6749Error, whose own text cannot be read.
-var errNil = errors.New("fositeauthredirect: a nil *fosite.RFC6749Error was returned as an error")
+// errUnsafe is the cause recorded for an error chain unsafeChain refuses,
+// whose own text cannot be read safely.
+var errUnsafe = errors.New("fositeauthredirect: an error holding a nil *fosite.RFC6749Error, or whose Unwrap chain does not end, was not inspected")
 
-// holdsNil reports whether err's chain holds a nil *fosite.RFC6749Error
-// (var e *fosite.RFC6749Error; return e). Its Unwrap and Error are value
-// methods, which panic on a nil pointer, so errors.As and errors.Is must
-// not walk such a chain.
-func holdsNil(err error) bool {
-	for err != nil {
+// unsafeChain reports whether errors.As and errors.Is must not walk err:
+// its chain holds a nil *fosite.RFC6749Error (var e *fosite.RFC6749Error;
+// return e), whose value methods Unwrap and Error panic on a nil pointer,
+// or goes on past codes.MaxUnwrap errors (an Unwrap that loops, which
+// would never end).
+func unsafeChain(err error) bool {
+	budget := codes.MaxUnwrap
+	return unsafeWalk(err, &budget)
+}
+
+func unsafeWalk(err error, budget *int) bool {
+	for ; err != nil; *budget-- {
+		if *budget <= 0 {
+			return true
+		}
 		if fe, ok := err.(*fosite.RFC6749Error); ok && fe == nil {
 			return true
 		}
@@ -208,7 +217,7 @@ func holdsNil(err error) bool {
 			err = u.Unwrap()
 		case interface{ Unwrap() []error }:
 			for _, e := range u.Unwrap() {
-				if holdsNil(e) {
+				if unsafeWalk(e, budget) {
 					return true
 				}
 			}

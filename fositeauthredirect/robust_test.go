@@ -9,6 +9,7 @@ import (
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ory/fosite"
 	"github.com/stretchr/testify/assert"
@@ -42,6 +43,37 @@ func TestErrors_TypedNilIsServerError(t *testing.T) {
 		ce, ok = codes.As(got)
 		require.True(t, ok)
 		assert.Equal(t, codes.ServerError, ce.Code())
+	}
+}
+
+// loopingError's Unwrap returns itself: errors.As and errors.Is would walk
+// it forever.
+type loopingError struct{}
+
+func (e *loopingError) Error() string { return "loops" }
+func (e *loopingError) Unwrap() error { return e }
+
+// TestErrors_EndlessChainIsServerError: an error whose Unwrap chain never
+// ends, bare or inside fosite's, is server_error, and the adapter returns.
+func TestErrors_EndlessChainIsServerError(t *testing.T) {
+	a, err := fositeauthredirect.New(fositeauthredirect.Config{Provider: newProvider(newStore(t))})
+	require.NoError(t, err)
+	for _, e := range []error{&loopingError{}, fosite.ErrInvalidClient.WithWrap(&loopingError{})} {
+		done := make(chan [2]error, 1)
+		go func() {
+			r := httptest.NewRequest(http.MethodPost, "/oauth/token", nil)
+			done <- [2]error{a.AuthorizeError(context.Background(), httptest.NewRecorder(), fosite.NewAuthorizeRequest(), e), a.AccessError(context.Background(), r, nil, e)}
+		}()
+		select {
+		case got := <-done:
+			for _, g := range got {
+				ce, ok := codes.As(g)
+				require.True(t, ok)
+				assert.Equal(t, codes.ServerError, ce.Code())
+			}
+		case <-time.After(10 * time.Second): // a generous guard, not a measure
+			t.Fatal("the adapter never returned: an endless walk")
+		}
 	}
 }
 
