@@ -2,6 +2,7 @@ package zitadelauthredirect
 
 import (
 	"errors"
+	"reflect"
 
 	"github.com/zitadel/oidc/v3/pkg/oidc"
 	"github.com/zitadel/oidc/v3/pkg/op"
@@ -56,7 +57,7 @@ var table = map[string]codes.Code{
 // in a client-side type) is server_error. Map never reads a description.
 func Map(err error) *codes.Error {
 	var oe *oidc.Error
-	if err == nil || (errors.As(err, &oe) && oe == nil) || serverFault(err) {
+	if err == nil || endless(err) || (errors.As(err, &oe) && oe == nil) || serverFault(err) {
 		return codes.ServerError.WithCause(err)
 	}
 	c, ok := table[string(oidc.DefaultToServerError(err, "").ErrorType)]
@@ -69,8 +70,12 @@ func Map(err error) *codes.Error {
 // serverFault reports whether any *oidc.Error in err's chain is a
 // server_error: op wraps a Storage's own server_error in invalid_grant or
 // invalid_client on some paths, and a failing store is the server's fault.
+// A chain that does not end (see endless) is the server's fault too.
 func serverFault(err error) bool {
-	for err != nil {
+	if endless(err) {
+		return true
+	}
+	for n := 0; err != nil && n < codes.MaxUnwrap; n++ {
 		var oe *oidc.Error
 		if !errors.As(err, &oe) || oe == nil {
 			return false
@@ -87,6 +92,9 @@ func serverFault(err error) bool {
 // not exist: in op's typed way (op.StorageNotFoundError), or as
 // Config.NotFound recognizes.
 func (a *Adapter) notFound(err error) bool {
+	if endless(err) {
+		return false
+	}
 	var nf op.StorageNotFoundError
 	return errors.As(err, &nf) || (a.isNotFound != nil && a.isNotFound(err))
 }
@@ -111,6 +119,9 @@ func (a *Adapter) lookupError(err error, ifMissing *codes.Error) *codes.Error {
 // promptAnswer reports whether err is one of OpenID Connect's answers to a
 // request that cannot go on without the user, which belong to the client.
 func promptAnswer(err error) (*oidc.Error, bool) {
+	if endless(err) {
+		return nil, false
+	}
 	var oe *oidc.Error
 	if !errors.As(err, &oe) || oe == nil {
 		return nil, false
@@ -120,4 +131,32 @@ func promptAnswer(err error) (*oidc.Error, bool) {
 		return oe, true
 	}
 	return nil, false
+}
+
+// endless reports whether err's Unwrap chain goes on past codes.MaxUnwrap
+// errors (an Unwrap that loops): errors.As and errors.Is would never end on
+// it, so it is not inspected, and answered as server_error.
+func endless(err error) bool {
+	budget := codes.MaxUnwrap
+	return !ends(err, &budget)
+}
+
+func ends(err error, budget *int) bool {
+	for ; err != nil; err = errors.Unwrap(err) {
+		if *budget--; *budget < 0 {
+			return false
+		}
+		if v := reflect.ValueOf(err); v.Kind() == reflect.Pointer && v.IsNil() {
+			return true // a nil pointer's methods are not called; callers answer it
+		}
+		if j, ok := err.(interface{ Unwrap() []error }); ok {
+			for _, e := range j.Unwrap() {
+				if !ends(e, budget) {
+					return false
+				}
+			}
+			return true
+		}
+	}
+	return true
 }

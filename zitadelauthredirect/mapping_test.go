@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 	"github.com/zitadel/oidc/v3/pkg/oidc"
@@ -88,4 +89,27 @@ func TestMap_NeverReadsText(t *testing.T) {
 	assert.Equal(t, codes.ServerError, zitadelauthredirect.Map(nil).Code())
 	var nilErr *oidc.Error
 	assert.Equal(t, codes.ServerError, zitadelauthredirect.Map(nilErr).Code())
+}
+
+// loopingError's Unwrap returns itself: errors.As and errors.Is would walk
+// it forever.
+type loopingError struct{}
+
+func (e *loopingError) Error() string { return "loops" }
+func (e *loopingError) Unwrap() error { return e }
+
+// TestMap_EndlessChainIsServerError: an error whose Unwrap chain never
+// ends, bare or as an *oidc.Error's parent, is server_error, and Map
+// returns.
+func TestMap_EndlessChainIsServerError(t *testing.T) {
+	for _, err := range []error{&loopingError{}, oidc.ErrInvalidRequest().WithParent(&loopingError{})} {
+		done := make(chan *codes.Error, 1)
+		go func() { done <- zitadelauthredirect.Map(err) }()
+		select {
+		case got := <-done:
+			assert.Equal(t, codes.ServerError, got.Code())
+		case <-time.After(10 * time.Second): // a generous guard, not a measure
+			t.Fatal("Map never returned: an endless walk")
+		}
+	}
 }
