@@ -3,16 +3,9 @@
 // accounts error contract's redirect. It holds no code; its tests are the
 // end-to-end suite of the whole contract.
 //
-// The packages, each importing only those before it: [codes] (the
-// vocabulary), [render] (the wire format), [middleware] (the routes, Wrap,
-// the request guards, the observer), [loopguard] (to_many_redirects),
-// [authredirecttest] (a test kit for your handlers) and [conformance] (the
+// The packages, each importing only those before it: codes (the
+// vocabulary), render (the wire format), middleware (the routes, Wrap, the
+// request guards, the observer), loopguard (to_many_redirects),
+// authredirecttest (a test kit for your handlers) and conformance (the
 // contract checked over HTTP, for a service in any language).
-//
-// [codes]: https://pkg.go.dev/github.com/authredirect/authredirect/codes
-// [render]: https://pkg.go.dev/github.com/authredirect/authredirect/render
-// [middleware]: https://pkg.go.dev/github.com/authredirect/authredirect/middleware
-// [loopguard]: https://pkg.go.dev/github.com/authredirect/authredirect/loopguard
-// [authredirecttest]: https://pkg.go.dev/github.com/authredirect/authredirect/authredirecttest
-// [conformance]: https://pkg.go.dev/github.com/authredirect/authredirect/conformance
 package authredirect

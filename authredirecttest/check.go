@@ -24,27 +24,16 @@ import (
 var ErrNotContract = errors.New("authredirecttest: not the contract's answer")
 
 // Check reports whether res is exactly the contract's answer for want, as
-// the client received it, whatever the handler returned. The answer the
-// Kit's renderer gives for want to res's request is the reference:
-//
-//   - when the request fetches (GET or HEAD) the page want's family is sent
-//     to, the terminal page in place: the code's status, the page's
-//     headers and the same HTML;
-//   - on a JSON route (and for an app served whole, when the answer is
-//     application/json), the JSON answer: see [Kit.CheckJSON];
-//   - otherwise the redirect: 303 See Other, exactly one Location, which
-//     [Kit.CheckLocation] accepts, Cache-Control: no-store, Pragma:
-//     no-cache, Referrer-Policy: no-referrer, and no body.
-//
-// Each answer carries exactly the renderer's values of the headers it
-// sets, and no Location, WWW-Authenticate or Retry-After the renderer
-// would not send, nor a header that moves or instructs the browser or
-// describes a body (Refresh, Content-Location, Link, X-Accel-Redirect,
-// X-Sendfile, Content-Encoding, Content-Range, Content-Disposition,
-// Content-Language, ETag, Last-Modified) unless the renderer sets it; a
-// JSON body gives no key twice; a carried parameter holds the served
-// request's own value. A connection that was cut is no answer. want must be a
-// contract error (a valid code).
+// the client received it, whatever the handler returned. The Kit's renderer
+// is the reference: the terminal page in place when the request fetches the
+// page want's family is sent to; the JSON answer on a JSON route (see
+// [Kit.CheckJSON]); otherwise a 303 with exactly one Location that
+// [Kit.CheckLocation] accepts, no-store, no-cache, no-referrer and no body.
+// Each answer carries exactly the renderer's headers and none that moves or
+// instructs the browser or describes a body (Refresh, Content-Location,
+// Link, Content-*, ETag, ...) unless the renderer sets it; a JSON body gives
+// no key twice; a carried parameter holds the served request's own value. A
+// cut connection is no answer. want must be a contract error.
 func (k *Kit) Check(res Result, want *codes.Error) error {
 	switch {
 	case !want.Code().Valid():

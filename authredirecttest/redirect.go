@@ -39,26 +39,17 @@ var ErrTooManyHops = errors.New("authredirecttest: stopped after 10 redirects")
 
 // CheckRedirect is an http.Client CheckRedirect policy for integration
 // tests. It follows ordinary redirects (at most 10) and stops at the first
-// one whose Location names a contract parameter:
-//
-//   - when the redirect is exactly the contract's answer for the error it
-//     carries, to the Kit's pages (see [Kit.Check]: status, headers,
-//     Location, no body), the client's Do, Get or Post returns a
-//     *url.Error wrapping a [*RedirectError];
-//   - otherwise (another host or page, a 302, a missing no-store, a
-//     malformed query, which also wraps render.ErrMalformed or
-//     codes.ErrUnknown) it returns an error wrapping [ErrNotContract] that
-//     says why, in which codes.As finds no error: a redirect elsewhere is
-//     never reported as the contract's answer.
-//
-// For example:
+// whose Location names a contract parameter: when that redirect is exactly
+// the contract's answer (see [Kit.Check]), the client's call returns a
+// *url.Error wrapping a [*RedirectError], in which codes.As finds the
+// error; otherwise (another host or page, a 302, no no-store, a malformed
+// query) an error wrapping [ErrNotContract] that says why. For example:
 //
 //	client.CheckRedirect = kit.CheckRedirect
 //	_, err := client.Get(srv.URL + "/oauth/authorize?client_id=nope")
 //	e, _ := codes.As(err) // unauthorized_client + client_id_not_found
 //
-// Called outside an http.Client (req.Response nil), it checks the URL
-// alone, as the Location.
+// Called outside an http.Client (req.Response nil), it checks the URL alone.
 func (k *Kit) CheckRedirect(req *http.Request, via []*http.Request) error {
 	e, err := render.ParseQuery(req.URL.RawQuery)
 	switch {

@@ -66,15 +66,10 @@ func New(cfg Config) (*Adapter, error) {
 //		return a.AuthorizeError(ctx, w, ar, err)
 //	}
 //
-// A missing response_type, which fosite calls unsupported_response_type,
-// is invalid_request, as the contract calls a missing parameter.
-//
-// The one exception is an OpenID Connect prompt=none answer
-// (login_required, consent_required, interaction_required,
-// account_selection_required) for a request whose redirect_uri fosite has
-// validated: unless Config.PromptErrorsToErrorPage is set, AuthorizeError has
-// the provider write it to that redirect_uri, without fosite's hint or debug
-// text, and returns nil.
+// A missing response_type is invalid_request. An OpenID Connect prompt=none
+// answer for a request whose redirect_uri fosite validated is written to
+// that redirect_uri, without fosite's hint or debug text, and AuthorizeError
+// returns nil, unless Config.PromptErrorsToErrorPage is set.
 func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar fosite.AuthorizeRequester, err error) error {
 	if err == nil {
 		return nil
@@ -119,16 +114,10 @@ func (a *Adapter) AuthorizeError(ctx context.Context, w http.ResponseWriter, ar 
 //		return a.AccessError(ctx, r, ar, err)
 //	}
 //
-// The contract's reasons decide where fosite's habit differs: a request
-// without any client credentials (fosite: invalid_request), a client id
-// the storage does not know (invalid_client; the answer adds
-// client_id_not_found), a secret that does not match (invalid_client) and
-// a refresh token the storage does not know (invalid_grant) are
-// unauthorized_client, 400. A known client using an authentication method
-// fosite does not allow it stays invalid_client, 401; a storage that fails
-// is server_error. fosite answers a grant_type no handler takes with
-// invalid_request and no request at all; AccessError answers it
-// unsupported_grant_type.
+// The contract's reasons decide where fosite's habit differs: no client
+// credentials, an unknown client id (with client_id_not_found), a wrong
+// secret and an unknown refresh token are unauthorized_client, 400; a grant
+// type no handler takes is unsupported_grant_type. README.md has the table.
 func (a *Adapter) AccessError(ctx context.Context, r *http.Request, ar fosite.AccessRequester, err error) error {
 	if err == nil {
 		return nil

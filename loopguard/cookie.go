@@ -44,30 +44,15 @@ type CookieConfig struct {
 }
 
 // CookieCounter is a stateless [Counter] that counts per browser: the
-// counts live in a cookie signed with HMAC-SHA256, so any number of
-// instances sharing the keys agree without shared storage. The cookie
-// holds, per client, a hash of the key (client ids are not revealed), the
-// start of its window and the count, and when it was written; it is
-// HttpOnly, SameSite=Lax, Path=/ and lives as long as the window. On TLS
-// requests it is Secure and named __Host-authredirect_loop (or __Host- and
-// [CookieConfig.Name]), which no other host can set; on plain http it is
-// authredirect_loop without Secure, which browsers would drop there. The
-// signature covers the name, so a value minted over http is refused under
-// the __Host- name.
-//
-// A missing, garbled, forged, expired or oversized cookie counts as no
-// arrivals: never an error. When the browser sends several cookies of the
-// name (on plain http a sibling subdomain, or a longer Path, can set one
-// that is sent first), up to 16 well-formed values are checked from the
-// last (this counter's own, with Path=/, comes after longer Paths), those
-// that fail the signature are ignored and of the others the most recently
-// written wins: a planted value loses to the one this counter wrote
-// since. Warning: on plain http a value a sibling host minted after the
-// browser's own last write still wins, as a page that sends the browser to
-// the guarded URL four times would trip it; on TLS the __Host- name cannot
-// be planted. Several arrivals counted in one
-// request (the guard's and a handler's own [Guard.Count]) end in one
-// Set-Cookie holding all of them.
+// counts live in a cookie signed with HMAC-SHA256 (over its name too), so
+// any number of instances sharing the keys agree without storage. It is
+// HttpOnly, SameSite=Lax, Path=/, and lives as long as the window; on TLS it
+// is Secure and named __Host-authredirect_loop, which no other host can
+// set. A missing, garbled, forged, expired or oversized cookie counts as no
+// arrivals, never an error; of several cookies of the name, the most
+// recently written that verifies wins. All arrivals of one request end in
+// one Set-Cookie. docs/guide.md says what a sibling host can still do on
+// plain http.
 type CookieCounter struct {
 	keys             []hmacKey // the first signs
 	tls              bool

@@ -92,51 +92,20 @@ func (rc *Recoverer) JSON(next http.Handler) http.Handler {
 	return rc.route(codes.Authorization, ModeJSON, next)
 }
 
-// Route returns the middleware of a route of family kind answering in
-// mode. It panics when kind is not codes.Authorization or
-// codes.Authentication, or mode is not one of the Mode constants: a
-// programming error, found when the handler chain is built.
+// Route returns the middleware of a route of family kind answering in mode
+// (it panics for another kind or mode: a programming error, found when the
+// chain is built). Route(kind, mode)(next) serves next and, when it fails
+// (an error handed up by [Wrap] or [Guard], or a panic), classifies the
+// error and writes the contract's answer: a redirect or JSON, the terminal
+// page in place when a redirect would loop, nothing when the client went
+// away, an abort when the response had already started. The observer hears
+// of each failure once. Handlers that succeed are served untouched; the
+// writer they see keeps the optional interfaces of the one beneath and
+// refuses every call once the route returned ([LateCall]).
+// docs/design.md has the steps in order.
 //
-// Route(kind, mode)(next) serves next and, when next fails, writes the
-// contract's answer:
-//
-//  1. an error handed up by [Wrap] or [Guard] that is (or wraps) a
-//     codes.Code or a *codes.Error keeps its code, detail and entity id;
-//     the three wire names both families have follow the route's family
-//     unless given by their Identity names ([codes.Error.OnRoute]);
-//  2. any other error, a nil-valued typed error (var e *codes.Error;
-//     return e), an error whose Unwrap, As or Is panics, and any panic
-//     become server_error of kind, the original kept for the observer
-//     only; http.ErrAbortHandler, panicked or returned, is re-panicked
-//     untouched and not observed;
-//  3. if the client went away (the request's context was cancelled and the
-//     error is context.Canceled or context.DeadlineExceeded) nothing is
-//     written; a deadline set above the route is answered as any error;
-//  4. if the response already started, nothing more is written and the
-//     response is aborted (by re-panicking http.ErrAbortHandler, which
-//     net/http does not log): the connection is cut, or over HTTP/2 the
-//     stream reset, so that the client cannot take the part it got for a
-//     whole response; if the connection was hijacked, or a middleware in
-//     between answered the error after the handler handed it up, that
-//     stands;
-//  5. if the request fetches (GET or HEAD) the very page the error would be
-//     sent to, the terminal page is written in place with the code's
-//     status, since a redirect would loop;
-//  6. otherwise the answer for mode: a 303 redirect or JSON.
-//
-// The observer then hears of it once. Handlers that succeed are served
-// untouched, at the cost of one small allocation; the writer they see
-// keeps exactly the optional interfaces (Flusher, Hijacker, ReaderFrom) of
-// the one it wraps, offers io.StringWriter (the wrapped writer's, or
-// Write), and has Unwrap. Once the route returned, that writer refuses
-// every call (an error, or nothing done; Header returns a throwaway map)
-// and unwraps to nothing that reaches net/http, so that a goroutine that
-// kept it cannot touch this response or the next one on the connection;
-// the first refused call is observed as [LateCall]. A call in flight when
-// the handler returns is waited for.
-//
-// Warning: only errors handed up by Wrap or Guard, and panics, are seen; a
-// handler that writes its own error response is a success to Recoverer.
+// Warning: a handler that writes its own error response is a success to
+// the route: return the error instead.
 func (rc *Recoverer) Route(kind codes.Kind, mode Mode) func(http.Handler) http.Handler {
 	if !kind.Valid() {
 		panic(fmt.Sprintf("authredirect/middleware: Route: family %d is neither Authorization nor Authentication", kind))

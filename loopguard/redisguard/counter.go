@@ -151,24 +151,16 @@ func isPipeline(c redis.Scripter) bool {
 }
 
 // Arrive records an arrival for key and returns the number of arrivals for
-// key in the window that started with the first of them, this one
-// included. It takes one round trip, EVALSHA of a script that increments
-// the key and, on the first arrival, sets its expiry to window (in
-// milliseconds, at least 1); a Redis that does not hold the script yet
-// (new, restarted, flushed) gets it once by EVAL. The window runs on
-// Redis's clock, so now is not used and instances with skewed clocks
-// still agree. It never touches w.
-//
-// When Redis does not answer within the Timeout, or answers an error, the
-// arrival is not counted and Arrive returns an error wrapping
-// [ErrUnavailable]; the loop guard lets the request through and reports
-// it. A timeout wraps context.DeadlineExceeded. When r's context ends
-// first (the client went away), the error wraps the context's. The error
-// never holds the key. Arrive never panics, even if the Client does.
-//
-// After a failure on a *redis.ClusterClient, Arrive asks it to reload the
-// slots in the background, so that a slot a replica took over counts again
-// at once rather than at go-redis' next periodic reload.
+// key in the window that started with the first of them, this one included,
+// in one round trip (EVALSHA of a script that increments the key and sets
+// its expiry on the first arrival; EVAL once when Redis lacks the script).
+// The window runs on Redis's clock, so skewed instances agree; w is never
+// touched. When Redis does not answer within the Timeout, or answers an
+// error, the error wraps [ErrUnavailable] (and context.DeadlineExceeded for
+// a timeout, the request context's error when the client left), never
+// holds the key, and the loop guard lets the request through. After a
+// failure on a *redis.ClusterClient, Arrive asks it to reload the slots, so
+// that a slot a replica took over counts again at once.
 func (c *Counter) Arrive(_ http.ResponseWriter, r *http.Request, key string, _ time.Time, window time.Duration) (int, error) {
 	ctx, cancel := context.WithTimeout(r.Context(), c.timeout)
 	defer cancel()
