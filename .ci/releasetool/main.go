@@ -10,11 +10,8 @@
 // them and no replace pointing outside a module, and no go.sum line for
 // them (a hash of unreleased files would break the real release).
 //
-// It is a module of its own so that golang.org/x/mod, which writes module
-// zips exactly as the go command checks them, stays out of the library's
-// go.mod. Run from the repository root:
-//
-//	(cd .ci/releasetool && GOWORK=off go run . -repo ../.. -out /tmp/proxy)
+// A module of its own, so that golang.org/x/mod stays out of the library's
+// go.mod: (cd .ci/releasetool && GOWORK=off go run . -repo ../.. -out DIR)
 package main
 
 import (

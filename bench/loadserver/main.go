@@ -9,12 +9,10 @@
 //	/ooops the error page, ?oauth_exception=...: Renderer.Page of the
 //	       error in its query (authredirect), or the same bytes and
 //	       headers from memory (bare and chi);
-//	/login the login page with an error, ?identity_exception=...: an
-//	       authentication route that fails there, so the Recoverer writes
-//	       the page in place (authredirect), or the same bytes from memory.
+//	/login the login page with an error, written in place by a failing
+//	       authentication route (authredirect), or the same bytes.
 //
-// With -tls it serves HTTPS with a self-signed certificate made at start
-// and offers h2 then http/1.1 by ALPN. It prints its base URL on stdout.
+// -tls serves HTTPS (a self-signed certificate, h2 then http/1.1 by ALPN).
 package main
 
 import (
