@@ -13,6 +13,7 @@ import (
 
 	"github.com/authredirect/authredirect/codes"
 	"github.com/authredirect/authredirect/internal/query"
+	"github.com/authredirect/authredirect/internal/ratelog"
 	"github.com/authredirect/authredirect/middleware"
 )
 
@@ -265,23 +266,15 @@ func clientID(r *http.Request) string {
 // shared store cannot flood the log.
 type failureLog struct {
 	logger *slog.Logger
-
-	mu     sync.Mutex
-	last   time.Time
-	missed int
+	limit  ratelog.Limiter
 }
 
 func (f *failureLog) add(err error) {
-	now := time.Now()
-	f.mu.Lock()
-	if !f.last.IsZero() && now.Sub(f.last) < time.Second {
-		f.missed++
-		f.mu.Unlock()
+	missed, ok := f.limit.Allow(time.Now())
+	if !ok {
 		return
 	}
-	failures := f.missed + 1
-	f.last, f.missed = now, 0
-	f.mu.Unlock()
+	failures := missed + 1
 	f.logger.Warn("authredirect: loop guard counter failed; requests go on uncounted",
 		slog.Int("failures", failures), slog.Any("err", err))
 }

@@ -6,10 +6,10 @@ import (
 	"log/slog"
 	"net/http"
 	"slices"
-	"sync/atomic"
 	"time"
 
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/internal/ratelog"
 )
 
 // Outcome is what a [Recoverer] did with a failed request.
@@ -140,7 +140,7 @@ func (p *PanicError) Unwrap() error {
 // handler makes one per request. It logs the method and path but never the
 // query, which may hold codes, tokens or secrets.
 func LogObserver(logger *slog.Logger) Observer {
-	var lastLate atomic.Int64 // when a late call was last logged, in Unix nanoseconds
+	var late ratelog.Limiter // a second
 	return func(ev Event) {
 		l := logger
 		if l == nil {
@@ -149,8 +149,7 @@ func LogObserver(logger *slog.Logger) Observer {
 		level := slog.LevelDebug
 		switch {
 		case ev.Outcome == LateCall:
-			now, last := time.Now().UnixNano(), lastLate.Load()
-			if now-last < int64(time.Second) || !lastLate.CompareAndSwap(last, now) {
+			if _, ok := late.Allow(time.Now()); !ok {
 				return
 			}
 			level = slog.LevelError

@@ -5,8 +5,9 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"time"
+
+	"github.com/authredirect/authredirect/internal/ratelog"
 )
 
 // Logger carries go-redis' own log lines (redis.SetLogger takes it) to a
@@ -17,13 +18,9 @@ import (
 // it, an outage of any number of requests writes at most one record per
 // interval. It is safe for concurrent use.
 type Logger struct {
-	logger   *slog.Logger
-	interval time.Duration
-	now      func() time.Time // time.Now; tests inject their own
-
-	mu      sync.Mutex
-	last    time.Time // time.Now's reading, which carries the monotonic clock
-	dropped int
+	logger *slog.Logger
+	now    func() time.Time // time.Now; tests inject their own
+	limit  ratelog.Limiter
 }
 
 // NewLogger returns a Logger writing to logger (slog.Default() when nil)
@@ -36,23 +33,17 @@ func NewLogger(logger *slog.Logger, interval time.Duration) *Logger {
 	if interval <= 0 {
 		interval = time.Second
 	}
-	return &Logger{logger: logger, interval: interval, now: time.Now}
+	return &Logger{logger: logger, now: time.Now, limit: ratelog.Limiter{Interval: interval}}
 }
 
 // Printf is go-redis' logging interface. The line is written as the
 // record's message when the interval since the last record has passed;
 // otherwise it is counted and the next record says how many were dropped.
 func (l *Logger) Printf(ctx context.Context, format string, v ...any) {
-	now := l.now()
-	l.mu.Lock()
-	if !l.last.IsZero() && now.Sub(l.last) < l.interval {
-		l.dropped++
-		l.mu.Unlock()
+	dropped, ok := l.limit.Allow(l.now())
+	if !ok {
 		return
 	}
-	dropped := l.dropped
-	l.last, l.dropped = now, 0
-	l.mu.Unlock()
 	l.logger.LogAttrs(ctx, slog.LevelWarn, "go-redis: "+strings.TrimPrefix(fmt.Sprintf(format, v...), "redis: "),
 		slog.Int("dropped", dropped))
 }

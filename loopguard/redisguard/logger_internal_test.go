@@ -42,5 +42,5 @@ func TestLogger_OneRecordPerInterval(t *testing.T) {
 func TestNewLogger_Defaults(t *testing.T) {
 	l := NewLogger(nil, 0)
 	assert.Same(t, slog.Default(), l.logger)
-	assert.Equal(t, time.Second, l.interval)
+	assert.Equal(t, time.Second, l.limit.Interval)
 }
