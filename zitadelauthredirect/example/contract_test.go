@@ -152,8 +152,8 @@ func TestExample_OpEndpoints(t *testing.T) {
 		status                                      int
 		error                                       string
 	}{
-		{"userinfo without a token", http.MethodGet, "/userinfo", "", "", "", 400, "invalid_grant"},
-		{"userinfo with a bad token", http.MethodGet, "/userinfo", "", "", "Bearer nope", 400, "invalid_grant"},
+		{"userinfo without a token", http.MethodGet, "/userinfo", "", "", "", 401, "unauthorized"},
+		{"userinfo with a bad token", http.MethodGet, "/userinfo", "", "", "Bearer nope", 401, "unauthorized"},
 		{"userinfo, multipart", http.MethodPost, "/userinfo", "multipart/form-data; boundary=b", "--b--\r\n", "", 400, "invalid_request"},
 		{"end_session with a bad id_token_hint", http.MethodGet, "/end_session?id_token_hint=nope", "", "", "", 400, "invalid_request"},
 	} {
@@ -174,6 +174,9 @@ func TestExample_OpEndpoints(t *testing.T) {
 			var got map[string]string
 			require.NoError(t, json.Unmarshal(b, &got), string(b))
 			assert.Equal(t, tt.error, got["error"])
+			if tt.status == http.StatusUnauthorized {
+				assert.True(t, strings.HasPrefix(res.Header.Get("WWW-Authenticate"), "Bearer"), "RFC 6750's challenge: %q", res.Header.Get("WWW-Authenticate"))
+			}
 			assert.NotContains(t, string(b), "access token") // op's own text
 			assert.NotContains(t, string(b), "id_token_hint")
 		})

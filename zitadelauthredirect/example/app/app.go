@@ -159,7 +159,7 @@ func New(cfg Config) (http.Handler, error) {
 			return nil
 		}))))
 	for _, e := range []*op.Endpoint{provider.KeysEndpoint(), provider.UserinfoEndpoint(), provider.EndSessionEndpoint()} {
-		mux.Handle(e.Relative(), rc.JSON(noMultipart(opFailures(provider))))
+		mux.Handle(e.Relative(), rc.JSON(middleware.ParseForm(0)(opFailures(provider)))) // bounded, never multipart
 	}
 	return http.MaxBytesHandler(op.NewIssuerInterceptor(provider.IssuerFromRequest).Handler(mux), MaxBodyBytes), nil
 }
@@ -176,20 +176,12 @@ func discovery(ctx context.Context, p *op.Provider, store op.Storage) *oidc.Disc
 	return c
 }
 
-// noMultipart refuses a multipart body with invalid_request before op's
-// parsers meet it.
-var noMultipart = middleware.Guard(func(_ http.ResponseWriter, r *http.Request) error {
-	if mt, _, _ := strings.Cut(r.Header.Get("Content-Type"), "/"); strings.EqualFold(strings.TrimSpace(mt), "multipart") {
-		return codes.InvalidRequest.WithCause(errors.New("app: multipart body refused"))
-	}
-	return nil
-})
-
 // opFailures serves op's own endpoint h and keeps its successes, but not
 // its failures, which op writes with its own and the storage's text: a
 // status of 400 or more is answered with the contract's error for it
-// instead (401, a missing or invalid access token: invalid_grant; 403:
-// access_denied; 5xx: server_error; any other: invalid_request).
+// instead (401, a missing or invalid access token: unauthorized, 401 with
+// WWW-Authenticate: Bearer, as RFC 6750 answers it; 403: access_denied;
+// 5xx: server_error; any other: invalid_request).
 func opFailures(h http.Handler) http.Handler {
 	return middleware.Wrap(func(w http.ResponseWriter, r *http.Request) error {
 		f := &failureWriter{w: w, header: http.Header{}}
@@ -198,7 +190,7 @@ func opFailures(h http.Handler) http.Handler {
 		case f.failed == 0:
 			return nil
 		case f.failed == http.StatusUnauthorized:
-			return codes.InvalidGrant.Err()
+			return codes.Unauthorized.Err()
 		case f.failed == http.StatusForbidden:
 			return codes.AccessDenied.Err()
 		case f.failed >= 500:
