@@ -19,9 +19,9 @@ import (
 )
 
 // README.md's snippets are the code between the "README snippet NAME"
-// lines of this file, byte for byte (TestREADME_SnippetsAreTestedCode).
+// lines of this file, byte for byte (TestREADME_SnippetsAreTestedCode);
+// README.md links to newApp.
 
-// README snippet app begin
 // newApp is the app under test: its routes are built on the Recoverer it
 // is given, as in production.
 func newApp(rc *middleware.Recoverer, loop *loopguard.Guard) http.Handler {
@@ -51,8 +51,6 @@ func newApp(rc *middleware.Recoverer, loop *loopguard.Guard) http.Handler {
 	return mux
 }
 
-// README snippet app end
-
 func TestREADME_WholeApp(t *testing.T) {
 	// README snippet wholeapp begin
 	kit, err := authredirecttest.New(render.Config{}) // the app's pages: /ooops and /login
@@ -62,7 +60,6 @@ func TestREADME_WholeApp(t *testing.T) {
 	loop, err := loopguard.New(loopguard.Config{Counter: counter})
 	require.NoError(t, err)
 	app := newApp(kit.Recoverer(), loop) // wired as in production, on the Kit's Recoverer
-
 	for _, tc := range []struct {
 		method, target string
 		want           *codes.Error // nil: no error
@@ -83,7 +80,6 @@ func TestREADME_WholeApp(t *testing.T) {
 			assert.NoError(t, kit.Check(res, tc.want)) // every difference, expected and found
 		})
 	}
-
 	browser := kit.Browser() // keeps the loop guard's cookie from answer to request
 	for range 3 {
 		browser.Serve(app, httptest.NewRequest("GET", "/oauth/authorize?client_id=demo", nil))
@@ -139,7 +135,7 @@ func TestREADME_SnippetsAreTestedCode(t *testing.T) {
 			body.WriteString(strings.TrimPrefix(line, indent))
 		}
 	}
-	require.Len(t, code, 2)
+	require.Len(t, code, 1)
 
 	readme, err := os.ReadFile("README.md")
 	require.NoError(t, err)
