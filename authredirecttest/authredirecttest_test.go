@@ -291,7 +291,7 @@ func TestKit_Check_JSONOfAnAppServedWhole(t *testing.T) {
 }
 
 // TestKit_CheckLocation_RefusesWhatTheRendererNeverSends: each of these
-// carries the expected error by render.ParseLocation's reading, and each
+// carries the expected error by render.ParseQuery's reading, and each
 // is a Location the renderer never sends for it.
 func TestKit_CheckLocation_RefusesWhatTheRendererNeverSends(t *testing.T) {
 	kit := newKit(t)
@@ -403,7 +403,7 @@ func TestKit_CheckLocation_Carry(t *testing.T) {
 
 	for _, carry := range [][]string{{""}, {"state", "state"}, {"entity_id"}, {"oauth_exception"}, {"a b"}} {
 		_, err := authredirecttest.New(render.Config{}, carry...)
-		assert.ErrorIs(t, err, authredirecttest.ErrConfig, "%q", carry)
+		assert.ErrorIs(t, err, render.ErrConfig, "%q", carry)
 	}
 }
 

@@ -2,7 +2,6 @@ package authredirecttest
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"net/http/cookiejar"
@@ -35,21 +34,17 @@ type Kit struct {
 // finds its Serve even when a middleware replaces the request.
 type serialKey struct{}
 
-// ErrConfig is wrapped by every error [New] returns.
-var ErrConfig = errors.New("authredirecttest: invalid configuration")
-
 // New returns a Kit for pages; the zero Config is the error page "/ooops"
 // and the login page "/login", paths on the server under test, so that no
 // test depends on a real domain.
-// failing like middleware.New on an invalid configuration.
 //
 // carry names the request parameters that the app's authentication routes
 // carry back to the login page after the contract's own: the Kit's checks
 // then accept exactly these after an authentication error's parameters,
 // each at most once and escaped as url.QueryEscape does, and nothing
 // more. Without carry, the pages' own Carry is used. A name that is
-// empty, repeated or one of the contract's parameters, or pages the
-// renderer refuses, is an error wrapping [ErrConfig].
+// empty, repeated or one of the contract's parameters is an error wrapping
+// render.ErrConfig, as are pages the renderer refuses.
 func New(pages render.Config, carry ...string) (*Kit, error) {
 	if reflect.ValueOf(pages).IsZero() {
 		pages = render.Config{ErrorPage: "/ooops", LoginPage: "/login"}
@@ -60,17 +55,17 @@ func New(pages render.Config, carry ...string) (*Kit, error) {
 	for i, name := range carry {
 		switch {
 		case name == "" || url.QueryEscape(name) != name:
-			return nil, fmt.Errorf("%w: authredirecttest: carried parameter %q is empty or needs escaping", ErrConfig, name)
+			return nil, fmt.Errorf("%w: authredirecttest: carried parameter %q is empty or needs escaping", render.ErrConfig, name)
 		case isContractParam(name):
-			return nil, fmt.Errorf("%w: authredirecttest: %s is the contract's own parameter, never carried", ErrConfig, name)
+			return nil, fmt.Errorf("%w: authredirecttest: %s is the contract's own parameter, never carried", render.ErrConfig, name)
 		case slices.Contains(carry[:i], name):
-			return nil, fmt.Errorf("%w: authredirecttest: carried parameter %s is named twice", ErrConfig, name)
+			return nil, fmt.Errorf("%w: authredirecttest: carried parameter %s is named twice", render.ErrConfig, name)
 		}
 	}
 	k := &Kit{carry: slices.Clone(carry), events: map[int]middleware.Event{}}
 	rc, err := middleware.New(middleware.Config{Render: pages, Observer: k.observe})
 	if err != nil {
-		return nil, fmt.Errorf("%w: %w", ErrConfig, err)
+		return nil, err
 	}
 	k.rc, k.r = rc, rc.Renderer()
 	return k, nil

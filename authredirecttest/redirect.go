@@ -2,7 +2,6 @@ package authredirecttest
 
 import (
 	"bytes"
-	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -13,37 +12,23 @@ import (
 	"github.com/authredirect/authredirect/render"
 )
 
-// RedirectError is the error [Kit.CheckRedirect] stops a client with: the
-// server redirected to the contract's answer for an error. codes.As and
-// errors.As find the *codes.Error through it, and through the *url.Error
-// that http.Client wraps it in.
-type RedirectError struct {
-	// Location is the Location header as the server sent it, which
-	// [Kit.CheckLocation] accepts for Err.
-	Location string
-	// Err is the error the Location carries.
-	Err *codes.Error
-}
+// redirected is the error [Kit.CheckRedirect] stops a client with: the
+// server redirected to the contract's answer for an error, which codes.As
+// finds through it and through the *url.Error that http.Client wraps it in.
+type redirected struct{ err *codes.Error }
 
-// Error names the Location and the error.
-func (e *RedirectError) Error() string {
-	return "redirected to " + wire(e.Err) + " (" + e.Location + ")"
-}
-
-// Unwrap returns the contract error.
-func (e *RedirectError) Unwrap() error { return e.Err }
-
-// ErrTooManyHops is returned by CheckRedirect after 10 redirects without a
-// contract error, as http.Client's default policy stops there too.
-var ErrTooManyHops = errors.New("authredirecttest: stopped after 10 redirects")
+func (e *redirected) Error() string { return "redirected to " + wire(e.err) }
+func (e *redirected) Unwrap() error { return e.err }
 
 // CheckRedirect is an http.Client CheckRedirect policy for integration
 // tests. It follows ordinary redirects (at most 10) and stops at the first
 // whose Location names a contract parameter: when that redirect is exactly
-// the contract's answer (see [Kit.Check]), the client's call returns a
-// *url.Error wrapping a [*RedirectError], in which codes.As finds the
-// error; otherwise (another host or page, a 302, no no-store, a malformed
-// query) an error wrapping [ErrNotContract] that says why. For example:
+// the contract's answer (see [Kit.Check]), the client's call returns that
+// redirect's response, its Location the answer, and an error in which
+// codes.As finds the contract's error; otherwise (another host or
+// page, a 302, no no-store, a malformed query, 10 redirects without the
+// contract's answer) an error wrapping [ErrNotContract] that says why.
+// For example:
 //
 //	client.CheckRedirect = kit.CheckRedirect
 //	_, err := client.Get(srv.URL + "/oauth/authorize?client_id=nope")
@@ -54,13 +39,12 @@ func (k *Kit) CheckRedirect(req *http.Request, via []*http.Request) error {
 	e, err := render.ParseQuery(req.URL.RawQuery)
 	switch {
 	case err == nil:
-	case errors.Is(err, render.ErrNoException),
-		errors.Is(err, render.ErrMalformed) && !namesContractParam(req.URL.RawQuery):
+	case !namesContractParam(req.URL.RawQuery):
 		// An ordinary redirect, perhaps with a query of its own that Go's
 		// parser refuses, such as a client's callback with a ';' in its
 		// state.
 		if len(via) >= 10 {
-			return ErrTooManyHops
+			return fmt.Errorf("%w: stopped after 10 redirects without the contract's answer", ErrNotContract)
 		}
 		return nil
 	default:
@@ -72,7 +56,7 @@ func (k *Kit) CheckRedirect(req *http.Request, via []*http.Request) error {
 		if err := k.CheckLocation(req.URL.String(), e); err != nil {
 			return err
 		}
-		return &RedirectError{Location: req.URL.String(), Err: e}
+		return &redirected{e}
 	}
 	// The client discards this body after the policy returns; the check
 	// reads it (an answer with a body is no contract redirect) and leaves
@@ -85,7 +69,7 @@ func (k *Kit) CheckRedirect(req *http.Request, via []*http.Request) error {
 	if err := d.err(resp.Request, e); err != nil {
 		return err
 	}
-	return &RedirectError{Location: resp.Header.Get("Location"), Err: e}
+	return &redirected{e}
 }
 
 // namesContractParam reports whether a raw query has a parameter named as

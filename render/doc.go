@@ -6,7 +6,6 @@
 // terminal HTML page for people that never redirects ([Renderer.Page]), in
 // the language negotiated from Accept-Language (seven built in;
 // [PageConfig] adds or overrides words). [Config.Carry] carries a sign-in's
-// own flow parameters back to the login page. [ParseQuery] and
-// [ParseLocation] read a redirect's query back, refusing anything outside
-// the contract. Nothing render writes holds an error's cause.
+// own flow parameters back to the login page. [ParseQuery] reads a
+// redirect's query back, refusing anything outside the contract. Nothing render writes holds an error's cause.
 package render

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/http"
 	"net/http/httptest"
+	"net/url"
 	"strings"
 
 	"github.com/authredirect/authredirect/codes"
@@ -39,9 +40,11 @@ func ExampleNew() {
 	// error page: render: invalid configuration: target "https://user:pw@example.com/ooops": has userinfo
 }
 
-func ExampleParseLocation() {
-	e, err := render.ParseLocation("https://accounts.livechatinc.com/ooops?oauth_exception=invalid_request&exception_details=too_many_redirects")
-	fmt.Println(e.Kind(), e.Code().Name(), e.Detail(), err)
+// A client reads the error out of the Location it was redirected to.
+func ExampleParseQuery_location() {
+	u, _ := url.Parse("https://accounts.livechatinc.com/ooops?oauth_exception=invalid_request&exception_details=too_many_redirects")
+	e, err := render.ParseQuery(u.RawQuery)
+	fmt.Println(e.Code().Kind(), e.Code().Name(), e.Detail(), err)
 	// Output:
 	// authorization invalid_request to_many_redirects <nil>
 }

@@ -1,6 +1,11 @@
 package render
 
-import "net/http"
+import (
+	"net/http"
+	"net/url"
+
+	"github.com/authredirect/authredirect/codes"
+)
 
 // The tests of package render_test read what a Renderer negotiated and
 // holds through these.
@@ -16,3 +21,16 @@ func (r *Renderer) Message(tag, key string) (string, bool) { return r.message(ta
 
 // MessageKeys lists the keys every language must have.
 var MessageKeys = messageKeys
+
+// ErrMalformed is wrapped by ParseQuery's errors for a query that breaks the
+// contract.
+var ErrMalformed = errMalformed
+
+// ParseLocation is ParseQuery on a URL's query.
+func ParseLocation(location string) (*codes.Error, error) {
+	u, err := url.Parse(location)
+	if err != nil {
+		return nil, err
+	}
+	return ParseQuery(u.RawQuery)
+}
