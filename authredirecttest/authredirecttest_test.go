@@ -478,7 +478,7 @@ func TestKit_CheckJSON(t *testing.T) {
 	}
 }
 
-func wireName(e *codes.Error) string { return e.Kind().Param() + "=" + e.Code().Name() }
+func wireName(e *codes.Error) string { return e.Code().Kind().Param() + "=" + e.Code().Name() }
 
 // TestKit_CheckJSON_RefusesHandWrittenAnswers: a token endpoint's own
 // answers, each off the contract in one way.

@@ -113,7 +113,7 @@ func (k *Kit) locationDeviation(location, exp string, want *codes.Error, req *ht
 	if location == exp {
 		return ""
 	}
-	if rest, ok := strings.CutPrefix(location, exp+"&"); ok && len(k.carry) > 0 && want.Kind() == codes.Authentication {
+	if rest, ok := strings.CutPrefix(location, exp+"&"); ok && len(k.carry) > 0 && want.Code().Kind() == codes.Authentication {
 		return k.carriedDeviation(rest, req)
 	}
 	u, err := url.Parse(location)
@@ -128,7 +128,7 @@ func (k *Kit) locationDeviation(location, exp string, want *codes.Error, req *ht
 	page, rawQuery, _ := strings.Cut(location, "?")
 	expPage, expQuery, _ := strings.Cut(exp, "?")
 	if page != expPage {
-		return fmt.Sprintf("goes to %q, not to %s's page %q", page, want.Kind(), expPage)
+		return fmt.Sprintf("goes to %q, not to %s's page %q", page, want.Code().Kind(), expPage)
 	}
 	got, err := render.ParseQuery(rawQuery)
 	if err != nil {
@@ -181,7 +181,7 @@ func (k *Kit) carriedDeviation(rest string, req *http.Request) string {
 func (k *Kit) expected(req *http.Request, f form, want *codes.Error) *httptest.ResponseRecorder {
 	rec := httptest.NewRecorder()
 	switch {
-	case k.r.IsTarget(req, want.Kind()):
+	case k.r.IsTarget(req, want.Code().Kind()):
 		k.r.Page(rec, req, want.Code().HTTPStatus(), want)
 	case f == jsonForm:
 		k.r.JSON(rec, req, want)
@@ -356,7 +356,7 @@ func wire(e *codes.Error) string {
 	if !e.Code().Valid() {
 		return "no contract error"
 	}
-	s := e.Kind().Param() + "=" + e.Code().Name()
+	s := e.Code().Kind().Param() + "=" + e.Code().Name()
 	if e.Detail().Valid() {
 		s += " exception_details=" + e.Detail().Name()
 	}

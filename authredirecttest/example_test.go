@@ -53,7 +53,7 @@ func ExampleKit_CheckRedirect() {
 	client.CheckRedirect = kit.CheckRedirect
 	_, err := client.Get(srv.URL + "/oauth/authorize")
 	e, _ := codes.As(err)
-	fmt.Println(e.Kind(), e.Code().Name())
+	fmt.Println(e.Code().Kind(), e.Code().Name())
 	// Output:
 	// authorization missing_grant
 }

@@ -142,7 +142,7 @@ func TestError_BuildersCopy(t *testing.T) {
 	assert.Equal(t, codes.ClientIDNotFound, detailed.Detail())
 	assert.Same(t, cause, detailed.Unwrap())
 	assert.Equal(t, codes.Unauthorized, detailed.Code())
-	assert.Equal(t, codes.Authentication, detailed.Kind())
+	assert.Equal(t, codes.Authentication, detailed.Code().Kind())
 }
 
 func TestError_Is(t *testing.T) {

@@ -72,7 +72,7 @@ func (e *Error) WithCause(cause error) *Error {
 // Identity name, is returned unchanged (e itself). Detail, entity id and
 // cause are kept.
 func (e *Error) OnRoute(k Kind) *Error {
-	if k != Authentication || e.Kind() != Authorization {
+	if k != Authentication || e.Code().Kind() != Authorization {
 		return e
 	}
 	c, ok := e.Code().in(Authentication)
@@ -95,8 +95,6 @@ func (e *Error) value() Error {
 // Code is the error's code; the invalid zero Code for a nil e.
 func (e *Error) Code() Code { return e.value().code }
 
-// Kind is the family of the error's code.
-func (e *Error) Kind() Kind { return e.Code().Kind() }
 
 // Detail is the error's exception detail; the zero Detail when it has none.
 func (e *Error) Detail() Detail { return e.value().detail }

@@ -16,7 +16,7 @@ func Example() {
 
 	fmt.Println(errors.Is(err, codes.UnauthorizedClient))
 	e, _ := codes.As(err)
-	fmt.Println(e.Kind().Param(), e.Code().Name(), e.Detail())
+	fmt.Println(e.Code().Kind().Param(), e.Code().Name(), e.Detail())
 	// Output:
 	// true
 	// oauth_exception unauthorized_client client_id_not_found
@@ -50,7 +50,7 @@ func ExampleAs() {
 		fmt.Errorf("authorize: %w", codes.UnauthorizedClient.With(codes.RedirectURINotSet)),
 	)
 	if e, ok := codes.As(err); ok {
-		fmt.Println(e.Kind(), e.Code().Name(), e.Detail())
+		fmt.Println(e.Code().Kind(), e.Code().Name(), e.Detail())
 	}
 	_, ok := codes.As(errors.New("not a contract error"))
 	fmt.Println(ok)

@@ -62,7 +62,7 @@ func (c *checker) redirect(a *answer, want *codes.Error, x expect) outcome {
 	o := outcome{strict: true, strictExpected: strictRedirect, received: c.summary(a),
 		expected: "a redirect to " + c.short(wantLoc.String())}
 	if x.anyCode {
-		o.expected += " (any " + want.Kind().Param() + ")"
+		o.expected += " (any " + want.Code().Kind().Param() + ")"
 	}
 	if x.entity {
 		o.expected += " (" + entityName + " allowed)"
@@ -117,7 +117,7 @@ func (c *checker) location(a *answer, raw string, wantLoc *url.URL, want *codes.
 		return append(problems, "the Location's query does not parse")
 	}
 	if _, err := render.ParseQuery(got.RawQuery); err == render.ErrNoException {
-		return append(problems, "not an error: no "+want.Kind().Param())
+		return append(problems, "not an error: no "+want.Code().Kind().Param())
 	} else if err != nil {
 		problems = append(problems, err.Error())
 	}
@@ -135,7 +135,7 @@ func (c *checker) location(a *answer, raw string, wantLoc *url.URL, want *codes.
 				problems = append(problems, fmt.Sprintf("%s=%s, not %s", name, gv[0], c.spelling()))
 			}
 		case gv[0] == wv[0]:
-		case x.anyCode && name == want.Kind().Param() && validCode(want.Kind(), gv[0]):
+		case x.anyCode && name == want.Code().Kind().Param() && validCode(want.Code().Kind(), gv[0]):
 		default:
 			problems = append(problems, fmt.Sprintf("%s=%s, not %s", name, gv[0], wv[0]))
 		}
@@ -315,7 +315,7 @@ func (c *checker) accepted(a *answer) outcome {
 	}
 	for _, raw := range a.header.Values("Location") {
 		if e, err := parseLocation(raw); err == nil {
-			o.problems = append(o.problems, "refused with "+e.Kind().Param()+"="+e.Code().Name())
+			o.problems = append(o.problems, "refused with "+e.Code().Kind().Param()+"="+e.Code().Name())
 		}
 	}
 	return o

@@ -101,7 +101,7 @@ func TestRecoverer_SharedNamesFollowTheRoutesFamily(t *testing.T) {
 			res := serve(rec(failing(tc.err)), http.MethodPost, "/x")
 			assert.Equal(t, want, res.Header().Get("Location"), "%v on an %s route", tc.err, kind)
 			require.Len(t, ev.list(), 1)
-			assert.Equal(t, want[strings.Index(want, "?")+1:strings.Index(want, "=")], ev.list()[0].Err.Kind().Param(), "the observer hears the family that was sent")
+			assert.Equal(t, want[strings.Index(want, "?")+1:strings.Index(want, "=")], ev.list()[0].Err.Code().Kind().Param(), "the observer hears the family that was sent")
 		}
 	}
 }

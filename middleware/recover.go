@@ -232,7 +232,7 @@ func (rt *route) answer(t *writer, r *http.Request, ev *Event) {
 		// once it was handed up, as chi's Timeout writes its 504: that
 		// answer stands.
 		ev.Outcome = Suppressed
-	case rend.IsTarget(r, e.Kind()):
+	case rend.IsTarget(r, e.Code().Kind()):
 		ev.Outcome = LoopStopped
 		rend.Page(w, r, e.Code().HTTPStatus(), e)
 	case rt.mode == ModeJSON || rt.mode == ModeNegotiate && prefersJSON(r.Header.Values("Accept")):

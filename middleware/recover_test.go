@@ -115,7 +115,7 @@ func TestRecoverer_UntypedErrorIsServerErrorOfRouteFamily(t *testing.T) {
 		got := ev.list()[0]
 		assert.Same(t, cause, got.Cause)
 		assert.ErrorIs(t, got.Err, cause, "the observer sees the cause")
-		assert.Equal(t, kind, got.Err.Kind())
+		assert.Equal(t, kind, got.Err.Code().Kind())
 	}
 }
 

@@ -172,7 +172,7 @@ func (o *observer) observe(ev middleware.Event) {
 	ctx := context.Background()
 	c := combination{outcome: ev.Outcome, panicked: ev.Panicked}
 	if ev.Err != nil {
-		c.kind, c.code, c.detail = ev.Err.Kind(), ev.Err.Code(), ev.Err.Detail()
+		c.kind, c.code, c.detail = ev.Err.Code().Kind(), ev.Err.Code(), ev.Err.Detail()
 	}
 	if r := ev.Request; r != nil {
 		ctx = r.Context()

@@ -207,7 +207,7 @@ var pageTemplate = template.Must(template.New("page").Parse(pageHTML))
 func (r *Renderer) Page(w http.ResponseWriter, req *http.Request, status int, e *codes.Error) {
 	i := r.languageIndex(req)
 	names := pageHeaders
-	set, extra := r.statusHeader(names[:], status, e.Kind())
+	set, extra := r.statusHeader(names[:], status, e.Code().Kind())
 	setHeaders(w.Header(), set, "text/html; charset=utf-8", "no-store", "no-cache", "nosniff", "no-referrer",
 		"default-src 'none'; style-src 'unsafe-inline'; frame-ancestors 'none'", "DENY", r.catalog.names[i], extra)
 	if req.Method == http.MethodHead {

@@ -241,7 +241,7 @@ func (r *Renderer) Redirect(w http.ResponseWriter, req *http.Request, e *codes.E
 		e = codes.ServerError.Err()
 	}
 	loc := r.Location(e)
-	if len(r.carry) != 0 && e.Kind() == codes.Authentication {
+	if len(r.carry) != 0 && e.Code().Kind() == codes.Authentication {
 		if q := r.CarriedQuery(req); q != "" {
 			loc += "&" + q
 		}
@@ -287,7 +287,7 @@ func (r *Renderer) JSON(w http.ResponseWriter, req *http.Request, e *codes.Error
 	}
 	status := e.Code().HTTPStatus()
 	names := jsonHeaders
-	set, extra := r.statusHeader(names[:], status, e.Kind())
+	set, extra := r.statusHeader(names[:], status, e.Code().Kind())
 	setHeaders(w.Header(), set, "application/json; charset=utf-8", "no-store", "no-cache", "nosniff", extra)
 	w.WriteHeader(status)
 	if req.Method != http.MethodHead {
