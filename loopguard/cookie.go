@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding"
 	"encoding/base64"
 	"encoding/binary"
 	"fmt"
+	"hash"
 	"log/slog"
 	"math"
 	"net/http"
@@ -339,8 +341,8 @@ func (c *CookieCounter) encode(name string, buckets []bucket, now time.Time) str
 
 // appendValue appends the signed cookie value of buckets, written at now.
 func (c *CookieCounter) appendValue(dst []byte, name string, buckets []bucket, now time.Time) []byte {
-	var buf [sha256.BlockSize + maxMessage + macSize]byte
-	msg := appendName(buf[:sha256.BlockSize], name)
+	var buf [maxMessage + macSize]byte
+	msg := appendName(buf[:0], name)
 	start := len(msg)
 	msg = append(msg, cookieVersion)
 	msg = binary.BigEndian.AppendUint64(msg, uint64(now.UnixNano()))
@@ -375,8 +377,8 @@ func (c *CookieCounter) decodeInto(dst []bucket, name, value string, now time.Ti
 		return nil, 0, false
 	}
 	var src [maxCookieValue]byte // base64 decodes bytes: copied, not converted, so nothing is allocated
-	var buf [sha256.BlockSize + maxMessage + macSize]byte
-	msg := appendName(buf[:sha256.BlockSize], name)
+	var buf [maxMessage + macSize]byte
+	msg := appendName(buf[:0], name)
 	start := len(msg)
 	n, err := base64.RawURLEncoding.Decode(buf[start:], src[:copy(src[:], value)])
 	if err != nil {
@@ -414,35 +416,55 @@ func (c *CookieCounter) decodeInto(dst []bucket, name, value string, now time.Ti
 	return buckets, written, true
 }
 
-// hmacKey is one key of HMAC-SHA256 (RFC 2104) padded and XORed once, so
-// that a MAC is two SHA-256 sums over buffers on the stack: crypto/hmac
-// allocates for every MAC, which a counted request could not afford.
-type hmacKey struct{ ipad, opad [sha256.BlockSize]byte }
+// hmacKey is one key of HMAC-SHA256 (RFC 2104), kept as the SHA-256
+// states after the padded key blocks (crypto/hmac does the same), so that a
+// MAC hashes the message and the inner sum only: crypto/hmac allocates for
+// every MAC, which a counted request could not afford.
+type hmacKey struct{ inner, outer []byte } // marshaled sha256 states
 
 func newHMACKey(key []byte) hmacKey {
 	if len(key) > sha256.BlockSize {
 		sum := sha256.Sum256(key)
 		key = sum[:]
 	}
-	var k hmacKey
+	var ipad, opad [sha256.BlockSize]byte
+	copy(ipad[:], key)
+	copy(opad[:], key)
 	for i := range sha256.BlockSize {
-		var b byte
-		if i < len(key) {
-			b = key[i]
-		}
-		k.ipad[i], k.opad[i] = b^0x36, b^0x5c
+		ipad[i] ^= 0x36
+		opad[i] ^= 0x5c
 	}
-	return k
+	return hmacKey{inner: state(ipad[:]), outer: state(opad[:])}
 }
 
-// sum is the HMAC-SHA256 of msg[sha256.BlockSize:] under k; msg's first
-// sha256.BlockSize bytes are room for the padded key, overwritten.
+// state is the marshaled state of SHA-256 after block.
+func state(block []byte) []byte {
+	h := sha256.New()
+	h.Write(block)
+	s, err := h.(encoding.BinaryMarshaler).MarshalBinary()
+	if err != nil {
+		panic(err) // crypto/sha256 documents its digest as marshalable
+	}
+	return s
+}
+
+// sum is the HMAC-SHA256 of msg under k.
 func (k *hmacKey) sum(msg []byte) [macSize]byte {
-	copy(msg, k.ipad[:])
-	inner := sha256.Sum256(msg)
-	var outer [sha256.BlockSize + macSize]byte
-	copy(outer[copy(outer[:], k.opad[:]):], inner[:])
-	return sha256.Sum256(outer[:])
+	h := sha256.New()
+	var sum [macSize]byte
+	restore(h, k.inner)
+	h.Write(msg)
+	h.Sum(sum[:0])
+	restore(h, k.outer)
+	h.Write(sum[:])
+	h.Sum(sum[:0])
+	return sum
+}
+
+func restore(h hash.Hash, state []byte) {
+	if err := h.(encoding.BinaryUnmarshaler).UnmarshalBinary(state); err != nil {
+		panic(err) // a state that h itself marshaled
+	}
 }
 
 func keyHash(key string) uint64 {
