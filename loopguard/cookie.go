@@ -258,44 +258,41 @@ func appendAttributes(b []byte, maxAge int, secure bool) []byte {
 // named name: of the values one of the keys signed, the most recently
 // written; none when no value is signed.
 func (c *CookieCounter) read(dst []bucket, r *http.Request, name string, now time.Time) []bucket {
+	// Only the last maxVerified values of the right length are checked, the
+	// last first: a browser sends cookies with longer Paths first and this
+	// counter's own (Path=/) after them, so planted values cannot push it
+	// past the bound on the signatures checked.
+	var last [maxVerified]string
+	n := 0
+	cookiesNamed(r.Header, name, func(value string) {
+		if wellFormed(value) { // garbage is not even checked
+			last[n%maxVerified] = value
+			n++
+		}
+	})
 	best := dst[:0] // the arrival's own bucket is appended to dst's room
 	var bestAt int64
 	var scratch [maxClients + 1]bucket
-	found, checked := false, 0
-	// From the last: a browser sends cookies with longer Paths first and
-	// this counter's own (Path=/) after them, so planted values cannot push
-	// it past the bound on the signatures checked.
-	lastCookies(r.Header, name, func(value string) bool {
-		if !wellFormed(value) {
-			return true // garbage is not even checked
-		}
-		if checked++; checked > maxVerified {
-			return false
-		}
-		if buckets, at, ok := c.decodeInto(scratch[:0], name, value, now); ok && (!found || at > bestAt) {
+	found := false
+	for i := n - 1; i >= 0 && i >= n-maxVerified; i-- {
+		if buckets, at, ok := c.decodeInto(scratch[:0], name, last[i%maxVerified], now); ok && (!found || at > bestAt) {
 			best, bestAt, found = append(dst[:0], buckets...), at, true
 		}
-		return true
-	})
+	}
 	return best
 }
 
-// lastCookies calls yield with the value of each cookie named name in h's
-// Cookie lines, the last first, until yield returns false: the values
-// r.CookiesNamed(name) returns, in reverse (net/http's bound on the number
-// of cookies, thousands, aside), read in place, since parsing every cookie
-// into a new http.Cookie would cost a counted request a large part of its
-// budget. name must be a valid cookie name.
-func lastCookies(h http.Header, name string, yield func(string) bool) {
-	lines := h["Cookie"]
-	for l := len(lines) - 1; l >= 0; l-- {
-		for rest := lines[l]; rest != ""; {
+// cookiesNamed calls yield with the value of each cookie named name in h's
+// Cookie lines, in order: the values r.CookiesNamed(name) returns
+// (net/http's bound on the number of cookies, thousands, aside), read in
+// place as net/http reads them, since parsing every cookie into a new
+// http.Cookie would cost a counted request a large part of its budget.
+// name must be a valid cookie name.
+func cookiesNamed(h http.Header, name string, yield func(string)) {
+	for _, line := range h["Cookie"] {
+		for line != "" {
 			var part string
-			if i := strings.LastIndexByte(rest, ';'); i >= 0 {
-				rest, part = rest[:i], rest[i+1:]
-			} else {
-				rest, part = "", rest
-			}
+			part, line, _ = strings.Cut(line, ";")
 			key, value, _ := strings.Cut(strings.Trim(part, " \t\r\n"), "=")
 			if strings.Trim(key, " \t\r\n") != name {
 				continue
@@ -303,11 +300,8 @@ func lastCookies(h http.Header, name string, yield func(string) bool) {
 			if len(value) > 1 && value[0] == '"' && value[len(value)-1] == '"' {
 				value = value[1 : len(value)-1]
 			}
-			if !validCookieValue(value) {
-				continue
-			}
-			if !yield(value) {
-				return
+			if validCookieValue(value) {
+				yield(value)
 			}
 		}
 	}
