@@ -310,12 +310,22 @@ func cookiesNamed(h http.Header, name string, yield func(string)) {
 // validCookieValue reports whether net/http accepts v as a cookie value.
 func validCookieValue(v string) bool {
 	for i := 0; i < len(v); i++ {
-		if b := v[i]; b < 0x20 || b >= 0x7f || b == '"' || b == ';' || b == '\\' {
+		if !cookieValueByte[v[i]] {
 			return false
 		}
 	}
 	return true
 }
+
+// cookieValueByte holds the bytes net/http accepts in a cookie value: one
+// lookup a byte costs half the comparisons it replaces, and a counted
+// request checks every byte of its cookie.
+var cookieValueByte = func() (ok [256]bool) {
+	for b := 0x20; b < 0x7f; b++ {
+		ok[b] = b != '"' && b != ';' && b != '\\'
+	}
+	return ok
+}()
 
 // wellFormed reports whether a value has the length of a cookie this
 // counter writes, before any decoding.

@@ -34,6 +34,10 @@ func TestCookiesNamed_AsNetHTTP(t *testing.T) {
 	} {
 		sameCookies(t, lines...)
 	}
+	for b := range 256 { // every byte, inside a value and at its ends
+		c := string([]byte{byte(b)})
+		sameCookies(t, "a=x"+c+"y", "a="+c+"; a=\""+c+"\"")
+	}
 }
 
 func FuzzCookiesNamed(f *testing.F) {
