@@ -471,7 +471,17 @@ func restore(h hash.Hash, state []byte) {
 	}
 }
 
+// keyHash is the first 8 bytes of the SHA-256 of key, which is hashed
+// through a buffer on the stack: []byte(key) allocates for a key longer
+// than 32 bytes, which a client id of a UUID makes.
 func keyHash(key string) uint64 {
-	sum := sha256.Sum256([]byte(key))
-	return binary.BigEndian.Uint64(sum[:8])
+	h := sha256.New()
+	var chunk [sha256.BlockSize]byte
+	for key != "" {
+		n := copy(chunk[:], key)
+		h.Write(chunk[:n])
+		key = key[n:]
+	}
+	var sum [sha256.Size]byte
+	return binary.BigEndian.Uint64(h.Sum(sum[:0]))
 }
