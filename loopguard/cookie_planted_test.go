@@ -15,7 +15,7 @@ import (
 // several cookies of the name ... the values that fail the signature are
 // ignored and of the others the most recently written wins".
 //
-// Only the first maxVerified (16) values of the right length are checked;
+// Only the last maxVerified (16) values of the right length are checked;
 // the rest are not even read. On plain http a sibling subdomain plants
 // values under the name with Domain= a parent and every Path that matches
 // the guarded URL; browsers send longer Paths first. A guarded path of

@@ -4,9 +4,11 @@ import (
 	"bytes"
 	"crypto/hmac"
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"math/rand/v2"
 	"testing"
+	"time"
 
 	"github.com/stretchr/testify/assert"
 )
@@ -14,8 +16,7 @@ import (
 // hmacSHA256 is the counter's HMAC of data under key.
 func hmacSHA256(key, data []byte) []byte {
 	k := newHMACKey(key)
-	msg := append(make([]byte, sha256.BlockSize), data...)
-	sum := k.sum(msg)
+	sum := k.sum(data)
 	return sum[:]
 }
 
@@ -56,20 +57,50 @@ func TestHMAC_RFC4231(t *testing.T) {
 }
 
 // TestHMAC_AsCryptoHMAC: on keys and messages of every length around the
-// block size, the counter's MAC is crypto/hmac's.
+// block size and its padding (56 bytes), the counter's MAC is crypto/hmac's;
+// one key MACs many messages, as the counter's keys do.
 func TestHMAC_AsCryptoHMAC(t *testing.T) {
 	rng := rand.New(rand.NewPCG(1, 2))
-	for n := range 200 {
-		key := make([]byte, rng.IntN(150))
-		data := make([]byte, n*5)
-		for i := range key {
-			key[i] = byte(rng.Uint32())
+	fill := func(b []byte) []byte {
+		for i := range b {
+			b[i] = byte(rng.Uint32())
 		}
-		for i := range data {
-			data[i] = byte(rng.Uint32())
+		return b
+	}
+	for _, keyLen := range []int{0, 1, 20, 32, 55, 56, 63, 64, 65, 100, 128, 129, 150, 1000} {
+		key := fill(make([]byte, keyLen))
+		k := newHMACKey(key)
+		for n := range 300 {
+			data := fill(make([]byte, n))
+			m := hmac.New(sha256.New, key)
+			m.Write(data)
+			sum := k.sum(data)
+			if !bytes.Equal(m.Sum(nil), sum[:]) {
+				t.Fatalf("key %d bytes, data %d bytes: not crypto/hmac's", keyLen, n)
+			}
 		}
-		m := hmac.New(sha256.New, key)
-		m.Write(data)
-		assert.Equal(t, m.Sum(nil), hmacSHA256(key, data), "key %d bytes, data %d bytes", len(key), len(data))
+	}
+}
+
+// TestHMAC_CookieSignature: a cookie value's last 32 bytes are crypto/hmac's
+// HMAC-SHA256, under the first key, of the name, a zero byte and the rest.
+func TestHMAC_CookieSignature(t *testing.T) {
+	first, second := bytes.Repeat([]byte{1}, 32), bytes.Repeat([]byte{2}, 100)
+	c, err := NewCookieCounter(CookieConfig{Keys: [][]byte{first, second}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Unix(1_800_000_000, 0)
+	var buckets []bucket
+	for i := range 8 { // 0 to 7 buckets: messages of one to four blocks
+		raw, err := base64.RawURLEncoding.DecodeString(c.encode(cookieName, buckets, now))
+		if err != nil {
+			t.Fatal(err)
+		}
+		payload, sig := raw[:len(raw)-macSize], raw[len(raw)-macSize:]
+		m := hmac.New(sha256.New, first)
+		m.Write(append([]byte(cookieName+"\x00"), payload...))
+		assert.Equal(t, m.Sum(nil), sig, "%d buckets", i)
+		buckets = append(buckets, bucket{hash: uint64(i), start: now.UnixNano(), window: 30000, count: 1})
 	}
 }
