@@ -31,6 +31,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"syscall"
 	"time"
 
 	chi "github.com/go-chi/chi/v5/middleware"
@@ -45,7 +49,12 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback)")
 	mode := flag.String("mode", "authredirect", "bare, chi or authredirect")
 	useTLS := flag.Bool("tls", false, "serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with a self-signed certificate")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file until SIGINT or SIGTERM")
+	memProfile := flag.String("memprofile", "", "write an allocation profile to this file at SIGINT or SIGTERM")
 	flag.Parse()
+	if *cpuProfile != "" || *memProfile != "" {
+		profile(*cpuProfile, *memProfile)
+	}
 
 	mux, err := routes(*mode)
 	if err != nil {
@@ -177,6 +186,40 @@ func fromMemory(h http.Handler, target string) http.Handler {
 		w.WriteHeader(status)
 		_, _ = w.Write(body)
 	})
+}
+
+// profile starts a CPU profile into cpu (if named) and, at SIGINT or
+// SIGTERM, stops it, writes the allocations into mem (if named) and exits.
+func profile(cpu, mem string) {
+	if mem != "" {
+		runtime.MemProfileRate = 4096 // a request's few small allocations show
+	}
+	if cpu != "" {
+		f, err := os.Create(cpu)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		pprof.StopCPUProfile()
+		if mem != "" {
+			f, err := os.Create(mem)
+			if err != nil {
+				log.Fatal(err)
+			}
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				log.Fatal(err)
+			}
+			f.Close()
+		}
+		os.Exit(0)
+	}()
 }
 
 // selfSigned makes a certificate for 127.0.0.1 and localhost, valid for a
