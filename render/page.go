@@ -214,16 +214,15 @@ func (r *Renderer) Page(w http.ResponseWriter, req *http.Request, status int, e 
 		w.WriteHeader(status)
 		return
 	}
-	q := r.CarriedQuery(req)
 	if r.pages != nil {
 		if p, ok := r.pages.get(r, i, e); ok {
 			w.WriteHeader(status)
-			p.write(w, q)
+			p.write(w, r, req)
 			return
 		}
 	}
 	var body strings.Builder
-	d := r.pageData(i, e, q)
+	d := r.pageData(i, e, r.CarriedQuery(req))
 	if err := r.template.Execute(&body, d); err != nil {
 		// An application template that New's dry run did not catch:
 		// the built-in page says the same.

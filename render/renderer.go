@@ -242,9 +242,7 @@ func (r *Renderer) Redirect(w http.ResponseWriter, req *http.Request, e *codes.E
 	}
 	loc := r.Location(e)
 	if len(r.carry) != 0 && e.Kind() == codes.Authentication {
-		if q := r.CarriedQuery(req); q != "" {
-			loc += "&" + q
-		}
+		loc = r.withCarried(loc, "&", req, false)
 	}
 	setHeaders(w.Header(), redirectHeaders, loc, "no-store", "no-cache", "no-referrer")
 	w.WriteHeader(http.StatusSeeOther)
