@@ -9,7 +9,9 @@ package query
 import (
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
+	"sync"
 )
 
 // defaultMaxParams is net/url's own bound on the parameters of a query
@@ -169,14 +171,45 @@ func Get(raw, name string) string {
 }
 
 // withinMax reports whether raw has no more parameters than net/url
-// parses. Only a count past its default bound, or a bound set through
-// the GODEBUG environment variable, needs net/url's own answer, which an
-// empty query of as many parameters gives.
+// parses. Only a count past its default bound, or a bound that GODEBUG
+// sets, needs net/url's own answer, which an empty query of as many
+// parameters gives.
 func withinMax(raw string) bool {
 	n := strings.Count(raw, "&") + 1
-	if n <= 1 || (n <= defaultMaxParams && !strings.Contains(os.Getenv("GODEBUG"), "urlmaxqueryparams")) {
+	if n <= 1 || n <= defaultMaxParams && !maxParamsSet() {
 		return true
 	}
+	return netURLParses(n)
+}
+
+// maxParamsSet reports whether GODEBUG sets urlmaxqueryparams: in the
+// environment, read on every call as net/url reads it, or built into the
+// program by go.mod's godebug lines or //go:debug directives (a limit of
+// 0, none, is what an older go line builds in, and needs no answer).
+func maxParamsSet() bool {
+	return strings.Contains(os.Getenv("GODEBUG"), "urlmaxqueryparams") || builtInMaxParams()
+}
+
+var builtInMaxParams = sync.OnceValue(func() bool {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range info.Settings {
+		if s.Key == "DefaultGODEBUG" {
+			for setting := range strings.SplitSeq(s.Value, ",") {
+				if v, ok := strings.CutPrefix(setting, "urlmaxqueryparams="); ok && v != "0" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+})
+
+// netURLParses reports whether url.ParseQuery parses a query of n
+// parameters.
+func netURLParses(n int) bool {
 	_, err := url.ParseQuery(strings.Repeat("&", n-1))
 	return err == nil
 }
