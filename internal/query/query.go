@@ -14,6 +14,11 @@ import (
 	"sync"
 )
 
+// fewParams is the most parameters read pair by pair: a substring search
+// per name costs more on a short query, whose letters start many false
+// matches (BenchmarkPick).
+const fewParams = 16
+
 // defaultMaxParams is net/url's own bound on the parameters of a query
 // unless GODEBUG urlmaxqueryparams sets another.
 const defaultMaxParams = 10000
@@ -25,14 +30,15 @@ const defaultMaxParams = 10000
 // parameters than net/url accepts); the values read are then those that
 // url.URL.Query would still return.
 func Pick(raw string, names, first []string, count []int) (ok bool) {
-	if !withinMax(raw) {
+	n := strings.Count(raw, "&") + 1
+	if !withinMax(n) {
 		return false // url.ParseQuery returns no values at all
 	}
 	// Most queries have no ';' and only good escapes: then no pair needs
 	// checking, and only a key with an escape needs unescaping, which the
 	// next '%' and '+' in raw tell without looking at every key.
 	checked := strings.IndexByte(raw, ';') < 0 && validEscapes(raw)
-	if checked && plain(names) && plainKeys(raw) {
+	if checked && n > fewParams && plain(names) && plainKeys(raw) {
 		// No key to unescape: each name is found where it stands, which
 		// skips the parameters between at the speed of a substring search.
 		for i, name := range names {
@@ -170,12 +176,11 @@ func Get(raw, name string) string {
 	return first[0]
 }
 
-// withinMax reports whether raw has no more parameters than net/url
-// parses. Only a count past its default bound, or a bound that GODEBUG
+// withinMax reports whether a query of n parameters is no longer than
+// net/url parses. Only a count past its default bound, or a bound that GODEBUG
 // sets, needs net/url's own answer, which an empty query of as many
 // parameters gives.
-func withinMax(raw string) bool {
-	n := strings.Count(raw, "&") + 1
+func withinMax(n int) bool {
 	if n <= 1 || n <= defaultMaxParams && !maxParamsSet() {
 		return true
 	}

@@ -1,6 +1,7 @@
 package query
 
 import (
+	"fmt"
 	"net/url"
 	"strings"
 	"testing"
@@ -8,8 +9,15 @@ import (
 	"github.com/stretchr/testify/assert"
 )
 
-// same checks Pick against url.ParseQuery on raw for names.
+// same checks Pick against url.ParseQuery on raw for names, and on raw
+// followed by more parameters than are read pair by pair.
 func same(t *testing.T, raw string, names ...string) {
+	t.Helper()
+	sameOn(t, raw, names...)
+	sameOn(t, raw+strings.Repeat("&x=1", fewParams), names...)
+}
+
+func sameOn(t *testing.T, raw string, names ...string) {
 	t.Helper()
 	first, count := make([]string, len(names)), make([]int, len(names))
 	ok := Pick(raw, names, first, count)
@@ -58,4 +66,32 @@ func FuzzPick(f *testing.F) {
 func TestPick_Allocations(t *testing.T) {
 	raw := "response_type=code&client_id=demo&state=xyz&redirect_uri=https%3A%2F%2Fclient.example%2Fcb"
 	assert.Zero(t, testing.AllocsPerRun(100, func() { _ = Get(raw, "client_id") }))
+}
+
+// BenchmarkPick reads a flow's names out of an error page's query (the
+// error page reads the contract's four, then the flow carried back) and
+// out of a query of 9,000 parameters.
+func BenchmarkPick(b *testing.B) {
+	var long strings.Builder
+	long.WriteString("response_type=code&client_id=demo&state=xyz&redirect_uri=https%3A%2F%2Fclient.example%2Fcb")
+	for i := range 8996 {
+		fmt.Fprintf(&long, "&p%d=v", i)
+	}
+	for _, c := range []struct{ name, raw string }{
+		{"error-page", "oauth_exception=unauthorized_client&exception_details=client_id_not_found&response_type=code&client_id=demo&state=xyz"},
+		{"9000", long.String()},
+	} {
+		for _, names := range [][]string{
+			{"oauth_exception", "identity_exception", "exception_details", "entity_id"},
+			{"response_type", "client_id", "state"},
+		} {
+			b.Run(c.name+"/"+names[0], func(b *testing.B) {
+				first, count := make([]string, len(names)), make([]int, len(names))
+				for b.Loop() {
+					clear(count)
+					Pick(c.raw, names, first, count)
+				}
+			})
+		}
+	}
 }
