@@ -70,7 +70,7 @@ func Pick(raw string, names, first []string, count []int) (ok bool) {
 			// Nothing to unescape: the key is the pair up to '=', compared
 			// as it is, without looking for the '=' first.
 			for i, name := range names {
-				if len(pair) < len(name) || pair[:len(name)] != name || len(pair) > len(name) && pair[len(name)] != '=' {
+				if len(pair) < len(name) || len(name) > 0 && pair[0] != name[0] || pair[:len(name)] != name || len(pair) > len(name) && pair[len(name)] != '=' {
 					continue
 				}
 				if count[i]++; count[i] == 1 {
