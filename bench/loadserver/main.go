@@ -5,7 +5,8 @@
 //	/ok    the happy path: a small page;
 //	/fail  the error path: unauthorized_client with client_id_not_found,
 //	       as authredirect writes it, or as the naive handler does
-//	       (bare, and under chi's Recoverer, which does not redirect);
+//	       with the same headers (bare, and under chi's Recoverer,
+//	       which does not redirect);
 //	/ooops the error page, ?oauth_exception=...: Renderer.Page of the
 //	       error in its query (authredirect), or the same bytes and
 //	       headers from memory (bare and chi);
@@ -85,10 +86,16 @@ func routes(mode string) (*http.ServeMux, error) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(page)
 	}
+	// The naive answer sends the headers the contract's redirect has, as
+	// authredirect's does (design.md §8: "same headers").
 	naiveFail := func(w http.ResponseWriter, r *http.Request) {
 		v := url.Values{}
 		v.Set("oauth_exception", "unauthorized_client")
 		v.Set("exception_details", "client_id_not_found")
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("Pragma", "no-cache")
+		h.Set("Referrer-Policy", "no-referrer")
 		http.Redirect(w, r, "https://accounts.livechatinc.com/ooops?"+v.Encode(), http.StatusSeeOther)
 	}
 	errorPage, loginPage, err := pages()
