@@ -78,8 +78,12 @@ func (t *writer) leave() {
 }
 
 // wakeRoute wakes the route if it waits; of the calls that may try at
-// once, the one that takes wake closes it.
+// once, the one that takes wake closes it. A refused call, which finds no
+// route waiting, only reads it.
 func (t *writer) wakeRoute() {
+	if t.wake.Load() == nil {
+		return
+	}
 	if wake := t.wake.Swap(nil); wake != nil {
 		close(*wake)
 	}
@@ -88,11 +92,17 @@ func (t *writer) wakeRoute() {
 // close is called by the route once the handler returned (or panicked):
 // from then on every call is refused, and close waits for the calls still
 // in flight, which are the handler's own and bounded as it is by the
-// server's timeouts. Blocked on a channel, not spinning.
+// server's timeouts. Small enough to be inlined; wait, the rare path, is
+// not.
 func (t *writer) close() {
-	if t.calls.Add(routeReturned) == routeReturned {
-		return
+	if t.calls.Add(routeReturned) != routeReturned {
+		t.wait()
 	}
+}
+
+// wait blocks the route until the calls in flight left, on a channel, not
+// spinning.
+func (t *writer) wait() {
 	wake := make(chan struct{})
 	t.wake.Store(&wake)
 	// The last call may have left before wake was set, and found none to
