@@ -22,7 +22,7 @@ type Renderer struct {
 	targets [3]target // indexed by codes.Kind
 	// answers is indexed by the code's place in allCodes, then the
 	// detail's in allDetails: a scan of the few codes and details finds
-	// them sooner than a map hashes the pair (BenchmarkErrorPath).
+	// them sooner than a map hashes the pair (BenchmarkRedirect).
 	answers [][]answer
 	// 401 and 503 extras, built once.
 	basicChallenge, bearerChallenge, retryAfter string
