@@ -170,18 +170,21 @@ func next(raw string, i int, c byte) int {
 // Get is the first value of name in raw, as url.URL.Query().Get(name)
 // returns it.
 func Get(raw, name string) string {
+	if raw == "" {
+		return "" // whatever the bound on parameters: nothing to read
+	}
 	var first [1]string
 	var count [1]int
 	Pick(raw, []string{name}, first[:], count[:])
 	return first[0]
 }
 
-// withinMax reports whether a query of n parameters is no longer than
-// net/url parses. Only a count past its default bound, or a bound that GODEBUG
-// sets, needs net/url's own answer, which an empty query of as many
-// parameters gives.
+// withinMax reports whether net/url parses a query of n parameters. Only
+// a count past its default bound, or a bound that GODEBUG sets, needs
+// net/url's own answer, which an empty query of as many parameters gives
+// (a bound of 1 refuses even one parameter, and the empty query).
 func withinMax(n int) bool {
-	if n <= 1 || n <= defaultMaxParams && !maxParamsSet() {
+	if n <= defaultMaxParams && !maxParamsSet() {
 		return true
 	}
 	return netURLParses(n)

@@ -52,6 +52,17 @@ func TestPick_TooManyParameters(t *testing.T) {
 	same(t, "a=1&b=2&c=3&d=4&e=5&client_id=x", "client_id")
 }
 
+// TestPick_LimitOfOne: net/url takes a limit of n as fewer than n
+// parameters, so a limit of 1 refuses every query, a single parameter and
+// the empty query among them.
+func TestPick_LimitOfOne(t *testing.T) {
+	t.Setenv("GODEBUG", "urlmaxqueryparams=1")
+	for _, raw := range []string{"", "client_id=x", "a=1&client_id=x"} {
+		sameOn(t, raw, "client_id")
+	}
+	assert.Empty(t, Get("", "client_id"))
+}
+
 func FuzzPick(f *testing.F) {
 	for _, s := range []string{"client_id=a&state=b", "client%5Fid=a;", "state=%zz&client_id=+"} {
 		f.Add(s)
