@@ -83,3 +83,53 @@ func BenchmarkPage(b *testing.B) {
 		})
 	}
 }
+
+// The error page as an application serves it, the handler that load.sh
+// drives end to end (bench/loadserver): its query read with ParseQuery,
+// then Renderer.Page (German, carrying a flow), beside a handler writing
+// the same status, headers and bytes from memory, each on a fresh header
+// map as net/http gives each request.
+func BenchmarkErrorPageServed(b *testing.B) {
+	cfg := render.Config{
+		ErrorPage: "/ooops", LoginPage: "/login",
+		Carry: []string{"response_type", "client_id", "state"},
+		Page:  render.PageConfig{Home: "https://app.example/", Support: "mailto:help@example.com"},
+	}
+	rend, err := render.New(cfg)
+	if err != nil {
+		b.Fatal(err)
+	}
+	errorPage := func(w http.ResponseWriter, r *http.Request) {
+		e, _ := render.ParseQuery(r.URL.RawQuery)
+		rend.Page(w, r, http.StatusOK, e)
+	}
+	req := httptest.NewRequest(http.MethodGet, "/ooops?oauth_exception=unauthorized_client&exception_details=client_id_not_found"+
+		"&response_type=code&client_id=demo&state=xyz", nil)
+	req.Header.Set("Accept-Language", "de-DE,de;q=0.9,en;q=0.8")
+	rec := httptest.NewRecorder()
+	errorPage(rec, req)
+	status, header, body := rec.Code, rec.Header().Clone(), rec.Body.Bytes()
+	memory := func(w http.ResponseWriter, _ *http.Request) {
+		for k, v := range header {
+			w.Header()[k] = v
+		}
+		w.WriteHeader(status)
+		_, _ = w.Write(body)
+	}
+	for _, c := range []struct {
+		name string
+		h    http.HandlerFunc
+	}{{"memory", memory}, {"authredirect", errorPage}} {
+		b.Run(c.name, func(b *testing.B) {
+			w := newWriter()
+			b.ReportAllocs()
+			for b.Loop() {
+				w.fresh()
+				c.h(w, req)
+			}
+			if w.code != status || string(w.body) != string(body) {
+				b.Fatalf("%d %q, want %d and the recorded page", w.code, w.body, status)
+			}
+		})
+	}
+}

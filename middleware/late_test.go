@@ -9,7 +9,9 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"runtime"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -279,4 +281,52 @@ func (b *blockingReader) Read(p []byte) (int, error) {
 	n := copy(p, b.data)
 	b.data = b.data[n:]
 	return n, nil
+}
+
+// A route returning while its handler's goroutine calls the writer: it
+// returns once the calls it admitted have left (never waiting for ever,
+// whatever the order in which the last one leaves and the route starts
+// to wait), and no call reaches the writer beneath after it returned.
+func TestRoute_ReturnRacesTheHandlersCalls(t *testing.T) {
+	rec, _ := newRecover(t, testRoute{Observer: func(middleware.Event) {}})
+	for range 300 {
+		w := &afterReturnWriter{h: http.Header{}}
+		var wg sync.WaitGroup
+		h := rec(middleware.Wrap(func(w http.ResponseWriter, _ *http.Request) error {
+			wg.Add(1)
+			go func() { // one goroutine: a writer is not for concurrent use
+				defer wg.Done()
+				for range 20 {
+					_, _ = w.Write([]byte("x"))
+				}
+			}()
+			runtime.Gosched()
+			return nil
+		}))
+		h.ServeHTTP(w, httptest.NewRequest(http.MethodGet, "/", nil))
+		w.returned.Store(true)
+		wg.Wait()
+		require.Zero(t, w.late.Load(), "calls reached the writer after the route returned")
+	}
+}
+
+// afterReturnWriter counts the calls that reach it once returned is set;
+// each call yields first, so that calls are in flight as the route returns.
+type afterReturnWriter struct {
+	h        http.Header
+	returned atomic.Bool
+	late     atomic.Int32
+}
+
+func (w *afterReturnWriter) Header() http.Header { return w.h }
+func (w *afterReturnWriter) WriteHeader(int)     { w.check() }
+func (w *afterReturnWriter) Write(p []byte) (int, error) {
+	w.check()
+	return len(p), nil
+}
+func (w *afterReturnWriter) check() {
+	runtime.Gosched() // the route may return meanwhile, if it does not wait
+	if w.returned.Load() {
+		w.late.Add(1)
+	}
 }

@@ -176,6 +176,11 @@ func (rt *route) finish(t *writer, r *http.Request, v any) {
 // Is) run here, and one that panics makes the failure server_error with
 // that panic as its cause.
 func (rt *route) classify(r *http.Request, err error, panicked bool) (ev Event, abort bool) {
+	if !panicked {
+		if e, ok := plainContractError(err); ok {
+			return Event{Request: r, Err: e.OnRoute(rt.kind), Cause: err}, false
+		}
+	}
 	defer func() {
 		if v := recover(); v != nil {
 			cause := &PanicError{Value: v, Stack: debug.Stack()}
@@ -242,6 +247,22 @@ func (rt *route) answer(t *writer, r *http.Request, ev *Event) {
 		ev.Outcome = Redirected
 		rend.Redirect(w, r, e)
 	}
+}
+
+// plainContractError is err as a contract error when err is one of
+// package codes with a valid code and no cause, as handlers mostly return:
+// its methods do not panic and its tree is itself, so it needs no guard
+// and no walk, and classify makes of it what the walk would.
+func plainContractError(err error) (*codes.Error, bool) {
+	switch e := err.(type) {
+	case *codes.Error:
+		return e, e != nil && e.Code().Valid() && e.Unwrap() == nil
+	case codes.Code:
+		if e.Valid() {
+			return e.Err(), true
+		}
+	}
+	return nil, false
 }
 
 // walkErrors calls visit on each error of err's tree, depth first, as

@@ -101,6 +101,43 @@ func TestRecoverer_TypedErrorsKeepEverything(t *testing.T) {
 	}
 }
 
+// The package's own errors returned as they are, which the route reads
+// without walking them, are answered and observed as the same errors
+// found inside another error: on both families, every code, detail and
+// entity id, an invalid code and a typed nil among them.
+func TestRecoverer_OwnErrorsAsWhenWrapped(t *testing.T) {
+	errs := []error{codes.Code{}, (*codes.Error)(nil), codes.Code{}.Err(), codes.ServerError.WithCause(errors.New("db"))}
+	for _, c := range codes.All() {
+		errs = append(errs, c, c.Err(), c.WithEntityID("u-jane"), c.WithEntityID("bad id"))
+		for _, d := range codes.Details() {
+			errs = append(errs, c.With(d))
+		}
+	}
+	for _, kind := range []codes.Kind{codes.Authorization, codes.Authentication} {
+		for _, err := range errs {
+			var got [2]middleware.Event
+			var answers [2]*httptest.ResponseRecorder
+			for i, returned := range []error{err, fmt.Errorf("wrapped: %w", err)} {
+				rec, ev := newRecover(t, testRoute{Kind: kind})
+				answers[i] = serve(rec(failing(returned)), http.MethodGet, "/x")
+				require.Len(t, ev.list(), 1)
+				got[i] = ev.list()[0]
+				if e, typedNil := returned.(*codes.Error); !typedNil || e != nil {
+					assert.Equal(t, returned, got[i].Cause) // a typed nil is never inspected
+				}
+			}
+			name := fmt.Sprintf("%v on a %v route", err, kind)
+			assert.Equal(t, answers[1].Code, answers[0].Code, name)
+			assert.Equal(t, answers[1].Header(), answers[0].Header(), name)
+			assert.Equal(t, got[1].Outcome, got[0].Outcome, name)
+			assert.Equal(t, got[1].Panicked, got[0].Panicked, name)
+			assert.Equal(t, got[1].Err.Code(), got[0].Err.Code(), name)
+			assert.Equal(t, got[1].Err.Detail(), got[0].Err.Detail(), name)
+			assert.Equal(t, got[1].Err.EntityID(), got[0].Err.EntityID(), name)
+		}
+	}
+}
+
 func TestRecoverer_UntypedErrorIsServerErrorOfRouteFamily(t *testing.T) {
 	cause := errors.New("pq: password authentication failed for user \"svc\"")
 	for kind, want := range map[codes.Kind]string{

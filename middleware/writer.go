@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"sync"
 	"sync/atomic"
 
 	"github.com/authredirect/authredirect/codes"
@@ -24,21 +23,27 @@ type writer struct {
 	err      error         // returned by the handler through Wrap
 	r        *http.Request // for the observer, once a call is refused
 	observer Observer
-	wake     chan struct{} // closed for the route waiting in close; guarded by mu
 
+	// wake is closed for the route waiting in close; nil unless it waits.
+	wake atomic.Pointer[chan struct{}]
 	// calls counts the calls in flight on w, plus routeReturned once the
-	// route returned; the route waits for the count to drop to 0 on wake.
+	// route returned, plus lateReported once a refused call was observed;
+	// the route waits for the count of calls to drop to 0 on wake.
 	calls    atomic.Int32
-	mu       sync.Mutex
-	reported atomic.Bool // the first refused call was observed
-	started  bool        // a final header, a body byte or a flush went out
-	partial  bool        // started when the error was handed up
+	started  bool // a final header, a body byte or a flush went out
+	partial  bool // started when the error was handed up
 	hijacked bool
 	first    [1]byte // readFrom's first byte
 }
 
-// routeReturned is added to writer.calls when the route returns.
-const routeReturned = 1 << 30
+// routeReturned is added to writer.calls when the route returns, and
+// lateReported when the first refused call is observed. One word holds
+// them and the count: the writer is allocated for every request, and a
+// word less keeps it in a smaller size class.
+const (
+	routeReturned = 1 << 30
+	lateReported  = 1 << 29
+)
 
 // errReturned is what a call on the route's writer returns once the route
 // returned: the response is net/http's no longer.
@@ -58,7 +63,7 @@ func (t *writer) enter() bool {
 // refused call to the observer. It returns false, for enter.
 func (t *writer) refuse() bool {
 	t.leave()
-	if t.reported.CompareAndSwap(false, true) {
+	if t.calls.Or(lateReported)&lateReported == 0 {
 		t.observer(Event{Request: t.r, Outcome: LateCall, Cause: errReturned})
 	}
 	return false
@@ -67,36 +72,44 @@ func (t *writer) refuse() bool {
 // leave ends a call that enter admitted (or refused), waking the route
 // when it was the last one in flight after the route returned.
 func (t *writer) leave() {
-	if t.calls.Add(-1) == routeReturned {
+	if t.calls.Add(-1)&^lateReported == routeReturned {
 		t.wakeRoute()
 	}
 }
 
+// wakeRoute wakes the route if it waits; of the calls that may try at
+// once, the one that takes wake closes it. A refused call, which finds no
+// route waiting, only reads it.
 func (t *writer) wakeRoute() {
-	t.mu.Lock()
-	if t.wake != nil {
-		close(t.wake)
-		t.wake = nil
+	if t.wake.Load() == nil {
+		return
 	}
-	t.mu.Unlock()
+	if wake := t.wake.Swap(nil); wake != nil {
+		close(*wake)
+	}
 }
 
 // close is called by the route once the handler returned (or panicked):
 // from then on every call is refused, and close waits for the calls still
 // in flight, which are the handler's own and bounded as it is by the
-// server's timeouts. Blocked on a channel, not spinning.
+// server's timeouts. Small enough to be inlined; wait, the rare path, is
+// not.
 func (t *writer) close() {
-	if t.calls.Add(routeReturned) == routeReturned {
-		return
+	if t.calls.Add(routeReturned) != routeReturned {
+		t.wait()
 	}
-	t.mu.Lock()
-	if t.calls.Load() == routeReturned {
-		t.mu.Unlock()
-		return
-	}
+}
+
+// wait blocks the route until the calls in flight left, on a channel, not
+// spinning.
+func (t *writer) wait() {
 	wake := make(chan struct{})
-	t.wake = wake
-	t.mu.Unlock()
+	t.wake.Store(&wake)
+	// The last call may have left before wake was set, and found none to
+	// close.
+	if t.calls.Load()&^lateReported == routeReturned {
+		return
+	}
 	<-wake
 }
 

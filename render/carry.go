@@ -116,8 +116,16 @@ func validParamName(s string) bool {
 // than [MaxCarriedValue] or not valid UTF-8, is left out. Only the URL's
 // query is read, never a form body.
 func (r *Renderer) CarriedQuery(req *http.Request) string {
+	return r.withCarried("", "", req, false)
+}
+
+// withCarried is prefix, then sep and the carried query of req when it
+// carries one, in one allocation; prefix alone otherwise. For a page's
+// link (href), '&' and '+' are spelled as html/template writes them in
+// a quoted attribute (sep is given spelled so).
+func (r *Renderer) withCarried(prefix, sep string, req *http.Request, href bool) string {
 	if len(r.carry) == 0 || req == nil || req.URL == nil || req.URL.RawQuery == "" {
-		return ""
+		return prefix
 	}
 	// Read as url.ParseQuery would, without a map of every parameter.
 	var firstBuf [8]string
@@ -127,20 +135,84 @@ func (r *Renderer) CarriedQuery(req *http.Request) string {
 		first, count = make([]string, len(r.carry)), make([]int, len(r.carry))
 	}
 	if !query.Pick(req.URL.RawQuery, r.carry, first, count) {
-		return ""
+		return prefix
 	}
-	var b strings.Builder
+	amp, space := "&", "+"
+	if href {
+		amp, space = "&amp;", "&#43;"
+	}
+	n := 0
 	for i, name := range r.carry {
-		v := first[i]
-		if count[i] != 1 || len(v) > MaxCarriedValue || !utf8.ValidString(v) {
+		if v := first[i]; count[i] != 1 || len(v) > MaxCarriedValue || !utf8.ValidString(v) {
+			count[i] = 0 // left out
 			continue
 		}
-		if b.Len() > 0 {
-			b.WriteByte('&')
+		if n > 0 {
+			n += len(amp)
 		}
+		n += len(name) + 1 + escapedLen(first[i], len(space))
+	}
+	if n == 0 {
+		return prefix
+	}
+	var b strings.Builder
+	b.Grow(len(prefix) + len(sep) + n)
+	b.WriteString(prefix)
+	b.WriteString(sep)
+	n = 0
+	for i, name := range r.carry {
+		if count[i] != 1 {
+			continue
+		}
+		if n > 0 {
+			b.WriteString(amp)
+		}
+		n++
 		b.WriteString(name) // a plain name: nothing to escape
 		b.WriteByte('=')
-		b.WriteString(url.QueryEscape(v))
+		writeEscaped(&b, first[i], space)
 	}
 	return b.String()
+}
+
+// escapedLen is the length of s as url.QueryEscape writes it, a space
+// taking spaceLen bytes.
+func escapedLen(s string, spaceLen int) int {
+	n := len(s)
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ' ':
+			n += spaceLen - 1
+		case !unreserved(c):
+			n += 2
+		}
+	}
+	return n
+}
+
+// writeEscaped writes s as url.QueryEscape does, a space as space.
+func writeEscaped(b *strings.Builder, s, space string) {
+	const hex = "0123456789ABCDEF"
+	done := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if unreserved(c) {
+			continue
+		}
+		b.WriteString(s[done:i])
+		if c == ' ' {
+			b.WriteString(space)
+		} else {
+			b.WriteByte('%')
+			b.WriteByte(hex[c>>4])
+			b.WriteByte(hex[c&15])
+		}
+		done = i + 1
+	}
+	b.WriteString(s[done:])
+}
+
+// unreserved reports whether url.QueryEscape keeps c as it is.
+func unreserved(c byte) bool {
+	return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c == '-' || c == '_' || c == '.' || c == '~'
 }

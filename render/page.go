@@ -214,16 +214,23 @@ func (r *Renderer) Page(w http.ResponseWriter, req *http.Request, status int, e 
 		w.WriteHeader(status)
 		return
 	}
-	q := r.CarriedQuery(req)
 	if r.pages != nil {
 		if p, ok := r.pages.get(r, i, e); ok {
 			w.WriteHeader(status)
-			p.write(w, q)
+			p.write(w, r, req)
 			return
 		}
 	}
+	r.executePage(w, req, status, i, e)
+}
+
+// executePage writes the page of e in language i with the template
+// executed for this request. A function of its own, so that the kept
+// pages' path has a small stack frame: HTTP/2 serves each request on a new
+// goroutine, whose stack grows by copying.
+func (r *Renderer) executePage(w http.ResponseWriter, req *http.Request, status, i int, e *codes.Error) {
 	var body strings.Builder
-	d := r.pageData(i, e, q)
+	d := r.pageData(i, e, r.CarriedQuery(req))
 	if err := r.template.Execute(&body, d); err != nil {
 		// An application template that New's dry run did not catch:
 		// the built-in page says the same.

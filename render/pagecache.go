@@ -2,6 +2,7 @@ package render
 
 import (
 	"bytes"
+	"io"
 	"net/http"
 	"strings"
 	"sync"
@@ -36,15 +37,17 @@ type pageKey struct {
 	lang int
 }
 
-// pageParts is a page: head, then the escaped carried query (if any, after
-// sep), then tail. A page without a "try again" link is all head.
+// pageParts is a page: head, then the carried query (if any, after sep)
+// escaped as the link's attribute, then tail. A page without a "try again"
+// link is all head.
 type pageParts struct {
 	head, tail []byte
-	sep        string
+	sep        string // escaped as the attribute
 }
 
 func newPageCache(loginPage string) *pageCache {
-	return &pageCache{sep: strings.TrimPrefix(joinQuery(loginPage, ""), loginPage), max: maxCachedPages, pages: map[pageKey]pageParts{}}
+	sep := strings.TrimPrefix(joinQuery(loginPage, ""), loginPage)
+	return &pageCache{sep: strings.ReplaceAll(sep, "&", "&amp;"), max: maxCachedPages, pages: map[pageKey]pageParts{}}
 }
 
 // get returns the page for e in language i, rendering it on first use; ok
@@ -101,34 +104,15 @@ func (c *pageCache) render(r *Renderer, i int, key pageKey) (pageParts, bool) {
 	return pageParts{head: head[:len(head):len(head)], tail: tail, sep: c.sep}, true
 }
 
-// write writes the page with the carried query q, which CarriedQuery
-// built: escaped names and values joined by '=' and '&'. The kept parts
+// write writes the page with the carried query of req. The kept parts
 // are written as they are, so that only the escaped query is allocated.
-func (p pageParts) write(w http.ResponseWriter, q string) {
+func (p pageParts) write(w http.ResponseWriter, r *Renderer, req *http.Request) {
 	_, _ = w.Write(p.head)
 	if p.tail == nil {
 		return
 	}
-	if q != "" {
-		n := len(p.sep) + len(q) + 4*(strings.Count(p.sep, "&")+strings.Count(q, "&")+strings.Count(q, "+"))
-		_, _ = w.Write(appendHref(appendHref(make([]byte, 0, n), p.sep), q))
+	if q := r.withCarried("", p.sep, req, true); q != "" {
+		_, _ = io.WriteString(w, q)
 	}
 	_, _ = w.Write(p.tail)
-}
-
-// appendHref appends s as html/template writes it into a quoted href after
-// a URL's start: a query's bytes stay as they are but for '&' and '+',
-// which the attribute escaping spells out.
-func appendHref(b []byte, s string) []byte {
-	for i := 0; i < len(s); i++ {
-		switch c := s[i]; c {
-		case '&':
-			b = append(b, "&amp;"...)
-		case '+':
-			b = append(b, "&#43;"...)
-		default:
-			b = append(b, c)
-		}
-	}
-	return b
 }

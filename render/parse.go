@@ -3,9 +3,9 @@ package render
 import (
 	"errors"
 	"fmt"
-	"net/url"
 
 	"github.com/authredirect/authredirect/codes"
+	"github.com/authredirect/authredirect/internal/query"
 )
 
 // ErrNoException is returned by [ParseQuery] when the query holds neither
@@ -26,44 +26,47 @@ var errMalformed = errors.New("render: malformed error query")
 // contract: a repeated parameter, both families at once, an entity id that
 // is invalid or sent with a code other than unauthorized, or bad escaping.
 func ParseQuery(rawQuery string) (*codes.Error, error) {
-	q, err := url.ParseQuery(rawQuery)
-	if err != nil {
+	// Read as url.ParseQuery would, without a map of every parameter: an
+	// error page reads this on every request.
+	var first [len(contractParams)]string
+	var count [len(contractParams)]int
+	if !query.Pick(rawQuery, contractParams[:], first[:], count[:]) {
 		return nil, fmt.Errorf("%w: bad escaping", errMalformed)
 	}
-	for _, p := range contractParams {
-		if n := len(q[p]); n > 1 {
-			return nil, fmt.Errorf("%w: %s given %d times", errMalformed, p, n)
+	for i, p := range contractParams {
+		if count[i] > 1 {
+			return nil, fmt.Errorf("%w: %s given %d times", errMalformed, p, count[i])
 		}
 	}
-	oauth, identity := q.Has("oauth_exception"), q.Has("identity_exception")
+	const oauth, identity, details, entity = 0, 1, 2, 3 // contractParams' order
 	var kind codes.Kind
+	var name string
 	switch {
-	case oauth && identity:
+	case count[oauth] == 1 && count[identity] == 1:
 		return nil, fmt.Errorf("%w: both oauth_exception and identity_exception", errMalformed)
-	case oauth:
-		kind = codes.Authorization
-	case identity:
-		kind = codes.Authentication
+	case count[oauth] == 1:
+		kind, name = codes.Authorization, first[oauth]
+	case count[identity] == 1:
+		kind, name = codes.Authentication, first[identity]
 	default:
-		if q.Has("exception_details") || q.Has("entity_id") {
+		if count[details] == 1 || count[entity] == 1 {
 			return nil, fmt.Errorf("%w: exception_details or entity_id without a code", errMalformed)
 		}
 		return nil, ErrNoException
 	}
-	code, err := codes.Parse(kind, q.Get(kind.Param()))
+	code, err := codes.Parse(kind, name)
 	if err != nil {
 		return nil, err
 	}
-	e := code.Err()
-	if q.Has("exception_details") {
-		d, err := codes.ParseDetail(q.Get("exception_details"))
-		if err != nil {
+	var d codes.Detail
+	if count[details] == 1 {
+		if d, err = codes.ParseDetail(first[details]); err != nil {
 			return nil, err
 		}
-		e = e.With(d)
 	}
-	if q.Has("entity_id") {
-		id := q.Get("entity_id")
+	e := code.With(d) // the zero Detail is none
+	if count[entity] == 1 {
+		id := first[entity]
 		switch {
 		case code != codes.Unauthorized:
 			return nil, fmt.Errorf("%w: entity_id with %s, not unauthorized", errMalformed, code.Name())

@@ -20,7 +20,10 @@ import (
 type Renderer struct {
 	cfg     Config
 	targets [3]target // indexed by codes.Kind
-	answers map[pair]answer
+	// answers is indexed by the code's place in allCodes, then the
+	// detail's in allDetails: a scan of the few codes and details finds
+	// them sooner than a map hashes the pair (BenchmarkRedirect).
+	answers [][]answer
 	// 401 and 503 extras, built once.
 	basicChallenge, bearerChallenge, retryAfter string
 
@@ -68,18 +71,26 @@ func New(cfg Config) (*Renderer, error) {
 	r.bearerChallenge = `Bearer realm="` + cfg.Realm + `"`
 	r.retryAfter = strconv.Itoa(int(cfg.RetryAfter / time.Second))
 
-	r.answers = make(map[pair]answer)
-	for _, c := range codes.All() {
-		for _, d := range append(codes.Details(), codes.Detail{}) {
+	r.answers = make([][]answer, len(allCodes))
+	for i, c := range allCodes {
+		r.answers[i] = make([]answer, len(allDetails))
+		for j, d := range allDetails {
 			body, err := json.Marshal(r.jsonBody(c.With(d)))
 			if err != nil {
 				return nil, err // cannot happen: strings only
 			}
-			r.answers[pair{c, d}] = answer{location: r.location(c, d), json: append(body, '\n')}
+			r.answers[i][j] = answer{location: r.location(c, d), json: append(body, '\n')}
 		}
 	}
 	return r, nil
 }
+
+// allCodes and allDetails are the codes and details answers are built
+// for, the zero Detail (none) among the details.
+var (
+	allCodes   = codes.All()
+	allDetails = append(codes.Details(), codes.Detail{})
+)
 
 // IsTarget reports whether req fetches the page that errors of family k are
 // sent to, so that a failure there must not redirect (it would loop): a GET
@@ -144,7 +155,7 @@ func (r *Renderer) location(c codes.Code, d codes.Detail) string {
 
 // answer is what is built for e's code and detail; e must be valid.
 func (r *Renderer) answer(e *codes.Error) answer {
-	return r.answers[pair{e.Code(), e.Detail()}]
+	return r.answers[slices.Index(allCodes, e.Code())][slices.Index(allDetails, e.Detail())]
 }
 
 // Location is where a redirect for e points: the family's target, its own
@@ -242,9 +253,7 @@ func (r *Renderer) Redirect(w http.ResponseWriter, req *http.Request, e *codes.E
 	}
 	loc := r.Location(e)
 	if len(r.carry) != 0 && e.Code().Kind() == codes.Authentication {
-		if q := r.CarriedQuery(req); q != "" {
-			loc += "&" + q
-		}
+		loc = r.withCarried(loc, "&", req, false)
 	}
 	setHeaders(w.Header(), redirectHeaders, loc, "no-store", "no-cache", "no-referrer")
 	w.WriteHeader(http.StatusSeeOther)

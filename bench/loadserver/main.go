@@ -5,7 +5,8 @@
 //	/ok    the happy path: a small page;
 //	/fail  the error path: unauthorized_client with client_id_not_found,
 //	       as authredirect writes it, or as the naive handler does
-//	       (bare, and under chi's Recoverer, which does not redirect);
+//	       with the same headers (bare, and under chi's Recoverer,
+//	       which does not redirect);
 //	/ooops the error page, ?oauth_exception=...: Renderer.Page of the
 //	       error in its query (authredirect), or the same bytes and
 //	       headers from memory (bare and chi);
@@ -31,6 +32,10 @@ import (
 	"net/http/httptest"
 	"net/url"
 	"os"
+	"os/signal"
+	"runtime"
+	"runtime/pprof"
+	"syscall"
 	"time"
 
 	chi "github.com/go-chi/chi/v5/middleware"
@@ -45,7 +50,12 @@ func main() {
 	addr := flag.String("addr", "127.0.0.1:0", "listen address (loopback)")
 	mode := flag.String("mode", "authredirect", "bare, chi or authredirect")
 	useTLS := flag.Bool("tls", false, "serve HTTPS (HTTP/2 and HTTP/1.1 by ALPN) with a self-signed certificate")
+	cpuProfile := flag.String("cpuprofile", "", "write a CPU profile to this file until SIGINT or SIGTERM")
+	memProfile := flag.String("memprofile", "", "write an allocation profile to this file at SIGINT or SIGTERM")
 	flag.Parse()
+	if *cpuProfile != "" || *memProfile != "" {
+		profile(*cpuProfile, *memProfile)
+	}
 
 	mux, err := routes(*mode)
 	if err != nil {
@@ -76,10 +86,16 @@ func routes(mode string) (*http.ServeMux, error) {
 		w.Header().Set("Content-Type", "text/html; charset=utf-8")
 		_, _ = w.Write(page)
 	}
+	// The naive answer sends the headers the contract's redirect has, as
+	// authredirect's does (design.md §8: "same headers").
 	naiveFail := func(w http.ResponseWriter, r *http.Request) {
 		v := url.Values{}
 		v.Set("oauth_exception", "unauthorized_client")
 		v.Set("exception_details", "client_id_not_found")
+		h := w.Header()
+		h.Set("Cache-Control", "no-store")
+		h.Set("Pragma", "no-cache")
+		h.Set("Referrer-Policy", "no-referrer")
 		http.Redirect(w, r, "https://accounts.livechatinc.com/ooops?"+v.Encode(), http.StatusSeeOther)
 	}
 	errorPage, loginPage, err := pages()
@@ -177,6 +193,40 @@ func fromMemory(h http.Handler, target string) http.Handler {
 		w.WriteHeader(status)
 		_, _ = w.Write(body)
 	})
+}
+
+// profile starts a CPU profile into cpu (if named) and, at SIGINT or
+// SIGTERM, stops it, writes the allocations into mem (if named) and exits.
+func profile(cpu, mem string) {
+	if mem != "" {
+		runtime.MemProfileRate = 4096 // a request's few small allocations show
+	}
+	if cpu != "" {
+		f, err := os.Create(cpu)
+		if err != nil {
+			log.Fatal(err)
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			log.Fatal(err)
+		}
+	}
+	sig := make(chan os.Signal, 1)
+	signal.Notify(sig, os.Interrupt, syscall.SIGTERM)
+	go func() {
+		<-sig
+		pprof.StopCPUProfile()
+		if mem != "" {
+			f, err := os.Create(mem)
+			if err != nil {
+				log.Fatal(err)
+			}
+			if err := pprof.Lookup("allocs").WriteTo(f, 0); err != nil {
+				log.Fatal(err)
+			}
+			f.Close()
+		}
+		os.Exit(0)
+	}()
 }
 
 // selfSigned makes a certificate for 127.0.0.1 and localhost, valid for a

@@ -9,8 +9,15 @@ package query
 import (
 	"net/url"
 	"os"
+	"runtime/debug"
 	"strings"
+	"sync"
 )
+
+// fewParams is the most parameters read pair by pair: a substring search
+// per name costs more on a short query, whose letters start many false
+// matches (BenchmarkPick).
+const fewParams = 16
 
 // defaultMaxParams is net/url's own bound on the parameters of a query
 // unless GODEBUG urlmaxqueryparams sets another.
@@ -23,14 +30,15 @@ const defaultMaxParams = 10000
 // parameters than net/url accepts); the values read are then those that
 // url.URL.Query would still return.
 func Pick(raw string, names, first []string, count []int) (ok bool) {
-	if !withinMax(raw) {
+	n := strings.Count(raw, "&") + 1
+	if !withinMax(n) {
 		return false // url.ParseQuery returns no values at all
 	}
 	// Most queries have no ';' and only good escapes: then no pair needs
 	// checking, and only a key with an escape needs unescaping, which the
 	// next '%' and '+' in raw tell without looking at every key.
 	checked := strings.IndexByte(raw, ';') < 0 && validEscapes(raw)
-	if checked && plain(names) && plainKeys(raw) {
+	if checked && n > fewParams && plain(names) && plainKeys(raw) {
 		// No key to unescape: each name is found where it stands, which
 		// skips the parameters between at the speed of a substring search.
 		for i, name := range names {
@@ -62,7 +70,7 @@ func Pick(raw string, names, first []string, count []int) (ok bool) {
 			// Nothing to unescape: the key is the pair up to '=', compared
 			// as it is, without looking for the '=' first.
 			for i, name := range names {
-				if len(pair) < len(name) || pair[:len(name)] != name || len(pair) > len(name) && pair[len(name)] != '=' {
+				if len(pair) < len(name) || len(name) > 0 && pair[0] != name[0] || pair[:len(name)] != name || len(pair) > len(name) && pair[len(name)] != '=' {
 					continue
 				}
 				if count[i]++; count[i] == 1 {
@@ -162,21 +170,54 @@ func next(raw string, i int, c byte) int {
 // Get is the first value of name in raw, as url.URL.Query().Get(name)
 // returns it.
 func Get(raw, name string) string {
+	if raw == "" {
+		return "" // whatever the bound on parameters: nothing to read
+	}
 	var first [1]string
 	var count [1]int
 	Pick(raw, []string{name}, first[:], count[:])
 	return first[0]
 }
 
-// withinMax reports whether raw has no more parameters than net/url
-// parses. Only a count past its default bound, or a bound set through
-// the GODEBUG environment variable, needs net/url's own answer, which an
-// empty query of as many parameters gives.
-func withinMax(raw string) bool {
-	n := strings.Count(raw, "&") + 1
-	if n <= 1 || (n <= defaultMaxParams && !strings.Contains(os.Getenv("GODEBUG"), "urlmaxqueryparams")) {
+// withinMax reports whether net/url parses a query of n parameters. Only
+// a count past its default bound, or a bound that GODEBUG sets, needs
+// net/url's own answer, which an empty query of as many parameters gives
+// (a bound of 1 refuses even one parameter, and the empty query).
+func withinMax(n int) bool {
+	if n <= defaultMaxParams && !maxParamsSet() {
 		return true
 	}
+	return netURLParses(n)
+}
+
+// maxParamsSet reports whether GODEBUG sets urlmaxqueryparams: in the
+// environment, read on every call as net/url reads it, or built into the
+// program by go.mod's godebug lines or //go:debug directives (a limit of
+// 0, none, is what an older go line builds in, and needs no answer).
+func maxParamsSet() bool {
+	return strings.Contains(os.Getenv("GODEBUG"), "urlmaxqueryparams") || builtInMaxParams()
+}
+
+var builtInMaxParams = sync.OnceValue(func() bool {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range info.Settings {
+		if s.Key == "DefaultGODEBUG" {
+			for setting := range strings.SplitSeq(s.Value, ",") {
+				if v, ok := strings.CutPrefix(setting, "urlmaxqueryparams="); ok && v != "0" {
+					return true
+				}
+			}
+		}
+	}
+	return false
+})
+
+// netURLParses reports whether url.ParseQuery parses a query of n
+// parameters.
+func netURLParses(n int) bool {
 	_, err := url.ParseQuery(strings.Repeat("&", n-1))
 	return err == nil
 }
