@@ -95,7 +95,6 @@ func (e *Error) value() Error {
 // Code is the error's code; the invalid zero Code for a nil e.
 func (e *Error) Code() Code { return e.value().code }
 
-
 // Detail is the error's exception detail; the zero Detail when it has none.
 func (e *Error) Detail() Detail { return e.value().detail }
 
