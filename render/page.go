@@ -148,8 +148,9 @@ func describe(cat *catalog, i int, e *codes.Error, spell func(codes.Detail) stri
 }
 
 // PageData describes e for a page answering req: in the language
-// [Renderer.Language] picks for req, with the links of [PageConfig]; a
-// nil e gives the words for "no error" and no "try again".
+// negotiated for req (its Accept-Language, or the query parameter or
+// cookie [PageConfig] names), with the links of [PageConfig]; a nil e
+// gives the words for "no error" and no "try again".
 func (r *Renderer) PageData(req *http.Request, e *codes.Error) PageData {
 	return r.pageData(r.languageIndex(req), e, r.CarriedQuery(req))
 }
