@@ -92,9 +92,7 @@ func TestLibraryAlone(t *testing.T) {
 // quietLogs keeps the library's own logs (it logs every error answer) off
 // the benchmark output; the cost of the calls stays in.
 func quietLogs(tb testing.TB) {
-	old := slog.Default()
-	slog.SetDefault(slog.New(slog.DiscardHandler))
-	tb.Cleanup(func() { slog.SetDefault(old) })
+	logTo(tb, slog.DiscardHandler)
 }
 
 // BenchmarkErrorAnswer: writing one error answer for a validated request.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -284,4 +285,12 @@ func (e *env) assertJSON(t *testing.T, res *http.Response, body string, want *co
 	assert.Equal(t, want.Code().Name(), got["error"])
 	assert.Equal(t, want.Detail().Name(), got["exception_details"])
 	assert.NotContains(t, body, secretCause)
+}
+
+// logTo sends slog's default logger to h for the rest of the test: op
+// logs there what it refuses.
+func logTo(tb testing.TB, h slog.Handler) {
+	old := slog.Default()
+	slog.SetDefault(slog.New(h))
+	tb.Cleanup(func() { slog.SetDefault(old) })
 }

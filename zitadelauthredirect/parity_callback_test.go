@@ -1,7 +1,6 @@
 package zitadelauthredirect_test
 
 import (
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
@@ -26,9 +25,7 @@ import (
 // contract's error page).
 func TestParity_Callback(t *testing.T) {
 	logs := &opErrors{}
-	old := slog.Default()
-	slog.SetDefault(slog.New(logs))
-	t.Cleanup(func() { slog.SetDefault(old) })
+	logTo(t, logs)
 
 	store := app.NewStorage(parityIssuer, testClients())
 	p := newProvider(t, parityIssuer, store)

@@ -301,9 +301,7 @@ func setString[T ~string](p *T, s string) { *p = T(s) }
 // request stored.
 func TestParity_Authorize(t *testing.T) {
 	logs := &opErrors{}
-	old := slog.Default()
-	slog.SetDefault(slog.New(logs))
-	t.Cleanup(func() { slog.SetDefault(old) })
+	logTo(t, logs)
 
 	signing, err := rsa.GenerateKey(rand.Reader, 2048)
 	require.NoError(t, err)

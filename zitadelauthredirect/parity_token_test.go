@@ -119,9 +119,7 @@ func tokenRows() []tokenRow {
 // adapter on the same provider and compares the decisions: a token answer
 // or a refusal, and op's error type mapped to the contract.
 func TestParity_Token(t *testing.T) {
-	old := slog.Default()
-	slog.SetDefault(slog.New(slog.DiscardHandler))
-	t.Cleanup(func() { slog.SetDefault(old) })
+	logTo(t, slog.DiscardHandler)
 
 	store := app.NewStorage(parityIssuer, testClients())
 	p := newProvider(t, parityIssuer, store)
